@@ -1,0 +1,1 @@
+"""The program each Samza container runs (installed as samza_py.container)."""

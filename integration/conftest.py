@@ -1,0 +1,77 @@
+"""Fixtures for tests against the real grid (deploy/grid): ZooKeeper, Kafka, YARN."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GRID = ROOT / "deploy" / "grid"
+KAFKA_BOOTSTRAP = "127.0.0.1:9092"
+ZOOKEEPER_CONNECT = "127.0.0.1:2181"
+RM_WEB = "http://127.0.0.1:8088"
+GRID_PORTS = {"zookeeper": 2181, "resourcemanager": 8032, "nodemanager": 8042, "kafka": 9092}
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as s:
+        s.settimeout(1.0)
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def run_grid(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([str(GRID), *args], capture_output=True, text=True, timeout=600)
+    if check and result.returncode != 0:
+        raise AssertionError(f"deploy/grid {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def _load_grid_env() -> None:
+    """Take JAVA_HOME (17), HADOOP_CONF_DIR and the yarn shim's PATH from deploy/env, as bin/test does."""
+    env_file = ROOT / "deploy" / "env"
+    if not env_file.exists():
+        return
+    out = subprocess.run(
+        ["bash", "-c", f"source '{env_file}' && env -0"], capture_output=True, check=True
+    ).stdout
+    for entry in out.split(b"\0"):
+        key, sep, value = entry.decode().partition("=")
+        if sep and key in ("JAVA_HOME", "HADOOP_CONF_DIR", "PATH"):
+            os.environ[key] = value
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # Tests that stop and restart the whole grid run after everything that needs it running.
+    items.sort(key=lambda item: item.get_closest_marker("grid_restart") is not None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "grid_restart: stops and restarts the grid; runs last")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def grid() -> None:
+    down = [name for name, port in GRID_PORTS.items() if not port_open(port)]
+    if down:
+        pytest.fail(f"the grid is not running ({', '.join(down)} down): run deploy/grid bootstrap")
+    _load_grid_env()
+
+
+@pytest.fixture
+def unique() -> str:
+    """A name no earlier run used: topics and znodes outlive a test."""
+    return f"it-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="session")
+def skein_client() -> Iterator[object]:
+    import skein
+
+    with skein.Client(log=False) as client:
+        yield client

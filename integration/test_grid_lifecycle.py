@@ -1,0 +1,44 @@
+"""deploy/grid itself: stop, status, a foreign process on a grid port, and bootstrap again."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from .conftest import GRID_PORTS, port_open, run_grid
+
+pytestmark = pytest.mark.grid_restart
+
+
+def status_lines() -> dict[str, str]:
+    out = run_grid("status").stdout
+    return {line.split()[0]: line for line in out.splitlines() if line.strip()}
+
+
+def test_stop_then_status_reports_all_down_then_bootstrap_brings_everything_back() -> None:
+    run_grid("stop")
+    lines = status_lines()
+    assert set(lines) == set(GRID_PORTS)
+    assert all(line.split()[1] == "down" for line in lines.values()), lines
+    assert not any(port_open(port) for port in GRID_PORTS.values())
+
+    # Stopping a stopped grid is not an error.
+    run_grid("stop")
+
+    # A stranger on a grid port is named, not waited on.
+    with socket.socket() as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        squatter.bind(("127.0.0.1", GRID_PORTS["zookeeper"]))
+        squatter.listen()
+        result = run_grid("start", "zookeeper", check=False)
+    assert result.returncode != 0
+    assert "port 2181 is already in use" in result.stderr
+
+    # bin/test bootstrapped once already: a second bootstrap must work too.
+    run_grid("bootstrap")
+    lines = status_lines()
+    assert all(line.split()[1] == "up" for line in lines.values()), lines
+    assert all(port_open(port) for port in GRID_PORTS.values())
+    for name, port in GRID_PORTS.items():
+        assert f"port {port}" in lines[name]

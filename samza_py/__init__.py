@@ -1,0 +1,1 @@
+"""samza-py: Apache Samza's stream-job runner, in Python."""

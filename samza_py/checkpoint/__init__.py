@@ -1,0 +1,1 @@
+"""The CheckpointManager protocol and its backends."""

@@ -1,0 +1,1 @@
+"""Checkpoints in files, in Samza's JSON format."""

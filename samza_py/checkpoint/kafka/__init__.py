@@ -1,0 +1,1 @@
+"""Checkpoints in Samza's Kafka checkpoint topic and JSON format."""

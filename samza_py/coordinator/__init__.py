@@ -1,0 +1,1 @@
+"""The coordinator stream (Kafka) and standalone coordination (ZooKeeper)."""

@@ -1,0 +1,1 @@
+"""Metrics registry, metric types and reporters."""

@@ -1,0 +1,1 @@
+"""The serde registry and the built-in serdes."""

@@ -1,0 +1,1 @@
+"""The key-value store stack: RocksDB, in-memory, cache, serde, changelog logging, restore."""

@@ -1,0 +1,1 @@
+"""SystemFactory, SystemConsumer, SystemProducer and SystemAdmin protocols."""

@@ -1,0 +1,1 @@
+"""The Kafka system, on confluent-kafka."""
