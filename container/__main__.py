@@ -1,0 +1,72 @@
+"""The container program: ``python -m samza_py.container``.
+
+Learns its processor id from ``SAMZA_CONTAINER_ID`` and the JobModel from ``SAMZA_JOB_MODEL_URL``
+(``file://`` or ``http://``), runs its ContainerModel, and exits 0 on a clean stop, 1 on failure.
+SIGTERM and SIGINT are graceful stops.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import sys
+import urllib.request
+from types import FrameType
+
+from samza_py.container.samza_container import SamzaContainer
+
+from samza_py.config.config import Config
+from samza_py.job.model import JobModel
+
+log = logging.getLogger("samza_py.container")
+
+
+def read_job_model(url: str) -> JobModel:
+    if url.startswith("file://"):
+        with open(url[len("file://"):], "rb") as f:
+            return JobModel.from_json(f.read())
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return JobModel.from_json(response.read())
+
+
+def configure_logging(processor_id: str) -> None:
+    logging.basicConfig(
+        level=os.environ.get("SAMZA_LOG_LEVEL", "INFO"),
+        format=f"%(asctime)s %(levelname)s [container {processor_id}] %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def main() -> int:
+    processor_id = os.environ.get("SAMZA_CONTAINER_ID")
+    url = os.environ.get("SAMZA_JOB_MODEL_URL")
+    configure_logging(processor_id or "?")
+    if processor_id is None or url is None:
+        log.error("SAMZA_CONTAINER_ID and SAMZA_JOB_MODEL_URL must be set")
+        return 2
+    # The job's own modules (task.class) are found relative to where the job was started.
+    sys.path.insert(0, os.getcwd())
+    job_model = read_job_model(url)
+    model = job_model.containers.get(processor_id)
+    if model is None:
+        log.error("the job model has no container %r (it has %s)", processor_id, sorted(job_model.containers))
+        return 2
+    container = SamzaContainer(Config(job_model.config), model)
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("received %s: stopping gracefully", signal.Signals(signum).name)
+        container.request_stop()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        container.run()
+    except Exception:
+        log.exception("container %s failed", processor_id)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

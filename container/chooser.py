@@ -1,0 +1,61 @@
+"""Message choosing across input partitions (Samza's RoundRobinChooser).
+
+The chooser orders SSPs, never messages within one: each SSP's buffer is consumed in offset order.
+With ``task.consumer.batch.size`` N it takes up to N messages in a row from one SSP before moving on.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+
+from samza_py.api import SystemStreamPartition
+from samza_py.config.config import Config
+
+
+class RoundRobinChooser:
+    __slots__ = ("_ready", "_queued", "_batch_size", "_current", "_left")
+
+    def __init__(self, batch_size: int = 1) -> None:
+        self._ready: deque[SystemStreamPartition] = deque()
+        self._queued: set[SystemStreamPartition] = set()
+        self._batch_size = max(1, batch_size)
+        self._current: SystemStreamPartition | None = None
+        self._left = 0
+
+    def offer(self, ssp: SystemStreamPartition) -> None:
+        """``ssp`` has buffered messages (again)."""
+        if ssp not in self._queued and ssp is not self._current:
+            self._queued.add(ssp)
+            self._ready.append(ssp)
+
+    def choose(self) -> SystemStreamPartition | None:
+        if self._current is not None and self._left > 0:
+            self._left -= 1
+            return self._current
+        if self._current is not None:
+            # Its batch is used up: it goes to the back of the line.
+            self._queued.add(self._current)
+            self._ready.append(self._current)
+            self._current = None
+        if not self._ready:
+            return None
+        ssp = self._ready.popleft()
+        self._queued.discard(ssp)
+        self._current, self._left = ssp, self._batch_size - 1
+        return ssp
+
+    def exhausted(self, ssp: SystemStreamPartition) -> None:
+        """``ssp``'s buffer ran empty: drop it until it is offered again."""
+        if ssp is self._current or ssp == self._current:
+            self._current, self._left = None, 0
+        elif ssp in self._queued:
+            self._queued.discard(ssp)
+            self._ready.remove(ssp)
+
+    def empty(self) -> bool:
+        return self._current is None and not self._ready
+
+
+class RoundRobinChooserFactory:
+    def get_chooser(self, config: Config) -> RoundRobinChooser:
+        return RoundRobinChooser(config.get_int("task.consumer.batch.size", 1))

@@ -1,0 +1,123 @@
+"""SystemConsumers: per-SSP buffers filled from the system consumers, deserialised, handed out by the chooser."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import deque
+from typing import Any
+
+from samza_py.container.chooser import RoundRobinChooser
+
+from samza_py.api import IncomingMessageEnvelope, MetricsRegistry, SystemStreamPartition
+from samza_py.serializers.manager import SerdeManager
+from samza_py.system.interfaces import SystemConsumer
+
+log = logging.getLogger(__name__)
+
+GROUP = "org.apache.samza.system.SystemConsumersMetrics"
+
+
+class DeserializationError(Exception):
+    def __init__(self, ssp: SystemStreamPartition, offset: str, cause: BaseException) -> None:
+        super().__init__(f"cannot deserialize the message at offset {offset} of {ssp}: {cause!r}")
+        self.ssp = ssp
+        self.offset = offset
+
+
+class SystemConsumers:
+    def __init__(
+        self,
+        consumers: dict[str, SystemConsumer],
+        serdes: SerdeManager,
+        chooser: RoundRobinChooser,
+        registry: MetricsRegistry,
+        poll_interval_ms: int = 50,
+        fetch_threshold: int = 50000,
+        drop_deserialization_errors: bool = False,
+    ) -> None:
+        self._consumers = consumers
+        self._serdes = serdes
+        self._chooser = chooser
+        self._poll_interval_s = poll_interval_ms / 1000.0
+        self._fetch_threshold = fetch_threshold
+        self._drop_errors = drop_deserialization_errors
+        self._buffers: dict[SystemStreamPartition, deque[IncomingMessageEnvelope]] = {}
+        self._ssp_serdes: dict[SystemStreamPartition, tuple[Any, Any]] = {}
+        self._paused: set[SystemStreamPartition] = set()
+        self._per_ssp_limit = fetch_threshold
+        self._last_poll = 0.0
+        self.chose_object = registry.new_counter(GROUP, "chose-object")
+        self.chose_null = registry.new_counter(GROUP, "chose-null")
+        self.dropped = registry.new_counter(GROUP, "deserialization-errors-dropped")
+        self.unprocessed = registry.new_gauge(GROUP, "unprocessed-messages", 0)
+
+    def register(self, ssp: SystemStreamPartition, offset: str) -> None:
+        consumer = self._consumers.get(ssp.system)
+        if consumer is None:
+            raise KeyError(f"no consumer for system {ssp.system!r} (input {ssp})")
+        consumer.register(ssp, offset)
+        self._buffers[ssp] = deque()
+        self._ssp_serdes[ssp] = self._serdes.serdes(ssp.system_stream)
+
+    def start(self) -> None:
+        # fetch.threshold bounds the messages buffered per system; share it among its partitions.
+        self._per_ssp_limit = max(1, self._fetch_threshold // max(1, len(self._buffers)))
+        for consumer in self._consumers.values():
+            consumer.start()
+
+    def stop(self) -> None:
+        for consumer in self._consumers.values():
+            consumer.stop()
+
+    def choose(self, timeout_s: float) -> IncomingMessageEnvelope | None:
+        """The next envelope, polling (blocking up to ``timeout_s``) when nothing is buffered."""
+        chooser = self._chooser
+        if chooser.empty():
+            self._refill(timeout_s)
+        elif time.monotonic() - self._last_poll >= self._poll_interval_s:
+            self._refill(0.0)
+        ssp = chooser.choose()
+        if ssp is None:
+            self.chose_null.count += 1
+            return None
+        buffer = self._buffers[ssp]
+        envelope = buffer.popleft()
+        if not buffer:
+            chooser.exhausted(ssp)
+        if ssp in self._paused and len(buffer) <= self._per_ssp_limit // 2:
+            self._paused.discard(ssp)
+            self._consumers[ssp.system].resume([ssp])
+        self.chose_object.count += 1
+        return envelope
+
+    def _refill(self, timeout_s: float) -> None:
+        self._last_poll = time.monotonic()
+        share = timeout_s / max(1, len(self._consumers))
+        for consumer in self._consumers.values():
+            for envelope in consumer.poll(share):
+                self._accept(envelope)
+        self.unprocessed.value = sum(len(b) for b in self._buffers.values())
+
+    def _accept(self, envelope: IncomingMessageEnvelope) -> None:
+        ssp = envelope.system_stream_partition
+        if not envelope.is_end_of_stream():
+            key_serde, msg_serde = self._ssp_serdes[ssp]
+            try:
+                if key_serde is not None and envelope.key is not None:
+                    envelope.key = key_serde.from_bytes(envelope.key)
+                if msg_serde is not None and envelope.message is not None:
+                    envelope.message = msg_serde.from_bytes(envelope.message)
+            except Exception as exc:
+                if not self._drop_errors:
+                    raise DeserializationError(ssp, envelope.offset, exc) from exc
+                self.dropped.count += 1
+                log.warning("dropped undecodable message at offset %s of %s: %r", envelope.offset, ssp, exc)
+                return
+        buffer = self._buffers[ssp]
+        buffer.append(envelope)
+        if len(buffer) == 1:
+            self._chooser.offer(ssp)
+        if len(buffer) >= self._per_ssp_limit and ssp not in self._paused:
+            self._paused.add(ssp)
+            self._consumers[ssp.system].pause([ssp])

@@ -1,0 +1,116 @@
+"""RunLoop: Samza's single-threaded loop: choose a message, process it, then window and commit what is due."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Mapping
+
+from samza_py.container.consumers import SystemConsumers
+from samza_py.container.coordinator import ReadableCoordinator
+from samza_py.container.task_instance import TaskInstance
+
+from samza_py.api import RequestScope, SystemStreamPartition
+from samza_py.metrics.registry import MetricsRegistryMap
+
+log = logging.getLogger(__name__)
+
+GROUP = "org.apache.samza.container.SamzaContainerMetrics"
+
+
+class RunLoop:
+    def __init__(
+        self,
+        tasks: Mapping[str, TaskInstance],
+        consumers: SystemConsumers,
+        registry: MetricsRegistryMap,
+        window_ms: int,
+        commit_ms: int,
+        poll_interval_ms: int,
+        skip_below: Mapping[tuple[str, SystemStreamPartition], int] | None = None,
+    ) -> None:
+        self.tasks = tasks
+        self.consumers = consumers
+        self._window_s = window_ms / 1000.0 if window_ms > 0 else None
+        self._commit_s = commit_ms / 1000.0 if commit_ms > 0 else None
+        self._poll_s = max(0.001, poll_interval_ms / 1000.0)
+        # A broadcast SSP is read once for all its tasks, from the lowest start; a task skips what it had.
+        self._skip_below = dict(skip_below or {})
+        self._by_ssp: dict[SystemStreamPartition, list[TaskInstance]] = {}
+        for task in tasks.values():
+            for ssp in task.ssps:
+                self._by_ssp.setdefault(ssp, []).append(task)
+        self._windowable = [t for t in tasks.values() if t.is_windowable]
+        self._stop_requested = False
+        self.process_envelopes = registry.new_counter(GROUP, "process-envelopes")
+        self.process_null = registry.new_counter(GROUP, "process-null-envelopes")
+        self.commit_calls = registry.new_counter(GROUP, "commit-calls")
+        self.window_calls = registry.new_counter(GROUP, "window-calls")
+
+    def request_stop(self) -> None:
+        """Stop after the current message (SIGTERM, or the container is told to)."""
+        self._stop_requested = True
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop_requested
+
+    def run(self) -> None:
+        now = time.monotonic()
+        next_window = now + self._window_s if self._window_s else None
+        next_commit = now + self._commit_s if self._commit_s else None
+        by_ssp = self._by_ssp
+        skip_below = self._skip_below
+        while not self._stop_requested:
+            timeout = self._poll_s
+            now = time.monotonic()
+            for due in (next_window, next_commit):
+                if due is not None:
+                    timeout = min(timeout, max(0.0, due - now))
+            envelope = self.consumers.choose(timeout)
+            if envelope is None:
+                self.process_null.count += 1
+            else:
+                self.process_envelopes.count += 1
+                ssp = envelope.system_stream_partition
+                eos = envelope.is_end_of_stream()
+                for task in by_ssp[ssp]:
+                    if eos:
+                        coordinator = task.reached_end_of_stream(ssp)
+                    elif skip_below and int(envelope.offset) < skip_below.get((task.task_name, ssp), -1):
+                        continue
+                    else:
+                        coordinator = task.process(envelope)
+                    if coordinator is not None:
+                        self._apply(task, coordinator)
+            now = time.monotonic()
+            if next_window is not None and now >= next_window and not self._stop_requested:
+                for task in self._windowable:
+                    self.window_calls.count += 1
+                    self._apply(task, task.window())
+                next_window = now + self._window_s  # type: ignore[operator]
+            if next_commit is not None and now >= next_commit:
+                self.commit_all()
+                next_commit = now + self._commit_s  # type: ignore[operator]
+
+    def _apply(self, task: TaskInstance, coordinator: ReadableCoordinator) -> None:
+        if coordinator.commit_requested:
+            if coordinator.commit_scope is RequestScope.ALL_TASKS_IN_CONTAINER:
+                self.commit_all()
+            else:
+                self.commit_calls.count += 1
+                task.commit()
+        if coordinator.shutdown_requested:
+            if coordinator.shutdown_scope is RequestScope.ALL_TASKS_IN_CONTAINER:
+                log.info("task %r asked the whole container to shut down", task.task_name)
+                self._stop_requested = True
+            elif not task.shutdown_voted:
+                task.shutdown_voted = True
+                if all(t.shutdown_voted for t in self.tasks.values()):
+                    log.info("every task voted to shut down")
+                    self._stop_requested = True
+
+    def commit_all(self) -> None:
+        for task in self.tasks.values():
+            self.commit_calls.count += 1
+            task.commit()

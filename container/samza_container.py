@@ -1,0 +1,201 @@
+"""SamzaContainer: builds a container's parts from config and its ContainerModel, runs, and shuts down.
+
+Start order (Samza's): metrics → admins → checkpoints read → producers → stores → task init →
+consumers registered at their starting offsets → run loop. Shutdown in reverse.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from samza_py.container.chooser import RoundRobinChooser
+from samza_py.container.collector import TaskInstanceCollector
+from samza_py.container.consumers import SystemConsumers
+from samza_py.container.run_loop import RunLoop
+from samza_py.container.task_context import TaskContextImpl
+from samza_py.container.task_instance import TaskInstance, exception_matcher
+
+from samza_py.api import SystemStreamPartition
+from samza_py.checkpoint.checkpoint import CheckpointManager
+from samza_py.checkpoint.offsets import checkpointed_offsets, starting_offsets
+from samza_py.config.aliases import resolve_class
+from samza_py.config.config import Config
+from samza_py.config.stream_config import StreamConfig
+from samza_py.config.system_config import SystemConfig
+from samza_py.config.task_config import TaskConfig
+from samza_py.job.model import ContainerModel
+from samza_py.metrics.registry import MetricsRegistryMap
+from samza_py.serializers.manager import SerdeManager
+from samza_py.system.interfaces import SystemAdmin, SystemConsumer, SystemProducer, SystemStreamPartitionMetadata
+
+log = logging.getLogger(__name__)
+
+
+class SamzaContainer:
+    def __init__(self, config: Config, model: ContainerModel) -> None:
+        self.config = config
+        self.model = model
+        self.registry = MetricsRegistryMap(f"samza-container-{model.processor_id}")
+        self.task_registries: dict[str, MetricsRegistryMap] = {}
+        self.tasks: dict[str, TaskInstance] = {}
+        self.run_loop: RunLoop | None = None
+        self._admins: dict[str, SystemAdmin] = {}
+        self._producers: dict[str, SystemProducer] = {}
+        self._checkpoints: CheckpointManager | None = None
+        self._consumers: SystemConsumers | None = None
+        self._stop_before_loop = False
+
+    def request_stop(self) -> None:
+        """Graceful stop, safe to call from a signal handler or another thread."""
+        self._stop_before_loop = True
+        if self.run_loop is not None:
+            self.run_loop.request_stop()
+
+    # ------------------------------------------------------------------------------------ lifecycle
+    def run(self) -> None:
+        started = time.monotonic()
+        clean = False
+        try:
+            self._start()
+            log.info("container %s started %d task(s) in %.1f s", self.model.processor_id, len(self.tasks),
+                     time.monotonic() - started)
+            assert self.run_loop is not None
+            if not self._stop_before_loop:
+                self.run_loop.run()
+            # A graceful stop checkpoints what was processed, so a restart does not redo it.
+            self.run_loop.commit_all()
+            clean = True
+        finally:
+            self._shutdown(clean)
+
+    def _start(self) -> None:
+        config = self.config
+        systems = SystemConfig(config)
+        task_config = TaskConfig(config)
+        factories = {s: resolve_class(systems.factory_class(s))() for s in systems.system_names()}
+        for system, factory in factories.items():
+            self._admins[system] = factory.get_admin(system, config)
+            self._admins[system].start()
+
+        checkpointed: dict[str, Any] = {}
+        if task_config.checkpoint_factory:
+            factory = resolve_class(task_config.checkpoint_factory)()
+            self._checkpoints = factory.get_checkpoint_manager(config, self.registry)
+            self._checkpoints.start()
+            for name in self.model.tasks:
+                self._checkpoints.register(name)
+            for name in self.model.tasks:
+                checkpointed[name] = self._checkpoints.read_last_checkpoint(name)
+
+        for system, factory in factories.items():
+            producer = factory.get_producer(system, config, self.registry)
+            for name in self.model.tasks:
+                producer.register(name)
+            producer.start()
+            self._producers[system] = producer
+
+        serdes = SerdeManager(config)
+        task_class = resolve_class(task_config.task_class)
+        ignored = exception_matcher(task_config.ignored_exceptions)
+        for name, task_model in sorted(self.model.tasks.items()):
+            registry = MetricsRegistryMap(f"TaskName-{name}")
+            self.task_registries[name] = registry
+            sends = registry.new_counter("org.apache.samza.container.TaskInstanceMetrics", "send-calls")
+            collector = TaskInstanceCollector(self._producers, serdes, name, sends)
+            context = TaskContextImpl(name, task_model.system_stream_partitions, config, registry, {})
+            self.tasks[name] = TaskInstance(
+                name, task_class(), task_model.system_stream_partitions, collector, context, registry,
+                self._flush_producers, self._checkpoints, checkpointed.get(name), ignored,
+            )
+        for task in self.tasks.values():
+            task.init()
+
+        consumers = {s: f.get_consumer(s, config, self.registry) for s, f in factories.items()}
+        self._consumers = SystemConsumers(
+            consumers, serdes, self._chooser(task_config), self.registry,
+            poll_interval_ms=task_config.poll_interval_ms,
+            fetch_threshold=min((systems.fetch_threshold(s) for s in consumers), default=50000),
+            drop_deserialization_errors=task_config.drop_deserialization_errors,
+        )
+        skip_below = self._register_inputs(consumers, checkpointed)
+        self._consumers.start()
+        self.run_loop = RunLoop(
+            self.tasks, self._consumers, self.registry, task_config.window_ms, task_config.commit_ms,
+            task_config.poll_interval_ms, skip_below,
+        )
+        if self._stop_before_loop:
+            self.run_loop.request_stop()
+
+    def _chooser(self, task_config: TaskConfig) -> RoundRobinChooser:
+        chooser: RoundRobinChooser = resolve_class(task_config.chooser_class)().get_chooser(self.config)
+        return chooser
+
+    def _register_inputs(
+        self, consumers: dict[str, SystemConsumer], checkpointed: dict[str, Any]
+    ) -> dict[tuple[str, SystemStreamPartition], int]:
+        """Resolve every task's starting offsets and register each SSP once, at the lowest of them."""
+        assert self._consumers is not None
+        streams = StreamConfig(self.config)
+        all_ssps = {ssp for task in self.tasks.values() for ssp in task.ssps}
+        metadata = self._metadata(all_ssps)
+        starts: dict[SystemStreamPartition, dict[str, str]] = {}
+        for name, task in self.tasks.items():
+            resolved = starting_offsets(
+                task.ssps,
+                checkpointed_offsets(checkpointed.get(name), streams.reset_offset),
+                task.context.starting_offset_overrides,
+                self._admins,
+                metadata,
+                streams.offset_default,
+            )
+            for ssp, offset in resolved.items():
+                starts.setdefault(ssp, {})[name] = offset
+        skip_below: dict[tuple[str, SystemStreamPartition], int] = {}
+        for ssp, by_task in sorted(starts.items()):
+            lowest = min(by_task.values(), key=int)
+            if len(by_task) > 1:
+                skip_below.update({(name, ssp): int(off) for name, off in by_task.items() if off != lowest})
+            self._consumers.register(ssp, lowest)
+            log.info("%s starts at offset %s", ssp, lowest)
+            if streams.stream_property(ssp.system_stream, "bounded", "false") == "true":
+                register_end = getattr(consumers[ssp.system], "register_end", None)
+                if register_end is not None:
+                    register_end(ssp, int(metadata[ssp].upcoming_offset))
+        return skip_below
+
+    def _metadata(self, ssps: set[SystemStreamPartition]) -> dict[SystemStreamPartition, SystemStreamPartitionMetadata]:
+        by_system: dict[str, set[str]] = {}
+        for ssp in ssps:
+            by_system.setdefault(ssp.system, set()).add(ssp.stream)
+        result: dict[SystemStreamPartition, SystemStreamPartitionMetadata] = {}
+        for system, streams in by_system.items():
+            for stream, meta in self._admins[system].get_system_stream_metadata(streams).items():
+                for partition, pmeta in meta.partitions.items():
+                    result[SystemStreamPartition.of(system, stream, partition)] = pmeta
+        return result
+
+    def _flush_producers(self) -> None:
+        for producer in self._producers.values():
+            producer.flush("commit")
+
+    def _shutdown(self, clean: bool) -> None:
+        steps: list[tuple[str, Any]] = []
+        if self._consumers is not None:
+            steps.append(("consumers", self._consumers.stop))
+        if clean:
+            steps += [(f"task {name}", task.close) for name, task in self.tasks.items()]
+        steps += [(f"producer {s}", p.stop) for s, p in self._producers.items()]
+        if self._checkpoints is not None:
+            steps.append(("checkpoint manager", self._checkpoints.stop))
+        steps += [(f"admin {s}", a.stop) for s, a in self._admins.items()]
+        for what, step in steps:
+            try:
+                step()
+            except Exception:
+                # Keep shutting the rest down; the first failure already decides the exit status.
+                log.exception("shutting down %s failed", what)
+                if clean:
+                    raise
+        log.info("container %s stopped", self.model.processor_id)

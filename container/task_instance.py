@@ -1,0 +1,141 @@
+"""TaskInstance: one task of the container, its offsets, and its commit."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+
+from samza_py.container.collector import TaskInstanceCollector
+from samza_py.container.coordinator import ReadableCoordinator
+from samza_py.container.task_context import TaskContextImpl
+
+from samza_py.api import (
+    ClosableTask,
+    EndOfStreamListenerTask,
+    IncomingMessageEnvelope,
+    InitableTask,
+    SystemStreamPartition,
+    WindowableTask,
+)
+from samza_py.checkpoint.checkpoint import Checkpoint, CheckpointManager
+from samza_py.metrics.registry import MetricsRegistryMap
+
+log = logging.getLogger(__name__)
+
+GROUP = "org.apache.samza.container.TaskInstanceMetrics"
+
+
+def exception_matcher(ignored: Iterable[str]) -> Callable[[BaseException], bool]:
+    """``task.ignored.exceptions``: class names (simple or qualified, base classes count) or ``*``."""
+    names = {name.strip() for name in ignored if name.strip()}
+    if "*" in names:
+        return lambda exc: isinstance(exc, Exception)
+
+    def matches(exc: BaseException) -> bool:
+        for cls in type(exc).__mro__:
+            if cls.__name__ in names or f"{cls.__module__}.{cls.__qualname__}" in names:
+                return True
+        return False
+
+    return matches
+
+
+class TaskInstance:
+    def __init__(
+        self,
+        task_name: str,
+        task: object,
+        ssps: frozenset[SystemStreamPartition],
+        collector: TaskInstanceCollector,
+        context: TaskContextImpl,
+        registry: MetricsRegistryMap,
+        flush_producers: Callable[[], None],
+        checkpoint_manager: CheckpointManager | None,
+        checkpointed: Checkpoint | None,
+        ignored: Callable[[BaseException], bool],
+    ) -> None:
+        self.task_name = task_name
+        self.task = task
+        self.ssps = ssps
+        self.collector = collector
+        self.context = context
+        self._flush_producers = flush_producers
+        self._checkpoints = checkpoint_manager
+        self._ignored = ignored
+        # Last processed offset per SSP; starts at the checkpoint so unprocessed SSPs keep theirs.
+        self.last_processed: dict[SystemStreamPartition, str | None] = (
+            dict(checkpointed.offsets) if checkpointed is not None else {}
+        )
+        self.end_of_stream: set[SystemStreamPartition] = set()
+        self.shutdown_voted = False
+        self.is_windowable = isinstance(task, WindowableTask) or callable(getattr(task, "window", None))
+        self._process = task.process  # type: ignore[attr-defined]
+        self.process_calls = registry.new_counter(GROUP, "process-calls")
+        self.messages_processed = registry.new_counter(GROUP, "messages-actually-processed")
+        self.window_calls = registry.new_counter(GROUP, "window-calls")
+        self.commit_calls = registry.new_counter(GROUP, "commit-calls")
+        self.ignored_exceptions = registry.new_counter(GROUP, "ignored-exceptions")
+
+    def init(self) -> None:
+        if isinstance(self.task, InitableTask) or callable(getattr(self.task, "init", None)):
+            self.task.init(self.context)  # type: ignore[attr-defined]
+        self.context.initialised = True
+
+    def process(self, envelope: IncomingMessageEnvelope) -> ReadableCoordinator:
+        coordinator = ReadableCoordinator()
+        self.process_calls.count += 1
+        try:
+            self._process(envelope, self.collector, coordinator)
+        except Exception as exc:
+            if not self._ignored(exc):
+                raise TaskProcessError(self.task_name, envelope, exc) from exc
+            self.ignored_exceptions.count += 1
+            log.warning("task %r ignored %r at offset %s of %s", self.task_name, exc,
+                        envelope.offset, envelope.system_stream_partition)
+        self.last_processed[envelope.system_stream_partition] = envelope.offset
+        self.messages_processed.count += 1
+        return coordinator
+
+    def window(self) -> ReadableCoordinator:
+        coordinator = ReadableCoordinator()
+        self.window_calls.count += 1
+        self.task.window(self.collector, coordinator)  # type: ignore[attr-defined]
+        return coordinator
+
+    def reached_end_of_stream(self, ssp: SystemStreamPartition) -> ReadableCoordinator | None:
+        """Mark ``ssp`` ended; when all inputs have, notify the task and vote to shut down."""
+        self.end_of_stream.add(ssp)
+        if self.end_of_stream != set(self.ssps):
+            return None
+        coordinator = ReadableCoordinator()
+        if isinstance(self.task, EndOfStreamListenerTask) or callable(getattr(self.task, "on_end_of_stream", None)):
+            self.task.on_end_of_stream(self.collector, coordinator)  # type: ignore[attr-defined]
+        coordinator.shutdown()
+        return coordinator
+
+    def commit(self) -> None:
+        """Samza's commit order: offsets taken first, then outputs made durable, then the checkpoint."""
+        started = time.monotonic()
+        self.commit_calls.count += 1
+        offsets = dict(self.last_processed)
+        # Stores flush here once they exist (their changelog sends go out with the producer flush).
+        self._flush_producers()
+        if self._checkpoints is not None and offsets:
+            self._checkpoints.write_checkpoint(self.task_name, Checkpoint(offsets))
+        log.debug("committed %r in %.1f ms", self.task_name, (time.monotonic() - started) * 1000)
+
+    def close(self) -> None:
+        if isinstance(self.task, ClosableTask) or callable(getattr(self.task, "close", None)):
+            self.task.close()  # type: ignore[attr-defined]
+
+
+class TaskProcessError(Exception):
+    def __init__(self, task_name: str, envelope: IncomingMessageEnvelope, cause: BaseException) -> None:
+        super().__init__(
+            f"task {task_name!r} failed processing offset {envelope.offset} of "
+            f"{envelope.system_stream_partition}: {cause!r}"
+        )
+        self.task_name = task_name
+        self.offset = envelope.offset
+        self.ssp = envelope.system_stream_partition

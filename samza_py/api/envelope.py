@@ -1,0 +1,95 @@
+"""Message envelopes: what a task receives and what it sends."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from samza_py.api.streams import SystemStream, SystemStreamPartition
+
+END_OF_STREAM_OFFSET = "\0END_OF_STREAM"
+
+_SAME_AS_KEY: Any = object()
+
+
+class IncomingMessageEnvelope:
+    """A message read from a stream partition, already deserialised.
+
+    ``offset`` is a string, as in Samza (decimal for Kafka). ``size`` is key + message bytes.
+    """
+
+    __slots__ = ("system_stream_partition", "offset", "key", "message", "size", "event_time", "arrival_time")
+
+    def __init__(
+        self,
+        system_stream_partition: SystemStreamPartition,
+        offset: str,
+        key: Any,
+        message: Any,
+        size: int = 0,
+        event_time: int = 0,
+        arrival_time: int = 0,
+    ) -> None:
+        self.system_stream_partition = system_stream_partition
+        self.offset = offset
+        self.key = key
+        self.message = message
+        self.size = size
+        self.event_time = event_time
+        self.arrival_time = arrival_time
+
+    @classmethod
+    def end_of_stream(cls, ssp: SystemStreamPartition) -> IncomingMessageEnvelope:
+        return cls(ssp, END_OF_STREAM_OFFSET, None, None)
+
+    def is_end_of_stream(self) -> bool:
+        return self.offset == END_OF_STREAM_OFFSET
+
+    def __repr__(self) -> str:
+        return (
+            f"IncomingMessageEnvelope({self.system_stream_partition}, offset={self.offset!r}, "
+            f"key={self.key!r}, message={self.message!r})"
+        )
+
+
+class OutgoingMessageEnvelope:
+    """A message to send, with Samza's constructor meanings.
+
+    - ``OutgoingMessageEnvelope(stream, message)``: no key, no partition key
+    - ``OutgoingMessageEnvelope(stream, key, message)``: the key is also the partition key
+    - ``OutgoingMessageEnvelope(stream, partition_key, key, message)``
+    Keywords (``message=``, ``key=``, ``partition_key=``) may be used instead; a partition key that is
+    not given is the key. ``key_serde``/``msg_serde`` name serdes that override the stream's.
+    """
+
+    __slots__ = ("system_stream", "partition_key", "key", "message", "key_serde", "msg_serde")
+
+    def __init__(
+        self,
+        system_stream: SystemStream,
+        *args: Any,
+        message: Any = None,
+        key: Any = None,
+        partition_key: Any = _SAME_AS_KEY,
+        key_serde: str | None = None,
+        msg_serde: str | None = None,
+    ) -> None:
+        if len(args) == 1:
+            (message,) = args
+        elif len(args) == 2:
+            key, message = args
+        elif len(args) == 3:
+            partition_key, key, message = args
+        elif args:
+            raise TypeError("OutgoingMessageEnvelope takes (stream, [[partition_key,] key,] message)")
+        self.system_stream = system_stream
+        self.key = key
+        self.message = message
+        self.partition_key = key if partition_key is _SAME_AS_KEY else partition_key
+        self.key_serde = key_serde
+        self.msg_serde = msg_serde
+
+    def __repr__(self) -> str:
+        return (
+            f"OutgoingMessageEnvelope({self.system_stream}, partition_key={self.partition_key!r}, "
+            f"key={self.key!r}, message={self.message!r})"
+        )

@@ -1,0 +1,1 @@
+"""Sample jobs (hello-samza's Wikipedia jobs, ported)."""

@@ -1,0 +1,1 @@
+"""hello-samza's Wikipedia jobs on samza-py."""

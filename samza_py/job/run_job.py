@@ -1,0 +1,152 @@
+"""run-job: load and validate a job's config, then run, kill or query it.
+
+    run-job --config-path job.properties [--config-path more.yaml] [--config key=value] [--operation run]
+
+Exit status: 0 ok, 2 invalid config (every problem listed, nothing started), 1 runtime failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import time
+from collections.abc import Sequence
+from types import FrameType
+
+from samza_py.config.aliases import resolve_class
+from samza_py.config.config import Config
+from samza_py.config.errors import ConfigException
+from samza_py.config.job_config import JobConfig
+from samza_py.config.loader import load_config
+from samza_py.config.task_config import TaskConfig
+from samza_py.config.validation import validate
+from samza_py.job.local import run_dir
+from samza_py.job.stream_job import ApplicationStatus
+
+log = logging.getLogger("samza_py.run_job")
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID = 0, 1, 2
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="run-job", description="Run, kill or query a samza-py job.")
+    parser.add_argument("--config-path", action="append", required=True, metavar="PATH",
+                        help="a .properties or .yaml config file (or file:// URL); repeat to merge, later wins")
+    parser.add_argument("--config", action="append", default=[], metavar="KEY=VALUE",
+                        help="override one config key; repeatable")
+    parser.add_argument("--operation", choices=("run", "kill", "status"), default="run")
+    parser.add_argument("--config-factory", help="accepted for Samza compatibility; the file type decides")
+    return parser.parse_args(argv)
+
+
+def load_valid_config(args: argparse.Namespace) -> Config | None:
+    try:
+        config = load_config(args.config_path, args.config)
+    except (OSError, ValueError, ConfigException) as exc:
+        print(f"run-job: {exc}", file=sys.stderr)
+        return None
+    problems = validate(config)
+    if problems:
+        print(f"run-job: invalid configuration, {len(problems)} problem(s):", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        return None
+    return config
+
+
+def run(config: Config) -> int:
+    job = resolve_class(JobConfig(config).factory_class)().get_job(config)
+
+    def stop(signum: int, _frame: FrameType | None) -> None:
+        log.info("received %s: stopping the job", signal.Signals(signum).name)
+        job.kill()
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    job.submit()
+    status = job.wait_for_finish()
+    if status is ApplicationStatus.SUCCESSFUL_FINISH:
+        log.info("job finished")
+        return EXIT_OK
+    log.error("job failed: %s", job.diagnostics or status.value)
+    return EXIT_FAILED
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _local_pids(config: Config) -> dict[str, int]:
+    pid_file = run_dir(config) / "pids.json"
+    if not pid_file.exists():
+        return {}
+    state = json.loads(pid_file.read_text())
+    pids = {"run-job": int(state["run-job"])}
+    pids.update({f"container {k}": int(v) for k, v in state["containers"].items()})
+    return {name: pid for name, pid in pids.items() if _alive(pid)}
+
+
+def status(config: Config) -> int:
+    job = JobConfig(config)
+    pids = _local_pids(config)
+    if not pids:
+        print(f"{job.name}-{job.id}: not running")
+        return EXIT_OK
+    print(f"{job.name}-{job.id}: {ApplicationStatus.RUNNING.value}, {len(pids) - ('run-job' in pids)} container(s)")
+    for name, pid in sorted(pids.items()):
+        print(f"  {name}: pid {pid}")
+    return EXIT_OK
+
+
+def kill(config: Config) -> int:
+    job = JobConfig(config)
+    pids = _local_pids(config)
+    if not pids:
+        print(f"{job.name}-{job.id}: not running")
+        return EXIT_OK
+    for pid in pids.values():
+        os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + TaskConfig(config).shutdown_ms / 1000.0 + 5
+    while any(_alive(pid) for pid in pids.values()):
+        if time.monotonic() > deadline:
+            for pid in pids.values():
+                if _alive(pid):
+                    os.kill(pid, signal.SIGKILL)
+            break
+        time.sleep(0.2)
+    print(f"{job.name}-{job.id}: killed")
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=os.environ.get("SAMZA_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s [run-job] %(name)s: %(message)s")
+    # A job's task class lives with the job, found from where run-job is started.
+    sys.path.insert(0, os.getcwd())
+    config = load_valid_config(args)
+    if config is None:
+        return EXIT_INVALID
+    try:
+        if args.operation == "status":
+            return status(config)
+        if args.operation == "kill":
+            return kill(config)
+        return run(config)
+    except Exception:
+        log.exception("run-job %s failed", args.operation)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

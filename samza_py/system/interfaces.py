@@ -1,0 +1,121 @@
+"""The system protocols (Samza's SystemFactory, SystemAdmin, SystemConsumer, SystemProducer).
+
+A "system" is a messaging backend such as Kafka. Consumers hand out raw (serialised) envelopes;
+the container deserialises them with the serdes configured for each stream.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from samza_py.api import IncomingMessageEnvelope, MetricsRegistry, OutgoingMessageEnvelope, SystemStreamPartition
+from samza_py.config.config import Config
+
+
+@dataclass(frozen=True, slots=True)
+class SystemStreamPartitionMetadata:
+    """Offsets of one partition: oldest readable, newest written, and the next to be written."""
+
+    oldest_offset: str | None
+    newest_offset: str | None
+    upcoming_offset: str
+
+
+@dataclass(frozen=True, slots=True)
+class SystemStreamMetadata:
+    stream_name: str
+    partitions: dict[int, SystemStreamPartitionMetadata]
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSpec:
+    """A stream to create: physical name, partition count, replication and topic-level config."""
+
+    stream: str
+    partitions: int
+    replication_factor: int
+    config: Mapping[str, str] = field(default_factory=dict)
+
+
+class StreamNotFoundError(Exception):
+    def __init__(self, system: str, stream: str) -> None:
+        super().__init__(f"stream {stream!r} does not exist in system {system!r}")
+        self.system = system
+        self.stream = stream
+
+
+class SystemAdmin(ABC):
+    def start(self) -> None:  # noqa: B027 - optional hook
+        pass
+
+    def stop(self) -> None:  # noqa: B027 - optional hook
+        pass
+
+    @abstractmethod
+    def get_system_stream_metadata(self, streams: Iterable[str]) -> dict[str, SystemStreamMetadata]:
+        """Partition offsets of each stream; raises StreamNotFoundError for a missing stream."""
+
+    @abstractmethod
+    def get_offsets_after(self, offsets: Mapping[SystemStreamPartition, str]) -> dict[SystemStreamPartition, str]:
+        """The offset following each given offset (where to resume after a checkpoint)."""
+
+    @abstractmethod
+    def create_stream(self, spec: StreamSpec) -> bool:
+        """Create the stream unless it exists; True when it was created."""
+
+    @abstractmethod
+    def offset_comparator(self, a: str, b: str) -> int: ...
+
+
+class SystemConsumer(ABC):
+    @abstractmethod
+    def register(self, ssp: SystemStreamPartition, offset: str) -> None:
+        """Read ``ssp`` starting at ``offset`` (the first offset to return)."""
+
+    @abstractmethod
+    def start(self) -> None: ...
+
+    @abstractmethod
+    def stop(self) -> None: ...
+
+    @abstractmethod
+    def poll(self, timeout_s: float) -> list[IncomingMessageEnvelope]:
+        """Up to a batch of envelopes with raw bytes as key and message, waiting at most ``timeout_s``."""
+
+    def pause(self, ssps: Iterable[SystemStreamPartition]) -> None:  # noqa: B027 - optional flow control
+        pass
+
+    def resume(self, ssps: Iterable[SystemStreamPartition]) -> None:  # noqa: B027 - optional flow control
+        pass
+
+
+class SystemProducer(ABC):
+    def register(self, source: str) -> None:  # noqa: B027 - optional hook
+        pass
+
+    @abstractmethod
+    def start(self) -> None: ...
+
+    @abstractmethod
+    def stop(self) -> None: ...
+
+    @abstractmethod
+    def send(self, source: str, envelope: OutgoingMessageEnvelope) -> None:
+        """Queue a message whose key and message are already bytes (or None)."""
+
+    @abstractmethod
+    def flush(self, source: str) -> None:
+        """Block until everything sent so far is durable; raise if any send failed."""
+
+
+class SystemFactory(ABC):
+    @abstractmethod
+    def get_consumer(self, system_name: str, config: Config, registry: MetricsRegistry) -> SystemConsumer: ...
+
+    @abstractmethod
+    def get_producer(self, system_name: str, config: Config, registry: MetricsRegistry) -> SystemProducer: ...
+
+    @abstractmethod
+    def get_admin(self, system_name: str, config: Config) -> SystemAdmin: ...

@@ -1,0 +1,100 @@
+"""KafkaSystemAdmin: partition offsets and topic creation through confluent-kafka's AdminClient."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+
+from confluent_kafka import KafkaError, KafkaException, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic, OffsetSpec
+
+from samza_py.api import SystemStreamPartition
+from samza_py.system.interfaces import (
+    StreamNotFoundError,
+    StreamSpec,
+    SystemAdmin,
+    SystemStreamMetadata,
+    SystemStreamPartitionMetadata,
+)
+
+_TIMEOUT_S = 30.0
+
+
+class KafkaSystemAdmin(SystemAdmin):
+    def __init__(self, system: str, settings: Mapping[str, object]) -> None:
+        self.system = system
+        self._admin = AdminClient(dict(settings))  # type: ignore[arg-type]
+
+    def partition_count(self, topic: str) -> int:
+        meta = self._admin.list_topics(topic, timeout=_TIMEOUT_S).topics.get(topic)
+        if meta is None or meta.error is not None or not meta.partitions:
+            raise StreamNotFoundError(self.system, topic)
+        return len(meta.partitions)
+
+    def get_system_stream_metadata(self, streams: Iterable[str]) -> dict[str, SystemStreamMetadata]:
+        streams = list(streams)
+        requests: dict[TopicPartition, tuple[str, int]] = {}
+        for topic in streams:
+            for p in range(self.partition_count(topic)):
+                requests[TopicPartition(topic, p)] = (topic, p)
+        lows = self._list_offsets(requests, OffsetSpec.earliest())
+        highs = self._list_offsets(requests, OffsetSpec.latest())
+        result: dict[str, dict[int, SystemStreamPartitionMetadata]] = {topic: {} for topic in streams}
+        for topic, p in requests.values():
+            low, high = lows[(topic, p)], highs[(topic, p)]
+            empty = high <= low
+            result[topic][p] = SystemStreamPartitionMetadata(
+                oldest_offset=str(low), newest_offset=None if empty else str(high - 1), upcoming_offset=str(high)
+            )
+        return {topic: SystemStreamMetadata(topic, parts) for topic, parts in result.items()}
+
+    def _list_offsets(
+        self, requests: Mapping[TopicPartition, tuple[str, int]], spec: OffsetSpec
+    ) -> dict[tuple[str, int], int]:
+        if not requests:
+            return {}
+        futures = self._admin.list_offsets({tp: spec for tp in requests}, request_timeout=_TIMEOUT_S)
+        out: dict[tuple[str, int], int] = {}
+        for tp, future in futures.items():
+            out[(tp.topic, tp.partition)] = future.result().offset
+        return out
+
+    def get_offsets_after(self, offsets: Mapping[SystemStreamPartition, str]) -> dict[SystemStreamPartition, str]:
+        return {ssp: str(int(offset) + 1) for ssp, offset in offsets.items()}
+
+    def offset_comparator(self, a: str, b: str) -> int:
+        x, y = int(a), int(b)
+        return (x > y) - (x < y)
+
+    def create_stream(self, spec: StreamSpec) -> bool:
+        topic = NewTopic(
+            spec.stream,
+            num_partitions=spec.partitions,
+            replication_factor=spec.replication_factor,
+            config=dict(spec.config),
+        )
+        future = self._admin.create_topics([topic], request_timeout=_TIMEOUT_S)[spec.stream]
+        try:
+            future.result()
+            created = True
+        except KafkaException as exc:
+            if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:
+                raise
+            created = False
+        self._wait_until_visible(spec.stream)
+        return created
+
+    def _wait_until_visible(self, topic: str) -> None:
+        deadline = time.monotonic() + _TIMEOUT_S
+        while True:
+            try:
+                self.partition_count(topic)
+                return
+            except StreamNotFoundError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    def delete_streams(self, topics: Iterable[str]) -> None:
+        for future in self._admin.delete_topics(list(topics), operation_timeout=_TIMEOUT_S).values():
+            future.result()

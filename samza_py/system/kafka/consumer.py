@@ -1,0 +1,111 @@
+"""KafkaSystemConsumer: reads assigned partitions (no group rebalancing: the job model decides)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable, Mapping
+
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
+
+from samza_py.api import END_OF_STREAM_OFFSET, IncomingMessageEnvelope, SystemStreamPartition
+from samza_py.system.interfaces import SystemConsumer
+
+log = logging.getLogger(__name__)
+
+
+class KafkaConsumerError(Exception):
+    pass
+
+
+class KafkaSystemConsumer(SystemConsumer):
+    def __init__(self, system: str, settings: Mapping[str, object], batch_size: int = 1000) -> None:
+        self.system = system
+        self._settings = dict(settings)
+        self._batch_size = batch_size
+        self._starts: dict[SystemStreamPartition, int] = {}
+        # Bounded streams end at the offset that was upcoming at registration: then end-of-stream.
+        self._ends: dict[SystemStreamPartition, int] = {}
+        self._ssps: dict[tuple[str, int], SystemStreamPartition] = {}
+        self._consumer: Consumer | None = None
+        self._pending_eos: list[SystemStreamPartition] = []
+
+    def register(self, ssp: SystemStreamPartition, offset: str) -> None:
+        self._starts[ssp] = int(offset)
+        self._ssps[(ssp.stream, ssp.partition_id)] = ssp
+
+    def register_end(self, ssp: SystemStreamPartition, end_offset: int) -> None:
+        """Treat ``ssp`` as bounded: after ``end_offset - 1`` deliver end-of-stream."""
+        self._ends[ssp] = end_offset
+
+    def start(self) -> None:
+        self._consumer = Consumer(self._settings)
+        assignment = [TopicPartition(ssp.stream, ssp.partition_id, off) for ssp, off in self._starts.items()]
+        if assignment:
+            self._consumer.assign(assignment)
+        self._pending_eos = [ssp for ssp, end in self._ends.items() if self._starts.get(ssp, 0) >= end]
+
+    def stop(self) -> None:
+        if self._consumer is not None:
+            self._consumer.close()
+            self._consumer = None
+
+    def poll(self, timeout_s: float) -> list[IncomingMessageEnvelope]:
+        assert self._consumer is not None, "consumer not started"
+        if self._pending_eos:
+            eos, self._pending_eos = self._pending_eos, []
+            return [IncomingMessageEnvelope.end_of_stream(ssp) for ssp in eos]
+        if not self._starts:
+            time.sleep(timeout_s)
+            return []
+        messages = self._consumer.consume(num_messages=self._batch_size, timeout=timeout_s)
+        out: list[IncomingMessageEnvelope] = []
+        now_ms = int(time.time() * 1000)
+        ssps = self._ssps
+        ends = self._ends
+        for msg in messages:
+            err = msg.error()
+            if err is not None:
+                if err.code() == KafkaError._PARTITION_EOF:
+                    continue
+                if err.fatal() or not err.retriable():
+                    raise KafkaConsumerError(
+                        f"Kafka consumer of system {self.system!r} failed on {msg.topic()}[{msg.partition()}]: {err}"
+                    )
+                log.warning("transient Kafka consumer error: %s", err)
+                continue
+            ssp = ssps[(msg.topic(), msg.partition())]  # type: ignore[index]
+            offset: int = msg.offset()  # type: ignore[assignment]
+            end = ends.get(ssp)
+            if end is not None and offset >= end:
+                continue
+            key, value = msg.key(), msg.value()
+            ts_type, ts = msg.timestamp()
+            out.append(IncomingMessageEnvelope(
+                ssp, str(offset), key, value,
+                (len(key) if key else 0) + (len(value) if value else 0),
+                ts if ts_type else 0, now_ms,
+            ))
+            if end is not None and offset + 1 >= end:
+                out.append(IncomingMessageEnvelope(ssp, END_OF_STREAM_OFFSET, None, None))
+        return out
+
+    def _partitions(self, ssps: Iterable[SystemStreamPartition]) -> list[TopicPartition]:
+        return [TopicPartition(ssp.stream, ssp.partition_id) for ssp in ssps]
+
+    def pause(self, ssps: Iterable[SystemStreamPartition]) -> None:
+        if self._consumer is not None:
+            self._consumer.pause(self._partitions(ssps))
+
+    def resume(self, ssps: Iterable[SystemStreamPartition]) -> None:
+        if self._consumer is not None:
+            self._consumer.resume(self._partitions(ssps))
+
+    def position(self, ssp: SystemStreamPartition) -> int | None:
+        if self._consumer is None:
+            return None
+        try:
+            return self._consumer.position([TopicPartition(ssp.stream, ssp.partition_id)])[0].offset
+        except KafkaException:
+            return None
+

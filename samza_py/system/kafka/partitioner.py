@@ -1,0 +1,85 @@
+"""Samza's Kafka partition choice for a partition key: abs(Java hashCode) % partitions.
+
+Java's hashCode is reproduced so that a key lands on the same partition as it would from a Java Samza job.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from typing import Any
+
+_INT_MIN = -(2**31)
+_INT_MAX = 2**31 - 1
+_LONG_MIN = -(2**63)
+_LONG_MAX = 2**63 - 1
+_MASK32 = 0xFFFFFFFF
+_MASK64 = 0xFFFFFFFFFFFFFFFF
+# Double.doubleToLongBits folds every NaN into this one bit pattern.
+_CANONICAL_NAN_BITS = 0x7FF8000000000000
+
+
+def _to_int32(value: int) -> int:
+    value &= _MASK32
+    return value - (1 << 32) if value & 0x80000000 else value
+
+
+def _long_hash(value: int) -> int:
+    """Long.hashCode: (int)(v ^ (v >>> 32))."""
+    bits = value & _MASK64
+    return _to_int32(bits ^ (bits >> 32))
+
+
+def _string_hash(text: str) -> int:
+    # Java strings are UTF-16: a character outside the BMP contributes two code units (a surrogate pair).
+    # surrogatepass keeps lone surrogates, which Java strings may also hold.
+    units = text.encode("utf-16-be", "surrogatepass")
+    h = 0
+    for i in range(0, len(units), 2):
+        h = (31 * h + ((units[i] << 8) | units[i + 1])) & _MASK32
+    return _to_int32(h)
+
+
+def _bytes_hash(data: bytes | bytearray) -> int:
+    # Java's byte[].hashCode() is identity-based (differs per object and run), so no Java job could rely
+    # on it. Our documented choice is Arrays.hashCode(byte[]): content-based, over signed bytes.
+    h = 1
+    for b in data:
+        h = (31 * h + (b - 256 if b > 127 else b)) & _MASK32
+    return _to_int32(h)
+
+
+def _double_hash(value: float) -> int:
+    bits = _CANONICAL_NAN_BITS if math.isnan(value) else struct.unpack(">q", struct.pack(">d", value))[0]
+    return _long_hash(bits)
+
+
+def java_hash_code(value: Any) -> int:
+    """The value's Java hashCode, a signed 32-bit int.
+
+    str -> String; bool -> Boolean; int -> Integer if it fits in 32 bits, else Long; float -> Double;
+    bytes/bytearray -> Arrays.hashCode(byte[]).
+    """
+    if isinstance(value, str):
+        return _string_hash(value)
+    if isinstance(value, bool):  # before int: bool is an int subclass
+        return 1231 if value else 1237
+    if isinstance(value, int):
+        if _INT_MIN <= value <= _INT_MAX:
+            return value
+        if _LONG_MIN <= value <= _LONG_MAX:
+            return _long_hash(value)
+        raise OverflowError(f"{value} does not fit in a Java long")
+    if isinstance(value, float):
+        return _double_hash(value)
+    if isinstance(value, bytes | bytearray):
+        return _bytes_hash(value)
+    raise TypeError(f"no Java hashCode for partition key of type {type(value).__name__}")
+
+
+def samza_partition(partition_key: Any, num_partitions: int) -> int:
+    """abs(hashCode) % num_partitions, with abs(Integer.MIN_VALUE) taken as 0 as Samza's KafkaUtil does."""
+    if num_partitions <= 0:
+        raise ValueError(f"num_partitions must be positive, got {num_partitions}")
+    h = java_hash_code(partition_key)
+    return (0 if h == _INT_MIN else abs(h)) % num_partitions

@@ -1,0 +1,97 @@
+"""KafkaSystemProducer: asynchronous produce with Samza's partitioning; flush makes sends durable."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from confluent_kafka import KafkaError, Message, Producer
+
+from samza_py.api import OutgoingMessageEnvelope
+from samza_py.system.interfaces import SystemProducer
+from samza_py.system.kafka.admin import KafkaSystemAdmin
+from samza_py.system.kafka.partitioner import samza_partition
+
+log = logging.getLogger(__name__)
+
+_POLL_EVERY = 1000
+
+
+class KafkaProducerError(Exception):
+    pass
+
+
+class KafkaSystemProducer(SystemProducer):
+    """One librdkafka producer for the whole container (Samza: one producer per system)."""
+
+    def __init__(self, system: str, settings: Mapping[str, object], admin: KafkaSystemAdmin) -> None:
+        self.system = system
+        self._settings = dict(settings)
+        # Only failures come back: a callback per delivered message would cost more than the send.
+        self._settings["delivery.report.only.error"] = True
+        self._settings["on_delivery"] = self._on_delivery
+        self._admin = admin
+        self._producer: Producer | None = None
+        self._partition_counts: dict[str, int] = {}
+        self._failure: str | None = None
+        self._unpolled = 0
+        self.sends = 0
+
+    def register(self, source: str) -> None:
+        pass
+
+    def start(self) -> None:
+        if self._producer is None:
+            self._producer = Producer(self._settings)
+
+    def stop(self) -> None:
+        if self._producer is not None:
+            self.flush("stop")
+            self._producer = None
+
+    def _on_delivery(self, err: KafkaError | None, msg: Message) -> None:
+        if err is not None and self._failure is None:
+            self._failure = f"send to {msg.topic()}[{msg.partition()}] failed: {err}"
+
+    def _raise_failure(self) -> None:
+        if self._failure is not None:
+            raise KafkaProducerError(f"Kafka producer of system {self.system!r}: {self._failure}")
+
+    def partition_count(self, topic: str) -> int:
+        count = self._partition_counts.get(topic)
+        if count is None:
+            count = self._partition_counts[topic] = self._admin.partition_count(topic)
+        return count
+
+    def send(self, source: str, envelope: OutgoingMessageEnvelope) -> None:
+        self.send_raw(envelope.system_stream.stream, envelope.key, envelope.message, envelope.partition_key)
+
+    def send_raw(self, topic: str, key: bytes | None, value: bytes | None, partition_key: Any) -> None:
+        producer = self._producer
+        assert producer is not None, "producer not started"
+        if partition_key is None:
+            partition = -1  # the client's partitioner (murmur2, like Java's default)
+        else:
+            partition = samza_partition(partition_key, self.partition_count(topic))
+        while True:
+            try:
+                producer.produce(topic, value, key, partition)
+                break
+            except BufferError:
+                producer.poll(0.1)  # local queue full: let deliveries drain
+        self.sends += 1
+        self._unpolled += 1
+        if self._unpolled >= _POLL_EVERY:
+            self._unpolled = 0
+            producer.poll(0)
+            self._raise_failure()
+
+    def flush(self, source: str) -> None:
+        producer = self._producer
+        if producer is None:
+            return
+        while producer.flush(5.0) > 0:
+            log.info("waiting for %d Kafka sends of system %r", len(producer), self.system)
+            self._raise_failure()
+        self._raise_failure()
