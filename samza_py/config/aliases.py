@@ -71,7 +71,12 @@ def resolve_class(name: str) -> Any:
     try:
         module = importlib.import_module(module_name)
     except ImportError as exc:
-        hint = " (a Samza Java class with no samza-py equivalent)" if name.startswith("org.apache.samza.") else ""
+        if name.startswith("org.apache.samza.") and name not in JAVA_CLASS_ALIASES:
+            hint = " (a Samza Java class with no samza-py equivalent)"
+        elif name in JAVA_CLASS_ALIASES:
+            hint = " (not available in this version of samza-py)"
+        else:
+            hint = ""
         raise ClassResolutionError(f"cannot import module {module_name!r} for {name!r}{hint}: {exc}") from exc
     try:
         return getattr(module, attr)

@@ -19,17 +19,18 @@ from samza_py.checkpoint.serde import (
     checkpoint_value_bytes,
     parse_checkpoint_key,
     parse_checkpoint_value,
+    samza_grouper_factory_name,
 )
-from samza_py.config.aliases import SAMZA_NAME_OF, canonical_class_name
 from samza_py.config.config import Config
 from samza_py.config.errors import ConfigException
+from samza_py.config.job_config import JobConfig
+from samza_py.config.task_config import TaskConfig
 from samza_py.system.interfaces import StreamSpec
 from samza_py.system.kafka import client_config
 from samza_py.system.kafka.admin import KafkaSystemAdmin
 
 log = logging.getLogger(__name__)
 
-DEFAULT_GROUPER = "org.apache.samza.container.grouper.stream.GroupByPartitionFactory"
 TOPIC_CONFIG = {"cleanup.policy": "compact", "segment.bytes": "26214400", "max.message.bytes": "1000012"}
 
 
@@ -37,28 +38,17 @@ class CheckpointError(Exception):
     pass
 
 
-def checkpoint_topic(config: Config) -> str:
-    name = config.require("job.name").replace("_", "-")
-    job_id = (config.get_str("job.id") or "1").replace("_", "-")
-    return f"__samza_checkpoint_ver_1_for_{name}_{job_id}"
-
-
-def grouper_factory_samza_name(config: Config) -> str:
-    """The SSP grouper factory as Samza names it: that name is part of every checkpoint key."""
-    configured = config.get_str("job.systemstreampartition.grouper.factory") or DEFAULT_GROUPER
-    return SAMZA_NAME_OF.get(canonical_class_name(configured), configured)
-
-
 class KafkaCheckpointManager(CheckpointManager):
     def __init__(self, config: Config) -> None:
-        system = config.get_str("task.checkpoint.system") or config.get_str("job.default.system")
+        system = TaskConfig(config).checkpoint_system
         if not system:
             raise ConfigException("task.checkpoint.system", "is required for Kafka checkpoints (or job.default.system)")
         self.system = system
-        self.topic = checkpoint_topic(config)
-        self._replication = config.get_int("task.checkpoint.replication.factor", 3)
-        self._grouper = grouper_factory_samza_name(config)
-        self._validate = config.get_bool("job.checkpoint.validation.enabled", True)
+        job, task = JobConfig(config), TaskConfig(config)
+        self.topic = job.checkpoint_topic()
+        self._replication = task.checkpoint_replication_factor
+        self._grouper = samza_grouper_factory_name(job.ssp_grouper_factory)
+        self._validate = job.checkpoint_validation_enabled
         self._bootstrap = client_config.bootstrap_servers(config, system)
         self._admin = KafkaSystemAdmin(system, client_config.admin_settings(config, system))
         self._producer: Producer | None = None

@@ -2,7 +2,8 @@
 
 Input (JSON): ``{"time": ms, "channel": "#en.wikipedia", "source": nick, "raw": line}``.
 Output (JSON): title, user, unparsed-flags, diff-bytes, diff-url, summary, flags, channel, source, time.
-Lines the pattern does not match are dropped and logged, as in hello-samza.
+Lines the pattern does not match are dropped and logged, as in hello-samza. The output stream is
+``kafka.wikipedia-edits`` unless ``wikipedia.parser.output`` names another ``system.stream``.
 """
 
 from __future__ import annotations
@@ -13,10 +14,12 @@ from typing import Any
 
 from samza_py.api import (
     IncomingMessageEnvelope,
+    InitableTask,
     MessageCollector,
     OutgoingMessageEnvelope,
     StreamTask,
     SystemStream,
+    TaskContext,
     TaskCoordinator,
 )
 
@@ -54,17 +57,23 @@ def parse_edit(raw: str) -> dict[str, Any] | None:
     }
 
 
-class WikipediaParserStreamTask(StreamTask):
+class WikipediaParserStreamTask(StreamTask, InitableTask):
+    def __init__(self) -> None:
+        self.output = OUTPUT
+
+    def init(self, context: TaskContext) -> None:
+        self.output = SystemStream.parse(context.config.get("wikipedia.parser.output", "kafka.wikipedia-edits"))
+
     def process(
         self, envelope: IncomingMessageEnvelope, collector: MessageCollector, coordinator: TaskCoordinator
     ) -> None:
         event = envelope.message
         parsed = parse_edit(event.get("raw", ""))
         if parsed is None:
-            log.info("unparsable line at offset %s of %s: %r", envelope.offset, envelope.system_stream_partition,
+            log.debug("unparsable line at offset %s of %s: %r", envelope.offset, envelope.system_stream_partition,
                      event.get("raw"))
             return
         parsed["channel"] = event.get("channel")
         parsed["source"] = event.get("source")
         parsed["time"] = event.get("time")
-        collector.send(OutgoingMessageEnvelope(OUTPUT, message=parsed))
+        collector.send(OutgoingMessageEnvelope(self.output, message=parsed))

@@ -1,0 +1,109 @@
+"""Helpers for job tests: the Wikipedia data in Kafka, topics read back, run-job as a process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from .conftest import KAFKA_BOOTSTRAP, ROOT
+
+WIKIPEDIA_RAW = ROOT.parent / "shared" / "data" / "wikipedia-raw.json"
+RUN_JOB = Path(sys.executable).parent / "run-job"
+
+
+def wikipedia_events() -> list[dict[str, Any]]:
+    with WIKIPEDIA_RAW.open() as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def create_topic(topic: str, partitions: int) -> None:
+    admin = AdminClient({"bootstrap.servers": KAFKA_BOOTSTRAP})
+    admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])[topic].result(30)
+
+
+def produce_round_robin(topic: str, partitions: int, values: Iterable[bytes]) -> int:
+    """Message j goes to partition j % partitions, so on a new topic it lands at offset j // partitions."""
+    producer = Producer({"bootstrap.servers": KAFKA_BOOTSTRAP, "linger.ms": 5})
+    count = 0
+    for j, value in enumerate(values):
+        producer.produce(topic, value, None, j % partitions)
+        count += 1
+        if count % 1000 == 0:
+            producer.poll(0)
+    assert producer.flush(60) == 0
+    return count
+
+
+def end_offsets(topic: str) -> dict[int, int]:
+    consumer = Consumer({"bootstrap.servers": KAFKA_BOOTSTRAP, "group.id": "it-reader"})
+    try:
+        partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
+        return {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in partitions}
+    finally:
+        consumer.close()
+
+
+def count_messages(topic: str) -> int:
+    try:
+        return sum(end_offsets(topic).values())
+    except KeyError:
+        return 0
+
+
+def read_topic(topic: str, start: dict[int, int] | None = None, timeout_s: float = 60) -> list[Any]:
+    """Every message of ``topic`` (from ``start`` offsets, else the beginning) up to its current end."""
+    ends = end_offsets(topic)
+    starts = start or {}
+    consumer = Consumer({"bootstrap.servers": KAFKA_BOOTSTRAP, "group.id": "it-reader", "enable.auto.commit": False})
+    out: list[Any] = []
+    try:
+        todo = {p: end for p, end in ends.items() if end > starts.get(p, 0)}
+        if not todo:
+            return out
+        consumer.assign([TopicPartition(topic, p, starts.get(p, 0)) for p in todo])
+        deadline = time.monotonic() + timeout_s
+        while todo:
+            assert time.monotonic() < deadline, f"timed out reading {topic}; still missing {todo}"
+            for msg in consumer.consume(num_messages=1000, timeout=1.0):
+                assert msg.error() is None, msg.error()
+                out.append(msg)
+                if msg.offset() + 1 >= todo.get(msg.partition(), 0):
+                    todo.pop(msg.partition(), None)
+    finally:
+        consumer.close()
+    return out
+
+
+def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out after {timeout_s}s waiting for {what}"
+        time.sleep(0.2)
+
+
+def run_job_command(config_path: Path, *overrides: str, operation: str = "run") -> list[str]:
+    cmd = [str(RUN_JOB), "--config-path", str(config_path), "--operation", operation]
+    for override in overrides:
+        cmd += ["--config", override]
+    return cmd
+
+
+def run_job(config_path: Path, *overrides: str, cwd: Path, operation: str = "run",
+            timeout_s: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(run_job_command(config_path, *overrides, operation=operation), cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout_s, env=dict(os.environ))
+
+
+def start_run_job(config_path: Path, *overrides: str, cwd: Path, log: Path) -> subprocess.Popen[bytes]:
+    with log.open("wb") as out:
+        return subprocess.Popen(run_job_command(config_path, *overrides), cwd=cwd, stdout=out,
+                                stderr=subprocess.STDOUT, env=dict(os.environ))

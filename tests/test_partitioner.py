@@ -1,0 +1,146 @@
+"""Java hashCode reproduction and Samza's Kafka partition choice."""
+
+from __future__ import annotations
+
+import struct
+
+import pytest
+
+from samza_py.system.kafka.partitioner import java_hash_code, samza_partition
+
+INT_MIN = -(2**31)
+
+
+def _signed32(value: int) -> int:
+    value %= 2**32
+    return value - 2**32 if value >= 2**31 else value
+
+
+def _reference_string_hash(text: str) -> int:
+    """s[0]*31^(n-1) + ... + s[n-1] over UTF-16 code units, in unbounded ints, reduced once at the end."""
+    units: list[int] = []
+    for ch in text:
+        cp = ord(ch)
+        if cp > 0xFFFF:
+            cp -= 0x10000
+            units += [0xD800 + (cp >> 10), 0xDC00 + (cp & 0x3FF)]
+        else:
+            units.append(cp)
+    n = len(units)
+    return _signed32(sum(u * 31 ** (n - 1 - i) for i, u in enumerate(units)))
+
+
+def _reference_long_hash(value: int) -> int:
+    unsigned = value % 2**64
+    return _signed32((unsigned ^ (unsigned >> 32)) % 2**32)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("", 0),
+        ("a", 97),
+        ("Aa", 2112),
+        ("BB", 2112),
+        ("hello", 99162322),
+        ("polygenelubricants", INT_MIN),
+        ("\U0001f600", 1772899),  # one emoji = surrogate pair D83D DE00
+    ],
+)
+def test_known_string_hashes(text: str, expected: int) -> None:
+    assert java_hash_code(text) == expected
+    assert _reference_string_hash(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text", ["wikipedia-edits", "Partition 0", "été", "日本語のテキスト", "a\U00010348b", "x" * 200, "key-12345"]
+)
+def test_string_hash_matches_java_formula(text: str) -> None:
+    assert java_hash_code(text) == _reference_string_hash(text)
+
+
+def test_lone_surrogate_is_one_code_unit() -> None:
+    assert java_hash_code("\ud800") == 0xD800
+
+
+@pytest.mark.parametrize("value", [0, 1, -1, 42, 2**31 - 1, INT_MIN])
+def test_int_in_32_bits_is_its_own_hash(value: int) -> None:
+    assert java_hash_code(value) == value
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (2**40, 256),
+        (2**31, INT_MIN),
+        (-(2**63), INT_MIN),
+        (2**63 - 1, INT_MIN),
+        (-(2**31) - 1, INT_MIN),
+        (-(2**32), -1),
+    ],
+)
+def test_long_hash(value: int, expected: int) -> None:
+    assert java_hash_code(value) == expected
+    assert _reference_long_hash(value) == expected
+
+
+@pytest.mark.parametrize("value", [2**32, 123456789012345, -987654321098765, 2**62 + 12345])
+def test_long_hash_matches_java_formula(value: int) -> None:
+    assert java_hash_code(value) == _reference_long_hash(value)
+
+
+def test_int_beyond_long_is_rejected() -> None:
+    with pytest.raises(OverflowError):
+        java_hash_code(2**63)
+
+
+def test_bool_hash() -> None:
+    assert java_hash_code(True) == 1231
+    assert java_hash_code(False) == 1237
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(0.0, 0), (1.0, 1072693248), (-0.0, INT_MIN), (float("nan"), 2146959360)],
+)
+def test_double_hash(value: float, expected: int) -> None:
+    assert java_hash_code(value) == expected
+
+
+@pytest.mark.parametrize("value", [3.14159, -2.5e300, 1e-310, float("inf")])
+def test_double_hash_matches_java_formula(value: float) -> None:
+    bits = struct.unpack(">Q", struct.pack(">d", value))[0]
+    assert java_hash_code(value) == _reference_long_hash(bits)
+
+
+def test_every_nan_hashes_like_the_canonical_nan() -> None:
+    payload_nan = struct.unpack(">d", bytes.fromhex("7ff0000000000001"))[0]
+    assert java_hash_code(payload_nan) == java_hash_code(float("nan"))
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(b"", 1), (b"\x01\x02\x03", 30817), (b"\xff", 30), (bytearray(b"\x01\x02\x03"), 30817)],
+)
+def test_bytes_hash_is_arrays_hashcode(value: bytes, expected: int) -> None:
+    assert java_hash_code(value) == expected
+
+
+@pytest.mark.parametrize("value", [None, [1], {"a": 1}, object()])
+def test_other_types_are_rejected(value: object) -> None:
+    with pytest.raises(TypeError):
+        java_hash_code(value)
+
+
+def test_samza_partition() -> None:
+    assert samza_partition("hello", 12) == 99162322 % 12
+    assert samza_partition(-7, 4) == 3  # abs first, then modulo
+    assert samza_partition("polygenelubricants", 7) == 0  # abs(Integer.MIN_VALUE) taken as 0
+    assert samza_partition(2**31, 5) == 0
+    for key in ["a", "b", "Partition 3", 17, -17, 2.5, b"k"]:
+        assert 0 <= samza_partition(key, 3) < 3
+
+
+def test_samza_partition_needs_partitions() -> None:
+    with pytest.raises(ValueError):
+        samza_partition("k", 0)
