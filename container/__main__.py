@@ -14,9 +14,8 @@ import sys
 import urllib.request
 from types import FrameType
 
-from samza_py.container.samza_container import SamzaContainer
-
 from samza_py.config.config import Config
+from samza_py.container.samza_container import SamzaContainer
 from samza_py.job.model import JobModel
 
 log = logging.getLogger("samza_py.container")

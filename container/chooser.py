@@ -24,7 +24,7 @@ class RoundRobinChooser:
 
     def offer(self, ssp: SystemStreamPartition) -> None:
         """``ssp`` has buffered messages (again)."""
-        if ssp not in self._queued and ssp is not self._current:
+        if ssp not in self._queued and ssp != self._current:
             self._queued.add(ssp)
             self._ready.append(ssp)
 

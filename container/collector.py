@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from samza_py.api import Counter, MessageCollector, OutgoingMessageEnvelope
+from samza_py.api import Counter, MessageCollector, OutgoingMessageEnvelope, SystemStream
 from samza_py.serializers.manager import SerdeManager
+from samza_py.serializers.serde import Serde
 from samza_py.system.interfaces import SystemProducer
 
 
@@ -12,7 +13,7 @@ class UnknownOutputSystemError(Exception):
 
 
 class TaskInstanceCollector(MessageCollector):
-    __slots__ = ("_producers", "_serdes", "_source", "_sends")
+    __slots__ = ("_producers", "_serdes", "_source", "_sends", "_routes")
 
     def __init__(
         self, producers: dict[str, SystemProducer], serdes: SerdeManager, source: str, sends: Counter
@@ -21,30 +22,46 @@ class TaskInstanceCollector(MessageCollector):
         self._serdes = serdes
         self._source = source
         self._sends = sends
+        # Per output stream, found once: its producer and its key and message serdes.
+        self._routes: dict[SystemStream, tuple[SystemProducer, Serde | None, Serde | None]] = {}
 
-    def send(self, envelope: OutgoingMessageEnvelope) -> None:
-        stream = envelope.system_stream
+    def _route(self, stream: SystemStream) -> tuple[SystemProducer, Serde | None, Serde | None]:
         producer = self._producers.get(stream.system)
         if producer is None:
             raise UnknownOutputSystemError(
                 f"output to {stream.system}.{stream.stream}: system {stream.system!r} is not configured "
                 f"(systems.{stream.system}.samza.factory)"
             )
-        key_serde, msg_serde = self._serdes.serdes(stream)
+        route = self._routes[stream] = (producer, *self._serdes.serdes(stream))
+        return route
+
+    def send(self, envelope: OutgoingMessageEnvelope) -> None:
+        stream = envelope.system_stream
+        route = self._routes.get(stream)
+        producer, key_serde, msg_serde = route if route is not None else self._route(stream)
         if envelope.key_serde:
             key_serde = self._serdes.serde(envelope.key_serde)
         if envelope.msg_serde:
             msg_serde = self._serdes.serde(envelope.msg_serde)
         key, message = envelope.key, envelope.message
-        if key is not None and key_serde is not None:
-            key = key_serde.to_bytes(key)
-        if message is not None and msg_serde is not None:
-            message = msg_serde.to_bytes(message)
-        for what, serde_key, value in (("key", "key.serde", key), ("message", "msg.serde", message)):
-            if value is not None and not isinstance(value, bytes | bytearray | str):
-                raise TypeError(
-                    f"output to {stream.system}.{stream.stream}: the {what} is a {type(value).__name__} and no "
-                    f"serde is configured for it (systems.{stream.system}.samza.{serde_key})"
-                )
+        if key is not None:
+            if key_serde is not None:
+                key = key_serde.to_bytes(key)
+            elif type(key) is not bytes:
+                _check_raw(stream, "key", "key.serde", key)
+        if message is not None:
+            if msg_serde is not None:
+                message = msg_serde.to_bytes(message)
+            elif type(message) is not bytes:
+                _check_raw(stream, "message", "msg.serde", message)
         self._sends.count += 1
-        producer.send(self._source, OutgoingMessageEnvelope(stream, envelope.partition_key, key, message))
+        producer.send_serialized(self._source, stream, envelope.partition_key, key, message)
+
+
+def _check_raw(stream: SystemStream, what: str, serde_key: str, value: object) -> None:
+    """Without a serde only bytes (or text, sent as UTF-8) can go out."""
+    if not isinstance(value, bytes | bytearray | str):
+        raise TypeError(
+            f"output to {stream.system}.{stream.stream}: the {what} is a {type(value).__name__} and no "
+            f"serde is configured for it (systems.{stream.system}.samza.{serde_key})"
+        )

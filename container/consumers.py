@@ -7,9 +7,8 @@ import time
 from collections import deque
 from typing import Any
 
-from samza_py.container.chooser import RoundRobinChooser
-
 from samza_py.api import IncomingMessageEnvelope, MetricsRegistry, SystemStreamPartition
+from samza_py.container.chooser import RoundRobinChooser
 from samza_py.serializers.manager import SerdeManager
 from samza_py.system.interfaces import SystemConsumer
 
@@ -47,6 +46,7 @@ class SystemConsumers:
         self._paused: set[SystemStreamPartition] = set()
         self._per_ssp_limit = fetch_threshold
         self._last_poll = 0.0
+        self._since_clock = 0
         self.chose_object = registry.new_counter(GROUP, "chose-object")
         self.chose_null = registry.new_counter(GROUP, "chose-null")
         self.dropped = registry.new_counter(GROUP, "deserialization-errors-dropped")
@@ -72,21 +72,32 @@ class SystemConsumers:
 
     def choose(self, timeout_s: float) -> IncomingMessageEnvelope | None:
         """The next envelope, polling (blocking up to ``timeout_s``) when nothing is buffered."""
-        chooser = self._chooser
-        if chooser.empty():
+        if self._chooser.empty():
             self._refill(timeout_s)
-        elif time.monotonic() - self._last_poll >= self._poll_interval_s:
-            self._refill(0.0)
-        ssp = chooser.choose()
+        return self.choose_buffered()
+
+    def choose_buffered(self) -> IncomingMessageEnvelope | None:
+        """The next buffered envelope, or None; never blocks.
+
+        Buffers are topped up (without waiting) once ``task.poll.interval.ms`` has passed since the
+        last poll; the clock is read every few dozen messages, not for each one.
+        """
+        self._since_clock += 1
+        if self._since_clock >= 64:
+            self._since_clock = 0
+            if time.monotonic() - self._last_poll >= self._poll_interval_s:
+                self._refill(0.0)
+        ssp = self._chooser.choose()
         if ssp is None:
             self.chose_null.count += 1
             return None
         buffer = self._buffers[ssp]
         envelope = buffer.popleft()
         if not buffer:
-            chooser.exhausted(ssp)
-        if ssp in self._paused and len(buffer) <= self._per_ssp_limit // 2:
-            self._paused.discard(ssp)
+            self._chooser.exhausted(ssp)
+        paused = self._paused
+        if paused and ssp in paused and len(buffer) <= self._per_ssp_limit // 2:
+            paused.discard(ssp)
             self._consumers[ssp.system].resume([ssp])
         self.chose_object.count += 1
         return envelope
@@ -94,9 +105,10 @@ class SystemConsumers:
     def _refill(self, timeout_s: float) -> None:
         self._last_poll = time.monotonic()
         share = timeout_s / max(1, len(self._consumers))
+        accept = self._accept
         for consumer in self._consumers.values():
             for envelope in consumer.poll(share):
-                self._accept(envelope)
+                accept(envelope)
         self.unprocessed.value = sum(len(b) for b in self._buffers.values())
 
     def _accept(self, envelope: IncomingMessageEnvelope) -> None:

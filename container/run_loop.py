@@ -6,11 +6,10 @@ import logging
 import time
 from collections.abc import Mapping
 
+from samza_py.api import END_OF_STREAM_OFFSET, RequestScope, SystemStreamPartition
 from samza_py.container.consumers import SystemConsumers
 from samza_py.container.coordinator import ReadableCoordinator
 from samza_py.container.task_instance import TaskInstance
-
-from samza_py.api import RequestScope, SystemStreamPartition
 from samza_py.metrics.registry import MetricsRegistryMap
 
 log = logging.getLogger(__name__)
@@ -57,41 +56,50 @@ class RunLoop:
 
     def run(self) -> None:
         now = time.monotonic()
-        next_window = now + self._window_s if self._window_s else None
-        next_commit = now + self._commit_s if self._commit_s else None
+        window_s, commit_s = self._window_s, self._commit_s
+        next_window = now + window_s if window_s else None
+        next_commit = now + commit_s if commit_s else None
         by_ssp = self._by_ssp
         skip_below = self._skip_below
+        consumers = self.consumers
+        process_envelopes = self.process_envelopes
+        clock = time.monotonic
         while not self._stop_requested:
-            timeout = self._poll_s
-            now = time.monotonic()
-            for due in (next_window, next_commit):
-                if due is not None:
-                    timeout = min(timeout, max(0.0, due - now))
-            envelope = self.consumers.choose(timeout)
+            envelope = consumers.choose_buffered()
+            if envelope is None:
+                # Nothing buffered: block in the poll, but not past the next window or commit.
+                timeout = self._poll_s
+                for due in (next_window, next_commit):
+                    if due is not None:
+                        timeout = min(timeout, max(0.0, due - now))
+                envelope = consumers.choose(timeout)
             if envelope is None:
                 self.process_null.count += 1
             else:
-                self.process_envelopes.count += 1
+                process_envelopes.count += 1
                 ssp = envelope.system_stream_partition
-                eos = envelope.is_end_of_stream()
-                for task in by_ssp[ssp]:
-                    if eos:
+                tasks = by_ssp[ssp]
+                if envelope.offset == END_OF_STREAM_OFFSET:
+                    for task in tasks:
                         coordinator = task.reached_end_of_stream(ssp)
-                    elif skip_below and int(envelope.offset) < skip_below.get((task.task_name, ssp), -1):
-                        continue
-                    else:
+                        if coordinator is not None:
+                            self._apply(task, coordinator)
+                else:
+                    for task in tasks:
+                        if skip_below and int(envelope.offset) < skip_below.get((task.task_name, ssp), -1):
+                            continue
                         coordinator = task.process(envelope)
-                    if coordinator is not None:
-                        self._apply(task, coordinator)
-            now = time.monotonic()
+                        if coordinator.requested:
+                            self._apply(task, coordinator)
+            now = clock()
             if next_window is not None and now >= next_window and not self._stop_requested:
                 for task in self._windowable:
                     self.window_calls.count += 1
                     self._apply(task, task.window())
-                next_window = now + self._window_s  # type: ignore[operator]
+                next_window = now + window_s  # type: ignore[operator]
             if next_commit is not None and now >= next_commit:
                 self.commit_all()
-                next_commit = now + self._commit_s  # type: ignore[operator]
+                next_commit = now + commit_s  # type: ignore[operator]
 
     def _apply(self, task: TaskInstance, coordinator: ReadableCoordinator) -> None:
         if coordinator.commit_requested:

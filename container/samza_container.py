@@ -10,13 +10,6 @@ import logging
 import time
 from typing import Any
 
-from samza_py.container.chooser import RoundRobinChooser
-from samza_py.container.collector import TaskInstanceCollector
-from samza_py.container.consumers import SystemConsumers
-from samza_py.container.run_loop import RunLoop
-from samza_py.container.task_context import TaskContextImpl
-from samza_py.container.task_instance import TaskInstance, exception_matcher
-
 from samza_py.api import SystemStreamPartition
 from samza_py.checkpoint.checkpoint import CheckpointManager
 from samza_py.checkpoint.offsets import checkpointed_offsets, starting_offsets
@@ -25,6 +18,12 @@ from samza_py.config.config import Config
 from samza_py.config.stream_config import StreamConfig
 from samza_py.config.system_config import SystemConfig
 from samza_py.config.task_config import TaskConfig
+from samza_py.container.chooser import RoundRobinChooser
+from samza_py.container.collector import TaskInstanceCollector
+from samza_py.container.consumers import SystemConsumers
+from samza_py.container.run_loop import RunLoop
+from samza_py.container.task_context import TaskContextImpl
+from samza_py.container.task_instance import TaskInstance, exception_matcher
 from samza_py.job.model import ContainerModel
 from samza_py.metrics.registry import MetricsRegistryMap
 from samza_py.serializers.manager import SerdeManager
@@ -198,4 +197,7 @@ class SamzaContainer:
                 log.exception("shutting down %s failed", what)
                 if clean:
                     raise
+        if self._consumers is not None and self._consumers.dropped.count:
+            log.warning("dropped %d undecodable message(s) (task.drop.deserialization.errors=true)",
+                        self._consumers.dropped.count)
         log.info("container %s stopped", self.model.processor_id)

@@ -6,10 +6,6 @@ import logging
 import time
 from collections.abc import Callable, Iterable
 
-from samza_py.container.collector import TaskInstanceCollector
-from samza_py.container.coordinator import ReadableCoordinator
-from samza_py.container.task_context import TaskContextImpl
-
 from samza_py.api import (
     ClosableTask,
     EndOfStreamListenerTask,
@@ -19,6 +15,9 @@ from samza_py.api import (
     WindowableTask,
 )
 from samza_py.checkpoint.checkpoint import Checkpoint, CheckpointManager
+from samza_py.container.collector import TaskInstanceCollector
+from samza_py.container.coordinator import ReadableCoordinator
+from samza_py.container.task_context import TaskContextImpl
 from samza_py.metrics.registry import MetricsRegistryMap
 
 log = logging.getLogger(__name__)
@@ -71,6 +70,7 @@ class TaskInstance:
         self.shutdown_voted = False
         self.is_windowable = isinstance(task, WindowableTask) or callable(getattr(task, "window", None))
         self._process = task.process  # type: ignore[attr-defined]
+        self._coordinator = ReadableCoordinator()
         self.process_calls = registry.new_counter(GROUP, "process-calls")
         self.messages_processed = registry.new_counter(GROUP, "messages-actually-processed")
         self.window_calls = registry.new_counter(GROUP, "window-calls")
@@ -82,8 +82,17 @@ class TaskInstance:
             self.task.init(self.context)  # type: ignore[attr-defined]
         self.context.initialised = True
 
+    def _fresh_coordinator(self) -> ReadableCoordinator:
+        coordinator = self._coordinator
+        if coordinator.requested:
+            coordinator.reset()
+        return coordinator
+
     def process(self, envelope: IncomingMessageEnvelope) -> ReadableCoordinator:
-        coordinator = ReadableCoordinator()
+        """Run the task on one message; the returned coordinator holds its requests until the next call."""
+        coordinator = self._coordinator
+        if coordinator.requested:
+            coordinator.reset()
         self.process_calls.count += 1
         try:
             self._process(envelope, self.collector, coordinator)
@@ -98,7 +107,7 @@ class TaskInstance:
         return coordinator
 
     def window(self) -> ReadableCoordinator:
-        coordinator = ReadableCoordinator()
+        coordinator = self._fresh_coordinator()
         self.window_calls.count += 1
         self.task.window(self.collector, coordinator)  # type: ignore[attr-defined]
         return coordinator
@@ -108,7 +117,7 @@ class TaskInstance:
         self.end_of_stream.add(ssp)
         if self.end_of_stream != set(self.ssps):
             return None
-        coordinator = ReadableCoordinator()
+        coordinator = self._fresh_coordinator()
         if isinstance(self.task, EndOfStreamListenerTask) or callable(getattr(self.task, "on_end_of_stream", None)):
             self.task.on_end_of_stream(self.collector, coordinator)  # type: ignore[attr-defined]
         coordinator.shutdown()

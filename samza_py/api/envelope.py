@@ -73,13 +73,14 @@ class OutgoingMessageEnvelope:
         key_serde: str | None = None,
         msg_serde: str | None = None,
     ) -> None:
-        if len(args) == 1:
-            (message,) = args
-        elif len(args) == 2:
+        n = len(args)
+        if n == 2:
             key, message = args
-        elif len(args) == 3:
+        elif n == 1:
+            message = args[0]
+        elif n == 3:
             partition_key, key, message = args
-        elif args:
+        elif n:
             raise TypeError("OutgoingMessageEnvelope takes (stream, [[partition_key,] key,] message)")
         self.system_stream = system_stream
         self.key = key

@@ -22,6 +22,7 @@ from samza_py.config.config import Config
 from samza_py.config.job_config import JobConfig
 from samza_py.config.system_config import SystemConfig
 from samza_py.config.task_config import TaskConfig
+from samza_py.coordinator.stream import CoordinatorStream
 from samza_py.job.calculator import compute_job_model
 from samza_py.job.model import JobModel
 from samza_py.job.stream_job import ApplicationStatus, StreamJob, StreamJobFactory
@@ -34,8 +35,13 @@ def local_job_model(config: Config) -> JobModel:
     admins = {s: resolve_class(systems.factory_class(s))().get_admin(s, config) for s in systems.system_names()}
     for admin in admins.values():
         admin.start()
+    # The task → changelog partition mapping is kept in the coordinator stream and never reshuffled.
+    stream = CoordinatorStream(config) if JobConfig(config).coordinator_system is not None else None
     try:
-        model, _changelog = compute_job_model(config, admins)
+        previous = stream.changelog_mapping() if stream is not None else {}
+        model, changelog = compute_job_model(config, admins, previous)
+        if stream is not None:
+            stream.write_changelog_mapping(changelog, previous)
     finally:
         for admin in admins.values():
             admin.stop()

@@ -24,6 +24,7 @@ from samza_py.config.job_config import JobConfig
 from samza_py.config.loader import load_config
 from samza_py.config.task_config import TaskConfig
 from samza_py.config.validation import validate
+from samza_py.coordinator.stream import CoordinatorStream
 from samza_py.job.local import run_dir
 from samza_py.job.stream_job import ApplicationStatus
 
@@ -59,6 +60,11 @@ def load_valid_config(args: argparse.Namespace) -> Config | None:
 
 
 def run(config: Config) -> int:
+    if JobConfig(config).coordinator_system is not None:
+        stream = CoordinatorStream(config)
+        stream.create()
+        stream.write_config(config)
+        log.info("wrote the config to %s", stream.topic)
     job = resolve_class(JobConfig(config).factory_class)().get_job(config)
 
     def stop(signum: int, _frame: FrameType | None) -> None:

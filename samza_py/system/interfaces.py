@@ -9,8 +9,15 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
-from samza_py.api import IncomingMessageEnvelope, MetricsRegistry, OutgoingMessageEnvelope, SystemStreamPartition
+from samza_py.api import (
+    IncomingMessageEnvelope,
+    MetricsRegistry,
+    OutgoingMessageEnvelope,
+    SystemStream,
+    SystemStreamPartition,
+)
 from samza_py.config.config import Config
 
 
@@ -104,6 +111,12 @@ class SystemProducer(ABC):
     @abstractmethod
     def send(self, source: str, envelope: OutgoingMessageEnvelope) -> None:
         """Queue a message whose key and message are already bytes (or None)."""
+
+    def send_serialized(
+        self, source: str, stream: SystemStream, partition_key: Any, key: Any, message: Any
+    ) -> None:
+        """``send`` for an already serialised message; producers override it to skip the envelope."""
+        self.send(source, OutgoingMessageEnvelope(stream, partition_key, key, message))
 
     @abstractmethod
     def flush(self, source: str) -> None:

@@ -6,7 +6,7 @@ import logging
 import time
 from collections.abc import Iterable, Mapping
 
-from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
 from samza_py.api import END_OF_STREAM_OFFSET, IncomingMessageEnvelope, SystemStreamPartition
 from samza_py.system.interfaces import SystemConsumer
@@ -60,35 +60,48 @@ class KafkaSystemConsumer(SystemConsumer):
             return []
         messages = self._consumer.consume(num_messages=self._batch_size, timeout=timeout_s)
         out: list[IncomingMessageEnvelope] = []
+        append = out.append
+        envelope = IncomingMessageEnvelope
         now_ms = int(time.time() * 1000)
-        ssps = self._ssps
-        ends = self._ends
+        ssps, ends = self._ssps, self._ends
+        # Messages come in runs from one partition: look the SSP up only when the partition changes.
+        last_topic: str | None = None
+        last_partition = -1
+        ssp: SystemStreamPartition | None = None
+        end: int | None = None
         for msg in messages:
-            err = msg.error()
-            if err is not None:
-                if err.code() == KafkaError._PARTITION_EOF:
-                    continue
-                if err.fatal() or not err.retriable():
-                    raise KafkaConsumerError(
-                        f"Kafka consumer of system {self.system!r} failed on {msg.topic()}[{msg.partition()}]: {err}"
-                    )
-                log.warning("transient Kafka consumer error: %s", err)
+            if msg.error() is not None:
+                self._on_error(msg)
                 continue
-            ssp = ssps[(msg.topic(), msg.partition())]  # type: ignore[index]
+            topic, partition = msg.topic(), msg.partition()
+            if partition != last_partition or topic != last_topic:
+                ssp = ssps[(topic, partition)]  # type: ignore[index]
+                end = ends.get(ssp)
+                last_topic, last_partition = topic, partition  # type: ignore[assignment]
             offset: int = msg.offset()  # type: ignore[assignment]
-            end = ends.get(ssp)
             if end is not None and offset >= end:
                 continue
             key, value = msg.key(), msg.value()
             ts_type, ts = msg.timestamp()
-            out.append(IncomingMessageEnvelope(
-                ssp, str(offset), key, value,
+            append(envelope(
+                ssp, str(offset), key, value,  # type: ignore[arg-type]
                 (len(key) if key else 0) + (len(value) if value else 0),
                 ts if ts_type else 0, now_ms,
             ))
             if end is not None and offset + 1 >= end:
-                out.append(IncomingMessageEnvelope(ssp, END_OF_STREAM_OFFSET, None, None))
+                append(envelope(ssp, END_OF_STREAM_OFFSET, None, None))  # type: ignore[arg-type]
         return out
+
+    def _on_error(self, msg: Message) -> None:
+        err = msg.error()
+        assert err is not None
+        if err.code() == KafkaError._PARTITION_EOF:
+            return
+        if err.fatal() or not err.retriable():
+            raise KafkaConsumerError(
+                f"Kafka consumer of system {self.system!r} failed on {msg.topic()}[{msg.partition()}]: {err}"
+            )
+        log.warning("transient Kafka consumer error: %s", err)
 
     def _partitions(self, ssps: Iterable[SystemStreamPartition]) -> list[TopicPartition]:
         return [TopicPartition(ssp.stream, ssp.partition_id) for ssp in ssps]

@@ -8,7 +8,7 @@ from typing import Any
 
 from confluent_kafka import KafkaError, Message, Producer
 
-from samza_py.api import OutgoingMessageEnvelope
+from samza_py.api import OutgoingMessageEnvelope, SystemStream
 from samza_py.system.interfaces import SystemProducer
 from samza_py.system.kafka.admin import KafkaSystemAdmin
 from samza_py.system.kafka.partitioner import samza_partition
@@ -65,32 +65,50 @@ class KafkaSystemProducer(SystemProducer):
         return count
 
     def send(self, source: str, envelope: OutgoingMessageEnvelope) -> None:
-        self.send_raw(envelope.system_stream.stream, envelope.key, envelope.message, envelope.partition_key)
+        self.send_serialized(source, envelope.system_stream, envelope.partition_key, envelope.key, envelope.message)
 
-    def send_raw(self, topic: str, key: bytes | None, value: bytes | None, partition_key: Any) -> None:
+    def send_serialized(
+        self, source: str, stream: SystemStream, partition_key: Any, key: Any, message: Any
+    ) -> None:
         producer = self._producer
         assert producer is not None, "producer not started"
-        if partition_key is None:
-            partition = -1  # the client's partitioner (murmur2, like Java's default)
-        else:
-            partition = samza_partition(partition_key, self.partition_count(topic))
-        while True:
-            try:
-                producer.produce(topic, value, key, partition)
-                break
-            except BufferError:
-                producer.poll(0.1)  # local queue full: let deliveries drain
-        self.sends += 1
+        topic = stream.stream
+        try:
+            if partition_key is None:
+                producer.produce(topic, message, key)  # the client's partitioner: murmur2, as Java's default
+            else:
+                producer.produce(topic, message, key, samza_partition(partition_key, self.partition_count(topic)))
+        except BufferError:
+            self._produce_when_room(topic, message, key, partition_key)
         self._unpolled += 1
         if self._unpolled >= _POLL_EVERY:
-            self._unpolled = 0
-            producer.poll(0)
-            self._raise_failure()
+            self._poll()
+
+    def _produce_when_room(self, topic: str, message: Any, key: Any, partition_key: Any) -> None:
+        producer = self._producer
+        assert producer is not None
+        partition = -1 if partition_key is None else samza_partition(partition_key, self.partition_count(topic))
+        while True:
+            producer.poll(0.1)  # the local queue is full: let deliveries drain
+            try:
+                producer.produce(topic, message, key, partition)
+                return
+            except BufferError:
+                continue
+
+    def _poll(self) -> None:
+        assert self._producer is not None
+        self.sends += self._unpolled
+        self._unpolled = 0
+        self._producer.poll(0)
+        self._raise_failure()
 
     def flush(self, source: str) -> None:
         producer = self._producer
         if producer is None:
             return
+        self.sends += self._unpolled
+        self._unpolled = 0
         while producer.flush(5.0) > 0:
             log.info("waiting for %d Kafka sends of system %r", len(producer), self.system)
             self._raise_failure()

@@ -1,0 +1,125 @@
+"""Benchmark: a stateless pass-through job vs a raw confluent-kafka consume→produce loop.
+
+Both read the same topic of N 100-byte messages in the same run and write to their own output
+topic; the job runs one container in this process (ThreadJobFactory's container) with a bounded
+input, so it ends when it has passed everything through. Prints both rates and their ratio.
+
+    python bench/passthrough.py [--messages 2000000] [--bootstrap 127.0.0.1:9092]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+import uuid
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+from samza_py.api import (
+    IncomingMessageEnvelope,
+    MessageCollector,
+    OutgoingMessageEnvelope,
+    StreamTask,
+    SystemStream,
+    TaskCoordinator,
+)
+from samza_py.config.config import Config
+from samza_py.container.samza_container import SamzaContainer
+from samza_py.job.local import local_job_model
+
+PARTITIONS = 1
+
+
+class PassThroughTask(StreamTask):
+    output = SystemStream("kafka", "unset")
+
+    def process(self, envelope: IncomingMessageEnvelope, collector: MessageCollector,
+                coordinator: TaskCoordinator) -> None:
+        collector.send(OutgoingMessageEnvelope(self.output, envelope.key, envelope.message))
+
+
+def make_input(bootstrap: str, topic: str, count: int) -> None:
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin.create_topics([NewTopic(topic, num_partitions=PARTITIONS, replication_factor=1)])[topic].result(30)
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 50, "batch.num.messages": 10000})
+    payload = os.urandom(50).hex().encode()  # 100 bytes
+    for i in range(count):
+        while True:
+            try:
+                producer.produce(topic, payload, None, i % PARTITIONS)
+                break
+            except BufferError:
+                producer.poll(0.05)
+        if i % 10000 == 0:
+            producer.poll(0)
+    assert producer.flush(120) == 0
+
+
+def raw_loop(bootstrap: str, source: str, sink: str, count: int) -> float:
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"bench-{uuid.uuid4().hex}",
+                         "enable.auto.commit": False})
+    consumer.assign([TopicPartition(source, p, OFFSET_BEGINNING) for p in range(PARTITIONS)])
+    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 10, "enable.idempotence": True})
+    started = time.perf_counter()
+    seen = 0
+    while seen < count:
+        for msg in consumer.consume(num_messages=1000, timeout=1.0):
+            if msg.error() is not None:
+                continue
+            while True:
+                try:
+                    producer.produce(sink, msg.value(), msg.key())
+                    break
+                except BufferError:
+                    producer.poll(0.05)
+            seen += 1
+            if seen % 1000 == 0:
+                producer.poll(0)
+    producer.flush(120)
+    elapsed = time.perf_counter() - started
+    consumer.close()
+    return elapsed
+
+
+def samza_job(bootstrap: str, source: str, sink: str) -> float:
+    PassThroughTask.output = SystemStream("kafka", sink)
+    config = Config({
+        "job.name": f"bench-{uuid.uuid4().hex[:8]}",
+        "job.factory.class": "samza_py.job.local.ThreadJobFactory",
+        "task.class": "__main__.PassThroughTask",
+        "task.inputs": f"kafka.{source}",
+        "task.commit.ms": "60000",
+        "systems.kafka.samza.factory": "samza_py.system.kafka.factory.KafkaSystemFactory",
+        "systems.kafka.samza.offset.default": "oldest",
+        "systems.kafka.producer.bootstrap.servers": bootstrap,
+        f"systems.kafka.streams.{source}.samza.bounded": "true",
+    })
+    model = local_job_model(config)
+    container = SamzaContainer(config, model.containers["0"])
+    started = time.perf_counter()
+    container.run()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=2_000_000)
+    parser.add_argument("--bootstrap", default="127.0.0.1:9092")
+    args = parser.parse_args()
+    run = uuid.uuid4().hex[:8]
+    source = f"bench-{run}-in"
+    print(f"producing {args.messages:,} messages of 100 bytes to {source} ...", flush=True)
+    make_input(args.bootstrap, source, args.messages)
+
+    raw_s = raw_loop(args.bootstrap, source, f"bench-{run}-raw-out", args.messages)
+    job_s = samza_job(args.bootstrap, source, f"bench-{run}-job-out")
+    raw_rate, job_rate = args.messages / raw_s, args.messages / job_s
+    print(f"raw confluent-kafka loop : {raw_rate:12,.0f} msg/s ({raw_s:.1f} s)")
+    print(f"samza-py pass-through job: {job_rate:12,.0f} msg/s ({job_s:.1f} s)")
+    print(f"ratio job/raw            : {job_rate / raw_rate:.2f}")
+
+
+if __name__ == "__main__":
+    main()

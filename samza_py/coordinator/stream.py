@@ -1,0 +1,139 @@
+"""The coordinator stream ``__samza_coordinator_<job>_<id>``: config and job state that outlive a run.
+
+One partition, compacted. Key: the JSON array ``[1, "<type>", "<key>"]``; value: JSON with ``host``,
+``username``, ``source``, ``timestamp`` and ``values``; a null value deletes. Reading from the start,
+the last value per (type, key) wins. run-job writes the config here (``set-config``); job-model
+computation keeps the task → changelog partition mapping here (``set-changelog``).
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import socket
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
+
+from samza_py.config.config import Config
+from samza_py.config.job_config import JobConfig
+from samza_py.system.interfaces import StreamSpec
+from samza_py.system.kafka import client_config
+from samza_py.system.kafka.admin import KafkaSystemAdmin
+
+SET_CONFIG = "set-config"
+SET_CHANGELOG = "set-changelog"
+TOPIC_CONFIG = {"cleanup.policy": "compact", "segment.bytes": "26214400"}
+
+
+class CoordinatorStreamError(Exception):
+    pass
+
+
+def message_key(kind: str, key: str) -> bytes:
+    return json.dumps([1, kind, key], separators=(",", ":")).encode()
+
+
+def message_value(source: str, values: Mapping[str, str]) -> bytes:
+    return json.dumps({
+        "host": socket.gethostname(),
+        "username": getpass.getuser(),
+        "source": source,
+        "timestamp": int(time.time() * 1000),
+        "values": dict(values),
+    }, separators=(",", ":")).encode()
+
+
+class CoordinatorStream:
+    def __init__(self, config: Config) -> None:
+        job = JobConfig(config)
+        system = job.coordinator_system
+        if system is None:
+            raise CoordinatorStreamError("job.coordinator.system (or job.default.system) is not set")
+        self.topic = job.coordinator_topic()
+        self._replication = job.coordinator_replication_factor
+        self._bootstrap = client_config.bootstrap_servers(config, system)
+        self._admin = KafkaSystemAdmin(system, client_config.admin_settings(config, system))
+
+    def create(self) -> None:
+        self._admin.create_stream(StreamSpec(self.topic, 1, self._replication, TOPIC_CONFIG))
+
+    def read(self) -> dict[tuple[str, str], dict[str, Any]]:
+        """The current value of every (type, key)."""
+        consumer = Consumer({"bootstrap.servers": self._bootstrap, "enable.auto.commit": False,
+                             "group.id": f"samza-py-coordinator-reader-{uuid.uuid4().hex}"})
+        state: dict[tuple[str, str], dict[str, Any]] = {}
+        try:
+            low, high = consumer.get_watermark_offsets(TopicPartition(self.topic, 0), timeout=30)
+            if high <= low:
+                return state
+            consumer.assign([TopicPartition(self.topic, 0, OFFSET_BEGINNING)])
+            deadline = time.monotonic() + 120
+            position = low
+            while position < high:
+                if time.monotonic() > deadline:
+                    raise CoordinatorStreamError(f"timed out reading {self.topic} at offset {position} of {high}")
+                for msg in consumer.consume(num_messages=500, timeout=1.0):
+                    if msg.error() is not None:
+                        raise CoordinatorStreamError(f"reading {self.topic}: {msg.error()}")
+                    position = msg.offset() + 1  # type: ignore[operator]
+                    _version, kind, key = json.loads(msg.key())  # type: ignore[arg-type]
+                    value = msg.value()
+                    if value is None:
+                        state.pop((kind, key), None)
+                    else:
+                        state[(kind, key)] = json.loads(value)["values"]
+        finally:
+            consumer.close()
+        return state
+
+    def write(self, source: str, messages: Mapping[tuple[str, str], Mapping[str, str] | None]) -> None:
+        """Write (type, key) → values; None deletes. Returns once every message is durable."""
+        failures: list[str] = []
+
+        def delivered(err: object, _msg: object) -> None:
+            if err is not None:
+                failures.append(str(err))
+
+        producer = Producer({"bootstrap.servers": self._bootstrap, "acks": "all", "enable.idempotence": True,
+                             "on_delivery": delivered})
+        for (kind, key), values in messages.items():
+            value = None if values is None else message_value(source, values)
+            producer.produce(self.topic, value, message_key(kind, key), 0)
+        remaining = producer.flush(60)
+        if remaining or failures:
+            raise CoordinatorStreamError(f"writing to {self.topic} failed: {failures or f'{remaining} unsent'}")
+
+    def write_config(self, config: Config) -> None:
+        """run-job's part: the job's config, with keys no longer in it deleted."""
+        current = self.read()
+        messages: dict[tuple[str, str], Mapping[str, str] | None] = {
+            (kind, key): None for kind, key in current if kind == SET_CONFIG and key not in config
+        }
+        messages.update({(SET_CONFIG, key): {"value": value} for key, value in config.items()})
+        self.write("job-runner", messages)
+
+    def changelog_mapping(self) -> dict[str, int]:
+        return {key: int(v["Partition"]) for (kind, key), v in self.read().items() if kind == SET_CHANGELOG}
+
+    def write_changelog_mapping(self, mapping: Mapping[str, int], previous: Mapping[str, int]) -> None:
+        changed = {task: p for task, p in mapping.items() if previous.get(task) != p}
+        if changed:
+            self.write("job-coordinator", {(SET_CHANGELOG, t): {"Partition": str(p)} for t, p in changed.items()})
+
+
+SET_CONTAINER_HOST = "set-container-host-assignment"
+SET_TASK_CONTAINER = "set-task-container-assignment"
+
+
+def container_hosts(state: Mapping[tuple[str, str], Mapping[str, Any]]) -> dict[str, str]:
+    """Processor id → the host its container last ran on."""
+    return {key: str(v["host"]) for (kind, key), v in state.items() if kind == SET_CONTAINER_HOST and v.get("host")}
+
+
+def task_assignment(state: Mapping[tuple[str, str], Mapping[str, Any]]) -> dict[str, str]:
+    """Task name → the processor id it was last assigned to."""
+    return {key: str(v["containerId"]) for (kind, key), v in state.items() if kind == SET_TASK_CONTAINER}

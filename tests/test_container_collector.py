@@ -1,0 +1,140 @@
+"""TaskInstanceCollector: output serialised with the stream's serdes, per-envelope overrides, errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from samza_py.api import Counter, OutgoingMessageEnvelope, SystemStream
+from samza_py.config.config import Config
+from samza_py.container.collector import TaskInstanceCollector, UnknownOutputSystemError
+from samza_py.serializers.manager import SerdeManager
+from samza_py.serializers.registry import UnknownSerdeError
+from samza_py.serializers.serde import SerdeException
+from tests.fakes import EventLog, FakeSystemProducer
+
+CONFIG = {
+    "serializers.registry.js.class": "org.apache.samza.serializers.JsonSerdeFactory",
+    "serializers.registry.text.class": "org.apache.samza.serializers.StringSerdeFactory",
+    "serializers.registry.int.class": "org.apache.samza.serializers.IntegerSerdeFactory",
+    "systems.out.samza.key.serde": "text",
+    "systems.out.samza.msg.serde": "js",
+    "systems.out.streams.counts.samza.msg.serde": "int",
+}
+EVENTS = SystemStream("out", "events")
+COUNTS = SystemStream("out", "counts")
+PLAIN = SystemStream("plain", "raw")
+
+
+def collector(log: EventLog) -> tuple[TaskInstanceCollector, Counter]:
+    sends = Counter("send-calls")
+    producers = {"out": FakeSystemProducer("out", log), "plain": FakeSystemProducer("plain", log)}
+    return TaskInstanceCollector(producers, SerdeManager(Config(CONFIG)), "Partition 0", sends), sends  # type: ignore[arg-type]
+
+
+def test_key_and_message_use_the_streams_serdes() -> None:
+    log = EventLog()
+    coll, sends = collector(log)
+    coll.send(OutgoingMessageEnvelope(EVENTS, "ké", {"n": [1, 2], "s": "é"}))
+    coll.send(OutgoingMessageEnvelope(COUNTS, "x", 258))
+    assert log.events == [
+        # The partition key stays the object: the producer partitions by it, not by the key bytes.
+        ("send", "out", "Partition 0", "events", "ké", "k\u00e9".encode(), '{"n":[1,2],"s":"é"}'.encode()),
+        ("send", "out", "Partition 0", "counts", "x", b"x", b"\x00\x00\x01\x02"),
+    ]
+    assert sends.count == 2
+
+
+def test_explicit_partition_key_is_passed_unchanged() -> None:
+    log = EventLog()
+    coll, _ = collector(log)
+    coll.send(OutgoingMessageEnvelope(EVENTS, 17, "k", [1]))
+    coll.send(OutgoingMessageEnvelope(EVENTS, [1]))
+    assert log.events == [
+        ("send", "out", "Partition 0", "events", 17, b"k", b"[1]"),
+        ("send", "out", "Partition 0", "events", None, None, b"[1]"),
+    ]
+
+
+def test_envelope_serdes_override_the_streams() -> None:
+    log = EventLog()
+    coll, _ = collector(log)
+    coll.send(OutgoingMessageEnvelope(EVENTS, key=7, message="plain text", key_serde="int", msg_serde="text"))
+    coll.send(OutgoingMessageEnvelope(COUNTS, key="k", message={"a": 1}, msg_serde="js"))
+    assert log.events == [
+        ("send", "out", "Partition 0", "events", 7, b"\x00\x00\x00\x07", b"plain text"),
+        ("send", "out", "Partition 0", "counts", "k", b"k", b'{"a":1}'),
+    ]
+
+
+def test_envelope_serde_works_on_a_stream_without_serdes() -> None:
+    log = EventLog()
+    coll, _ = collector(log)
+    coll.send(OutgoingMessageEnvelope(PLAIN, key="k", message=[1, 2], key_serde="text", msg_serde="js"))
+    assert log.events == [("send", "plain", "Partition 0", "raw", "k", b"k", b"[1,2]")]
+
+
+def test_without_serdes_bytes_and_none_pass_unchanged() -> None:
+    log = EventLog()
+    coll, sends = collector(log)
+    coll.send(OutgoingMessageEnvelope(PLAIN, b"\x00k", b"\xffv"))
+    coll.send(OutgoingMessageEnvelope(PLAIN, b"k", None))
+    assert log.events == [
+        ("send", "plain", "Partition 0", "raw", b"\x00k", b"\x00k", b"\xffv"),
+        ("send", "plain", "Partition 0", "raw", b"k", b"k", None),
+    ]
+    assert sends.count == 2
+
+
+def test_null_key_and_message_skip_the_serdes() -> None:
+    log = EventLog()
+    coll, _ = collector(log)
+    coll.send(OutgoingMessageEnvelope(COUNTS, None, None))
+    assert log.events == [("send", "out", "Partition 0", "counts", None, None, None)]
+
+
+@pytest.mark.parametrize(
+    ("key", "message", "what", "setting"),
+    [
+        (None, {"a": 1}, "the message is a dict", "systems.plain.samza.msg.serde"),
+        (None, 42, "the message is a int", "systems.plain.samza.msg.serde"),
+        (5, b"v", "the key is a int", "systems.plain.samza.key.serde"),
+        (("t",), b"v", "the key is a tuple", "systems.plain.samza.key.serde"),
+    ],
+)
+def test_a_non_bytes_value_without_serde_names_the_key_to_set(key: Any, message: Any, what: str, setting: str
+                                                                 ) -> None:
+    log = EventLog()
+    coll, sends = collector(log)
+    with pytest.raises(TypeError) as info:
+        coll.send(OutgoingMessageEnvelope(PLAIN, key, message))
+    text = str(info.value)
+    assert "output to plain.raw" in text
+    assert what in text
+    assert f"({setting})" in text
+    assert log.events == []
+    assert sends.count == 0
+
+
+def test_unknown_output_system() -> None:
+    log = EventLog()
+    coll, sends = collector(log)
+    with pytest.raises(UnknownOutputSystemError) as info:
+        coll.send(OutgoingMessageEnvelope(SystemStream("nope", "x"), b"v"))
+    assert str(info.value) == "output to nope.x: system 'nope' is not configured (systems.nope.samza.factory)"
+    assert sends.count == 0
+
+
+def test_unknown_envelope_serde_name() -> None:
+    coll, _ = collector(EventLog())
+    with pytest.raises(UnknownSerdeError, match="missing"):
+        coll.send(OutgoingMessageEnvelope(EVENTS, "k", {}, msg_serde="missing"))
+
+
+def test_a_value_the_serde_cannot_encode_raises_serde_exception() -> None:
+    log = EventLog()
+    coll, _ = collector(log)
+    with pytest.raises(SerdeException):
+        coll.send(OutgoingMessageEnvelope(COUNTS, "k", "not an int"))
+    assert log.events == []
