@@ -22,6 +22,11 @@ log = logging.getLogger("samza_py.container")
 
 
 def read_job_model(url: str) -> JobModel:
+    """From ``file://<path>``, ``http(s)://…``, or ``skein-kv:<key>`` (the AM's key-value store on YARN)."""
+    if url.startswith("skein-kv:"):
+        import skein
+
+        return JobModel.from_json(skein.ApplicationClient.from_current().kv.wait(url[len("skein-kv:"):]))
     if url.startswith("file://"):
         with open(url[len("file://"):], "rb") as f:
             return JobModel.from_json(f.read())

@@ -6,6 +6,7 @@ run-job validates before it writes anything, so a job never half-starts on a con
 from __future__ import annotations
 
 import inspect
+import os
 import re
 from collections.abc import Callable, Iterator, Mapping
 
@@ -111,8 +112,15 @@ def _check_job(cfg: Config) -> Problems:
         _, problem = _load_class("job.factory.class", factory)
         if problem is not None:
             yield problem
-        if canonical_class_name(factory) == YARN_JOB_FACTORY and cfg.get_str("yarn.package.path") is None:
-            yield ConfigException("yarn.package.path", f"is required by {factory.strip()}")
+        package = cfg.get_str("yarn.package.path")
+        if canonical_class_name(factory) == YARN_JOB_FACTORY and package is not None:
+            # Optional in samza-py (a single-node grid runs the local interpreter); if set, it must exist.
+            if "${" in package:
+                yield ConfigException("yarn.package.path", f"has an unresolved placeholder: {package!r}")
+            elif "://" not in package or package.startswith("file://"):
+                local = package.removeprefix("file://")
+                if not os.path.isfile(local):
+                    yield ConfigException("yarn.package.path", f"no such file: {local!r}")
     for key in ("job.container.count", "yarn.container.count"):
         value = cfg.get_str(key)
         if value is not None and _INTEGER.match(value.strip()) and int(value) < 1:

@@ -41,8 +41,13 @@ def compute_job_model(
     config: Config,
     admins: Mapping[str, SystemAdmin],
     previous_changelog: Mapping[str, int] | None = None,
+    previous_assignment: Mapping[str, str] | None = None,
 ) -> tuple[JobModel, dict[str, int]]:
-    """The JobModel and the (possibly extended) task → changelog partition mapping."""
+    """The JobModel and the (possibly extended) task → changelog partition mapping.
+
+    With ``previous_assignment`` (host affinity) tasks stay in the containers they ran in where the
+    task-name grouper can balance; otherwise they are grouped afresh.
+    """
     job = JobConfig(config)
     ssps = input_ssps(config, admins)
     if not ssps:
@@ -51,5 +56,10 @@ def compute_job_model(
     groups = grouper.group(ssps)
     changelog = assign_changelog_partitions(groups, previous_changelog or {})
     tasks = build_task_models(groups, changelog)
-    containers = resolve_class(job.task_name_grouper_factory)().build(config).group(tasks)
+    task_grouper = resolve_class(job.task_name_grouper_factory)().build(config)
+    balance = getattr(task_grouper, "balance", None)
+    if previous_assignment and balance is not None:
+        containers = balance(tasks, previous_assignment)
+    else:
+        containers = task_grouper.group(tasks)
     return JobModel(config.to_dict(), containers), changelog

@@ -24,6 +24,7 @@ from samza_py.config.system_config import SystemConfig
 from samza_py.config.task_config import TaskConfig
 from samza_py.coordinator.stream import CoordinatorStream
 from samza_py.job.calculator import compute_job_model
+from samza_py.job.job_streams import create_job_streams
 from samza_py.job.model import JobModel
 from samza_py.job.stream_job import ApplicationStatus, StreamJob, StreamJobFactory
 
@@ -42,6 +43,7 @@ def local_job_model(config: Config) -> JobModel:
         model, changelog = compute_job_model(config, admins, previous)
         if stream is not None:
             stream.write_changelog_mapping(changelog, previous)
+        create_job_streams(config, admins, changelog)
     finally:
         for admin in admins.values():
             admin.stop()
@@ -59,6 +61,7 @@ class ThreadJob(StreamJob):
         from samza_py.container.samza_container import SamzaContainer
 
         self.job_model = job_model
+        self.directory = run_dir(config)
         self.containers = {pid: SamzaContainer(config, m) for pid, m in sorted(job_model.containers.items())}
         self._threads: list[threading.Thread] = []
         self._failures: dict[str, BaseException] = {}
@@ -77,6 +80,9 @@ class ThreadJob(StreamJob):
             thread = threading.Thread(target=self._run, args=(pid,), name=f"samza-container-{pid}", daemon=True)
             self._threads.append(thread)
             thread.start()
+        # The containers live in run-job's process: --operation kill signals it.
+        self.directory.mkdir(parents=True, exist_ok=True)
+        (self.directory / "pids.json").write_text(json.dumps({"run-job": os.getpid(), "containers": {}}))
         self._status = ApplicationStatus.RUNNING
 
     def wait_for_finish(self, timeout_s: float | None = None) -> ApplicationStatus:
@@ -94,6 +100,7 @@ class ThreadJob(StreamJob):
             self._status = (
                 ApplicationStatus.UNSUCCESSFUL_FINISH if self._failures else ApplicationStatus.SUCCESSFUL_FINISH
             )
+            (self.directory / "pids.json").unlink(missing_ok=True)
         return self._status
 
     @property
@@ -101,7 +108,61 @@ class ThreadJob(StreamJob):
         return "; ".join(f"container {pid}: {exc!r}" for pid, exc in sorted(self._failures.items()))
 
 
-class ThreadJobFactory(StreamJobFactory):
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class LocalJobFactory(StreamJobFactory):
+    """status and kill of a local job act on the processes recorded in its pid file."""
+
+    def _pids(self, config: Config) -> dict[str, int]:
+        pid_file = run_dir(config) / "pids.json"
+        if not pid_file.exists():
+            return {}
+        state = json.loads(pid_file.read_text())
+        pids = {"run-job": int(state["run-job"])}
+        pids.update({f"container {k}": int(v) for k, v in state["containers"].items()})
+        return {name: pid for name, pid in pids.items() if _alive(pid)}
+
+    def status(self, config: Config) -> int:
+        job = JobConfig(config)
+        pids = self._pids(config)
+        if not pids:
+            print(f"{job.name}-{job.id}: not running")
+            return 0
+        containers = sum(name.startswith("container") for name in pids)
+        print(f"{job.name}-{job.id}: {ApplicationStatus.RUNNING.value}, {containers} container(s)")
+        for name, pid in sorted(pids.items()):
+            print(f"  {name}: pid {pid}")
+        return 0
+
+    def kill(self, config: Config) -> int:
+        job = JobConfig(config)
+        pids = self._pids(config)
+        if not pids:
+            print(f"{job.name}-{job.id}: not running")
+            return 0
+        for pid in pids.values():
+            os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + TaskConfig(config).shutdown_ms / 1000.0 + 5
+        while any(_alive(pid) for pid in pids.values()):
+            if time.monotonic() > deadline:
+                for pid in pids.values():
+                    if _alive(pid):
+                        os.kill(pid, signal.SIGKILL)
+                break
+            time.sleep(0.2)
+        print(f"{job.name}-{job.id}: killed")
+        return 0
+
+
+class ThreadJobFactory(LocalJobFactory):
     def get_job(self, config: Config) -> ThreadJob:
         return ThreadJob(config, local_job_model(config))
 
@@ -185,6 +246,6 @@ class ProcessJob(StreamJob):
         return "; ".join(f"container {pid} exited with status {code}" for pid, code in sorted(self._failed.items()))
 
 
-class ProcessJobFactory(StreamJobFactory):
+class ProcessJobFactory(LocalJobFactory):
     def get_job(self, config: Config) -> ProcessJob:
         return ProcessJob(config, local_job_model(config), run_dir(config))

@@ -8,12 +8,10 @@ Exit status: 0 ok, 2 invalid config (every problem listed, nothing started), 1 r
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import os
 import signal
 import sys
-import time
 from collections.abc import Sequence
 from types import FrameType
 
@@ -22,10 +20,8 @@ from samza_py.config.config import Config
 from samza_py.config.errors import ConfigException
 from samza_py.config.job_config import JobConfig
 from samza_py.config.loader import load_config
-from samza_py.config.task_config import TaskConfig
 from samza_py.config.validation import validate
 from samza_py.coordinator.stream import CoordinatorStream
-from samza_py.job.local import run_dir
 from samza_py.job.stream_job import ApplicationStatus
 
 log = logging.getLogger("samza_py.run_job")
@@ -74,64 +70,14 @@ def run(config: Config) -> int:
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     job.submit()
+    if job.detached:
+        return EXIT_OK  # a cluster runs it now (YARN); --operation status|kill find it there
     status = job.wait_for_finish()
     if status is ApplicationStatus.SUCCESSFUL_FINISH:
         log.info("job finished")
         return EXIT_OK
     log.error("job failed: %s", job.diagnostics or status.value)
     return EXIT_FAILED
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _local_pids(config: Config) -> dict[str, int]:
-    pid_file = run_dir(config) / "pids.json"
-    if not pid_file.exists():
-        return {}
-    state = json.loads(pid_file.read_text())
-    pids = {"run-job": int(state["run-job"])}
-    pids.update({f"container {k}": int(v) for k, v in state["containers"].items()})
-    return {name: pid for name, pid in pids.items() if _alive(pid)}
-
-
-def status(config: Config) -> int:
-    job = JobConfig(config)
-    pids = _local_pids(config)
-    if not pids:
-        print(f"{job.name}-{job.id}: not running")
-        return EXIT_OK
-    print(f"{job.name}-{job.id}: {ApplicationStatus.RUNNING.value}, {len(pids) - ('run-job' in pids)} container(s)")
-    for name, pid in sorted(pids.items()):
-        print(f"  {name}: pid {pid}")
-    return EXIT_OK
-
-
-def kill(config: Config) -> int:
-    job = JobConfig(config)
-    pids = _local_pids(config)
-    if not pids:
-        print(f"{job.name}-{job.id}: not running")
-        return EXIT_OK
-    for pid in pids.values():
-        os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + TaskConfig(config).shutdown_ms / 1000.0 + 5
-    while any(_alive(pid) for pid in pids.values()):
-        if time.monotonic() > deadline:
-            for pid in pids.values():
-                if _alive(pid):
-                    os.kill(pid, signal.SIGKILL)
-            break
-        time.sleep(0.2)
-    print(f"{job.name}-{job.id}: killed")
-    return EXIT_OK
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -144,11 +90,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if config is None:
         return EXIT_INVALID
     try:
-        if args.operation == "status":
-            return status(config)
-        if args.operation == "kill":
-            return kill(config)
-        return run(config)
+        if args.operation == "run":
+            return run(config)
+        factory = resolve_class(JobConfig(config).factory_class)()
+        return int(factory.status(config) if args.operation == "status" else factory.kill(config))
     except Exception:
         log.exception("run-job %s failed", args.operation)
         return EXIT_FAILED

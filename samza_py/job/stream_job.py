@@ -16,6 +16,9 @@ class ApplicationStatus(enum.Enum):
 
 
 class StreamJob(ABC):
+    #: True when submit() hands the job to a cluster and run-job need not wait for it.
+    detached = False
+
     @abstractmethod
     def submit(self) -> None: ...
 
@@ -38,3 +41,11 @@ class StreamJob(ABC):
 class StreamJobFactory(ABC):
     @abstractmethod
     def get_job(self, config: Config) -> StreamJob: ...
+
+    @abstractmethod
+    def status(self, config: Config) -> int:
+        """Print the state of the job's running instance (run-job --operation status); an exit status."""
+
+    @abstractmethod
+    def kill(self, config: Config) -> int:
+        """Stop the job's running instance (run-job --operation kill); an exit status."""

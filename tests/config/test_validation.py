@@ -348,14 +348,24 @@ def test_file_checkpoint_needs_a_path() -> None:
     assert problems_of({**config, "task.checkpoint.path": "/tmp/cp"}) == []
 
 
-def test_yarn_factory_needs_a_package_path(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_yarn_package_path_is_optional_but_must_exist_when_local(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     yarn = "org.apache.samza.job.yarn.YarnJobFactory"
-    # Make the YARN factory resolvable whether or not samza_py.job.yarn exists yet.
     monkeypatch.setitem(aliases.JAVA_CLASS_ALIASES, yarn, ANY)
     monkeypatch.setattr("samza_py.config.validation.YARN_JOB_FACTORY", ANY)
     config = {**valid_python_config(), "job.factory.class": yarn}
-    assert problems_of(config) == [("yarn.package.path", f"is required by {yarn}")]
-    assert problems_of({**config, "yarn.package.path": "file:///pkg.tgz"}) == []
+    assert problems_of(config) == []
+    assert problems_of({**config, "yarn.package.path": "file:///no/such/pkg.tgz"}) == [
+        ("yarn.package.path", "no such file: '/no/such/pkg.tgz'")
+    ]
+    assert problems_of({**config, "yarn.package.path": "file://${basedir}/pkg.tgz"}) == [
+        ("yarn.package.path", "has an unresolved placeholder: 'file://${basedir}/pkg.tgz'")
+    ]
+    package = tmp_path / "pkg.tgz"
+    package.write_bytes(b"")
+    assert problems_of({**config, "yarn.package.path": f"file://{package}"}) == []
+    assert problems_of({**config, "yarn.package.path": "hdfs:///jobs/pkg.tgz"}) == []
 
 
 def test_default_groupers_are_not_loaded_but_named_ones_are() -> None:

@@ -1,0 +1,37 @@
+"""The ApplicationMaster program skein runs in the AM container: ``python -m samza_py.appmaster``."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+
+from samza_py.config.config import Config
+from samza_py.job.yarn import CONFIG_FILE
+
+log = logging.getLogger("samza_py.appmaster")
+
+
+def main() -> int:
+    logging.basicConfig(level=os.environ.get("SAMZA_LOG_LEVEL", "INFO"),
+                        format="%(asctime)s %(levelname)s [appmaster] %(name)s: %(message)s", stream=sys.stderr)
+    import skein
+
+    from .application_master import SamzaApplicationMaster
+
+    app = skein.ApplicationClient.from_current()
+    with open(CONFIG_FILE) as f:
+        config = Config(json.load(f))
+    try:
+        status, diagnostics = SamzaApplicationMaster(config, app).run()
+    except Exception as exc:
+        log.exception("the ApplicationMaster failed")
+        status, diagnostics = "FAILED", f"ApplicationMaster error: {exc!r}"
+    log.info("finishing the application: %s (%s)", status, diagnostics)
+    app.shutdown(status, diagnostics)
+    return 0 if status == "SUCCEEDED" else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

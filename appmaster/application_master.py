@@ -1,0 +1,200 @@
+"""SamzaApplicationMaster: computes the job model, starts one YARN container per processor through
+skein, and keeps them running under Samza's retry policy until they all finish or the job fails.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+from samza_py.config.aliases import resolve_class
+from samza_py.config.cluster_manager_config import ClusterManagerConfig
+from samza_py.config.config import Config
+from samza_py.config.job_config import JobConfig
+from samza_py.config.storage_config import StorageConfig
+from samza_py.config.system_config import SystemConfig
+from samza_py.coordinator.stream import (
+    SET_CONTAINER_HOST,
+    SET_TASK_CONTAINER,
+    CoordinatorStream,
+    task_assignment,
+)
+from samza_py.job.calculator import compute_job_model, input_ssps
+from samza_py.job.job_streams import create_job_streams
+from samza_py.job.model import JobModel
+from samza_py.job.yarn import service_name
+from samza_py.system.interfaces import SystemAdmin
+
+from .retry_policy import ContainerRetryPolicy
+
+log = logging.getLogger("samza_py.appmaster")
+
+JOB_MODEL_KEY = "job-model"
+FINISHED = ("SUCCEEDED", "FAILED", "KILLED")
+# Exits YARN causes itself (preemption, node loss, bad disks): re-run elsewhere, not counted as failures.
+NOT_COUNTED = ("preempt", "aborted", "lost node", "disks failed", "node was lost")
+
+
+def skein_container_id(container: Any) -> str:
+    return f"{container.service_name}_{container.instance}"
+
+
+class JobFailed(Exception):
+    pass
+
+
+class SamzaApplicationMaster:
+    def __init__(self, config: Config, app: Any, clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self.app = app
+        self.clock = clock
+        cluster = ClusterManagerConfig(config)
+        self.policy = ContainerRetryPolicy(
+            cluster.container_retry_count, cluster.container_retry_window_ms, cluster.fail_job_after_retries
+        )
+        self.poll_s = cluster.am_poll_interval_ms / 1000.0
+        self.partition_check_s = config.get_int("job.coordinator.monitor-partition-change.frequency.ms", 300000) / 1000
+        self.coordinator = CoordinatorStream(config)
+        systems = SystemConfig(config)
+        self.admins: dict[str, SystemAdmin] = {
+            s: resolve_class(systems.factory_class(s))().get_admin(s, config) for s in systems.system_names()
+        }
+        self.job_model: JobModel | None = None
+        self.current: dict[str, str] = {}  # processor id → skein id of its live container
+        self.completed: set[str] = set()
+        self.stopped: set[str] = set()  # given up on (fail.job.after.retries=false)
+        self.located: set[str] = set()
+        self.partition_counts: dict[tuple[str, str], int] = {}
+
+    # ------------------------------------------------------------------------------------ model
+    def compute_model(self) -> JobModel:
+        job = JobConfig(self.config)
+        state = self.coordinator.read()
+        previous_changelog = {k: int(v["Partition"]) for (kind, k), v in state.items() if kind == "set-changelog"}
+        previous_assignment = task_assignment(state) if job.host_affinity_enabled else None
+        model, changelog = compute_job_model(self.config, self.admins, previous_changelog, previous_assignment)
+        self.coordinator.write_changelog_mapping(changelog, previous_changelog)
+        self.coordinator.write("job-coordinator", {
+            (SET_TASK_CONTAINER, task): {"containerId": pid}
+            for pid, container in model.containers.items() for task in container.tasks
+        })
+        create_job_streams(self.config, self.admins, changelog)
+        self.partition_counts = self._partition_counts()
+        log.info("job model: %d task(s) in %d container(s): %s", len(model.task_models()), len(model.containers),
+                 {pid: sorted(c.tasks) for pid, c in sorted(model.containers.items())})
+        self.app.kv[JOB_MODEL_KEY] = model.to_json().encode()
+        self.job_model = model
+        return model
+
+    def _partition_counts(self) -> dict[tuple[str, str], int]:
+        counts: dict[tuple[str, str], int] = {}
+        for ssp in input_ssps(self.config, self.admins):
+            key = (ssp.system, ssp.stream)
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+
+    # ------------------------------------------------------------------------------- containers
+    def start_container(self, processor_id: str, why: str) -> None:
+        container = self.app.add_container(service_name(processor_id))
+        self.current[processor_id] = skein_container_id(container)
+        log.info("requested container for processor %s (%s): %s", processor_id, why, self.current[processor_id])
+
+    def run(self) -> tuple[str, str]:
+        """Run the job to its end: ("SUCCEEDED" | "FAILED", diagnostics)."""
+        self.coordinator.create()
+        self.coordinator.write_config(self.config)
+        model = self.compute_model()
+        for pid in sorted(model.containers, key=lambda p: (len(p), p)):
+            self.start_container(pid, "first start")
+        next_partition_check = self.clock() + self.partition_check_s
+        try:
+            while True:
+                self.watch_once()
+                if set(model.containers) <= self.completed | self.stopped and not self.current:
+                    if self.stopped:
+                        return "FAILED", f"processor(s) {sorted(self.stopped)} stopped after too many failures"
+                    log.info("every container completed")
+                    return "SUCCEEDED", "all containers completed"
+                if self.clock() >= next_partition_check:
+                    next_partition_check = self.clock() + self.partition_check_s
+                    model = self.check_partitions() or model
+                time.sleep(self.poll_s)
+        except JobFailed as exc:
+            log.error("failing the job: %s", exc)
+            return "FAILED", str(exc)
+
+    def watch_once(self) -> None:
+        live = {skein_container_id(c): c for c in self.app.get_containers(states=["RUNNING"])}
+        for pid, cid in self.current.items():
+            container = live.get(cid)
+            if container is not None and cid not in self.located:
+                self.located.add(cid)
+                host = container.yarn_node_http_address.rsplit(":", 1)[0]
+                self.coordinator.write("job-coordinator", {(SET_CONTAINER_HOST, pid): {
+                    "host": host, "jmx-url": "", "jmx-tunneling-url": ""}})
+                log.info("container %s of processor %s runs on %s", cid, pid, host)
+        by_id = {skein_container_id(c): c for c in self.app.get_containers(states=list(FINISHED))}
+        for pid, cid in list(self.current.items()):
+            container = by_id.get(cid)
+            if container is not None:
+                self.on_finished(pid, container)
+
+    def exit_status(self, cid: str) -> str | None:
+        value = self.app.kv.get(f"exit/{cid}")
+        return None if value is None else value.decode()
+
+    def on_finished(self, pid: str, container: Any) -> None:
+        cid = skein_container_id(container)
+        del self.current[pid]
+        code = self.exit_status(cid)
+        state = str(container.state)
+        if state == "SUCCEEDED" or code == "0":
+            log.info("container %s of processor %s completed", cid, pid)
+            self.completed.add(pid)
+            return
+        message = (container.exit_message or "").strip()
+        described = f"exit status {code if code is not None else 'unknown'} ({state}: {message})"
+        if code is None and any(word in message.lower() for word in NOT_COUNTED):
+            log.warning("container %s of processor %s ended by YARN, not counted: %s", cid, pid, described)
+            self.start_container(pid, "lost to YARN")
+            return
+        decision = self.policy.on_failure(pid, int(self.clock() * 1000))
+        log.warning("container %s of processor %s failed (failure %d): %s", cid, pid, decision.failures, described)
+        if decision.restart:
+            self.start_container(pid, f"restart after failure {decision.failures}")
+        elif decision.fail_job:
+            cluster = ClusterManagerConfig(self.config)
+            raise JobFailed(
+                f"processor {pid} failed {decision.failures} time(s) within "
+                f"cluster-manager.container.retry.window.ms={cluster.container_retry_window_ms} "
+                f"(cluster-manager.container.retry.count={cluster.container_retry_count}); "
+                f"last: container {cid}, {described}"
+            )
+        else:
+            log.error("processor %s failed too often; leaving it stopped (fail.job.after.retries=false)", pid)
+            self.stopped.add(pid)
+
+    # ------------------------------------------------------------------------ partition changes
+    def check_partitions(self) -> JobModel | None:
+        counts = self._partition_counts()
+        if counts == self.partition_counts:
+            return None
+        changed = {f"{s}.{t}": (self.partition_counts.get((s, t)), n) for (s, t), n in counts.items()
+                   if self.partition_counts.get((s, t)) != n}
+        storage = StorageConfig(self.config)
+        if any(storage.changelog(st) is not None for st in storage.store_names()):
+            raise JobFailed(
+                f"input partition counts changed {changed} in a job with durable state; its changelog "
+                "partitions no longer match the tasks: restart the job after resetting its state"
+            )
+        log.warning("input partition counts changed %s: restarting the stateless job with a new model", changed)
+        for pid, cid in list(self.current.items()):
+            self.app.kill_container(cid)
+            del self.current[pid]
+        self.completed.clear()
+        model = self.compute_model()
+        for pid in sorted(model.containers, key=lambda p: (len(p), p)):
+            self.start_container(pid, "new job model")
+        return model

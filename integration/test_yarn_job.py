@@ -1,0 +1,192 @@
+"""Jobs on the grid's YARN: the skein-launched ApplicationMaster and its containers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import skein
+
+from samza_py.config.loader import load_config
+from samza_py.coordinator.stream import CoordinatorStream, container_hosts
+from samza_py.examples.wikipedia.parser import parse_edit
+
+from .conftest import ROOT
+from .jobs import count_messages, create_topic, produce_round_robin, read_topic, run_job, wait_for, wikipedia_events
+
+PARSER_CONFIG = ROOT / "config" / "wikipedia-parser.properties"
+USERLOGS = ROOT / "deploy" / "yarn" / "userlogs"
+YARN = "org.apache.samza.job.yarn.YarnJobFactory"
+
+
+def yarn_overrides(unique: str, **extra: str) -> list[str]:
+    values = {
+        "job.factory.class": YARN,
+        "job.name": f"yarn-{unique}",
+        "task.inputs": f"kafka.{unique}-raw",
+        "wikipedia.parser.output": f"kafka.{unique}-edits",
+        "yarn.am.container.memory.mb": "512",
+        "cluster-manager.container.memory.mb": "384",
+        "yarn.am.poll.interval.ms": "500",
+        **extra,
+    }
+    return [f"{k}={v}" for k, v in values.items()]
+
+
+def app_of(client: Any, name: str) -> Any:
+    apps = client.get_applications(states=["SUBMITTED", "ACCEPTED", "RUNNING", "FINISHED", "FAILED", "KILLED"],
+                                   name=name)
+    assert apps, f"no application {name}"
+    return max(apps, key=lambda r: r.start_time)
+
+
+def wait_for_state(client: Any, name: str, states: set[str], timeout_s: float = 180) -> Any:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        report = app_of(client, name)
+        if str(report.state) in states:
+            return report
+        assert time.monotonic() < deadline, f"{name} is {report.state}, not {states}: {report.diagnostics}"
+        time.sleep(0.5)
+
+
+def am_log(app_id: str) -> str:
+    logs = sorted(USERLOGS.glob(f"{app_id}/container_*_000001/application.driver.log"))
+    return "\n".join(p.read_text() for p in logs)
+
+
+def identities(unique: str) -> list[tuple[str, str]]:
+    """(source, diff-url) of every edit the job wrote: one per parsable input line."""
+    return [(e["source"], e["diff-url"]) for e in (json.loads(m.value()) for m in read_topic(f"{unique}-edits"))]
+
+
+def container_pids(app_id: str, skein_container_id: str) -> list[int]:
+    """The Python processes of one skein container (found by their environment)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            env = (proc / "environ").read_bytes().split(b"\0")
+            cmd = (proc / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if (f"SKEIN_CONTAINER_ID={skein_container_id}".encode() in env
+                and f"SKEIN_APPLICATION_ID={app_id}".encode() in env and b"samza_py.container" in cmd):
+            found.append(int(proc.name))
+    return found
+
+
+@pytest.fixture(scope="module")
+def client() -> Any:
+    with skein.Client(log=False) as c:
+        yield c
+
+
+def test_parser_job_on_yarn_runs_reports_and_is_killed(client: Any, unique: str, tmp_path: Path) -> None:
+    events = wikipedia_events()
+    create_topic(f"{unique}-raw", 4)
+    produce_round_robin(f"{unique}-raw", 4, (json.dumps(e).encode() for e in events))
+    name = f"yarn-{unique}_1"
+
+    submitted = run_job(PARSER_CONFIG, *yarn_overrides(unique), cwd=tmp_path, timeout_s=120)
+    assert submitted.returncode == 0, submitted.stderr[-3000:]
+    report = wait_for_state(client, name, {"RUNNING"})
+    assert f"submitted {name} as {report.id}" in submitted.stdout
+
+    wait_for(lambda: count_messages(f"{unique}-edits") >= 930, 180, "930 edits")
+    edits = Counter(identities(unique))
+    expected = Counter((e["source"], p["diff-url"]) for e in events if (p := parse_edit(e["raw"])) is not None)
+    assert edits == expected
+
+    status = run_job(PARSER_CONFIG, *yarn_overrides(unique), cwd=tmp_path, operation="status", timeout_s=120)
+    assert f"{name}: {report.id} RUNNING, 2 container(s)" in status.stdout, status.stdout + status.stderr
+    assert "job model: 4 task(s) in 2 container(s)" in am_log(report.id)
+
+    killed = run_job(PARSER_CONFIG, *yarn_overrides(unique), cwd=tmp_path, operation="kill", timeout_s=120)
+    assert killed.returncode == 0 and f"killed {report.id}" in killed.stdout
+    assert str(wait_for_state(client, name, {"KILLED", "FINISHED", "FAILED"}).state) == "KILLED"
+
+
+def test_kill_9_of_a_container_is_replaced_and_loses_nothing(client: Any, unique: str, tmp_path: Path) -> None:
+    copies = 40
+    replayed = [dict(e, source=f"replay-{c}") for c in range(copies) for e in wikipedia_events()]
+    create_topic(f"{unique}-raw", 4)
+    produce_round_robin(f"{unique}-raw", 4, (json.dumps(e).encode() for e in replayed))
+    name = f"yarn-{unique}_1"
+    overrides = yarn_overrides(unique, **{"task.commit.ms": "300", "job.host-affinity.enabled": "true"})
+    assert run_job(PARSER_CONFIG, *overrides, cwd=tmp_path, timeout_s=120).returncode == 0
+    app_id = wait_for_state(client, name, {"RUNNING"}).id
+    try:
+        wait_for(lambda: count_messages(f"{unique}-edits") >= 2000, 180, "the first edits")
+        wait_for(lambda: bool(container_pids(app_id, "samza-container-0_0")), 30, "container 0's process")
+        for pid in container_pids(app_id, "samza-container-0_0"):
+            os.kill(pid, signal.SIGKILL)
+        wait_for(lambda: "requested container for processor 0 (restart after failure 1)" in am_log(app_id), 120,
+                 "the AM to restart processor 0")
+        expected = {(e["source"], p["diff-url"]) for e in replayed if (p := parse_edit(e["raw"])) is not None}
+
+        wait_for(lambda: count_messages(f"{unique}-edits") >= len(expected), 300, "every edit")
+        assert set(identities(unique)) == expected  # nothing lost; duplicates only add to counts
+        log = am_log(app_id)
+        assert "container samza-container-0_0 of processor 0 failed (failure 1): exit status 137" in log
+        # Host affinity: the replacement ran where the locality record says processor 0 lives.
+        app = client.connect(app_id, wait=False)
+        replacement = [c for c in app.get_containers(states=["RUNNING"]) if c.service_name == "samza-container-0"]
+        assert [f"{c.service_name}_{c.instance}" for c in replacement] == ["samza-container-0_1"]
+        config = load_config([str(PARSER_CONFIG)], overrides)
+        hosts = container_hosts(CoordinatorStream(config).read())
+        assert hosts["0"] == replacement[0].yarn_node_http_address.rsplit(":", 1)[0]
+        assert hosts.keys() == {"0", "1"}
+    finally:
+        client.kill_application(app_id)
+
+
+FAILING_TASK = '''
+from samza_py.api import StreamTask
+
+class AlwaysFailsTask(StreamTask):
+    def process(self, envelope, collector, coordinator):
+        raise RuntimeError(f"cannot handle offset {envelope.offset}")
+'''
+
+
+def test_a_task_failing_every_message_fails_the_job_after_the_retries(
+    client: Any, unique: str, tmp_path: Path
+) -> None:
+    # The task's module sits in run-job's working directory; on the grid the containers import it from there.
+    (tmp_path / "failing_task.py").write_text(FAILING_TASK)
+    create_topic(f"{unique}-raw", 1)
+    produce_round_robin(f"{unique}-raw", 1, [b'{"raw": "x"}'] * 5)
+    name = f"yarn-{unique}_1"
+    overrides = yarn_overrides(unique, **{
+        "task.class": "failing_task.AlwaysFailsTask",
+        "job.container.count": "1",
+        "cluster-manager.container.retry.count": "2",
+    })
+    submitted = run_job(PARSER_CONFIG, *overrides, cwd=tmp_path, timeout_s=120)
+    assert submitted.returncode == 0, submitted.stderr[-3000:]
+    report = wait_for_state(client, name, {"FINISHED", "FAILED", "KILLED"}, timeout_s=300)
+    assert str(report.final_status) == "FAILED"
+    assert "processor 0 failed 3 time(s)" in report.diagnostics
+    assert "cluster-manager.container.retry.count=2" in report.diagnostics
+    assert "exit status 1" in report.diagnostics
+    log = am_log(report.id)
+    assert [f"failure {n})" in log for n in (1, 2, 3)] == [True, True, True]
+    status = run_job(PARSER_CONFIG, *overrides, cwd=tmp_path, operation="status", timeout_s=120)
+    assert "processor 0 failed 3 time(s)" in status.stdout
+
+
+def test_invalid_config_never_reaches_yarn(client: Any, unique: str, tmp_path: Path) -> None:
+    result = run_job(PARSER_CONFIG, *yarn_overrides(unique, **{"task.window.ms": "soon", "task.class": "nope.Task"}),
+                     cwd=tmp_path, timeout_s=120)
+    assert result.returncode == 2
+    assert "task.window.ms" in result.stderr and "task.class" in result.stderr
+    assert not client.get_applications(states=["SUBMITTED", "ACCEPTED", "RUNNING", "FINISHED", "FAILED", "KILLED"],
+                                       name=f"yarn-{unique}_1")

@@ -1,0 +1,194 @@
+"""YarnJobFactory: run a job on YARN through skein.
+
+run-job submits a skein application named ``<job.name>_<job.id>``: the master runs samza-py's
+ApplicationMaster (``python -m samza_py.appmaster``), and each processor id gets its own service
+``samza-container-<id>`` (no instances at submit; the AM starts and restarts them), so a service can
+carry its processor's preferred host. Code reaches the nodes in one of two ways:
+
+- ``yarn.package.path`` names an archive (``.tar.gz``/``.tgz``/``.zip``) that YARN localizes as
+  ``__package``: a venv-pack'ed environment (its ``bin/python`` is used) or a tarball of the job's
+  code (put on ``PYTHONPATH``, run by ``samza-py.python``);
+- without it (a single-node grid) the containers run the interpreter that ran run-job
+  (``samza-py.python`` overrides it) with run-job's working directory on ``PYTHONPATH``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shlex
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from samza_py.config.cluster_manager_config import ClusterManagerConfig
+from samza_py.config.config import Config
+from samza_py.config.job_config import JobConfig
+from samza_py.job.stream_job import ApplicationStatus, StreamJob, StreamJobFactory
+
+log = logging.getLogger(__name__)
+
+CONFIG_FILE = "samza-config.json"
+PACKAGE_DIR = "__package"
+SERVICE_PREFIX = "samza-container-"
+ACTIVE_STATES = ("SUBMITTED", "ACCEPTED", "RUNNING")
+
+
+def application_name(config: Config) -> str:
+    job = JobConfig(config)
+    return f"{job.name}_{job.id}"
+
+
+def service_name(processor_id: str) -> str:
+    return f"{SERVICE_PREFIX}{processor_id}"
+
+
+def processor_ids(config: Config) -> list[str]:
+    return [str(i) for i in range(JobConfig(config).container_count)]
+
+
+def launch_script(config: Config, module: str) -> str:
+    """The shell script a YARN container runs for ``python -m <module>``."""
+    python = config.get_str("samza-py.python") or sys.executable
+    lines = ["set -u"]
+    if ClusterManagerConfig(config).package_path:
+        lines += [
+            f'export PYTHONPATH="$PWD/{PACKAGE_DIR}${{PYTHONPATH:+:$PYTHONPATH}}"',
+            f'PY={shlex.quote(python)}; [ -x {PACKAGE_DIR}/bin/python ] && PY={PACKAGE_DIR}/bin/python',
+        ]
+    else:
+        cwd = shlex.quote(os.getcwd())
+        lines += [f'export PYTHONPATH={cwd}"${{PYTHONPATH:+:$PYTHONPATH}}"', f"PY={shlex.quote(python)}"]
+    if module == "samza_py.container":
+        # The shell outlives even a kill -9 of Python, so it can tell the AM the real exit status.
+        lines += [f'"$PY" -m {module}', "code=$?", '"$PY" -m samza_py.appmaster.report_exit "$code"', 'exit "$code"']
+    else:
+        lines += [f'exec "$PY" -m {module}']
+    return "\n".join(lines) + "\n"
+
+
+def build_spec(config: Config, config_file: Path, preferred_hosts: dict[str, str] | None = None) -> Any:
+    import skein
+
+    cluster = ClusterManagerConfig(config)
+    files: dict[str, Any] = {CONFIG_FILE: skein.File(str(config_file), type="file")}
+    package = cluster.package_path
+    if package:
+        files[PACKAGE_DIR] = skein.File(package.removeprefix("file://"), type="archive")
+    env = {"SAMZA_LOG_LEVEL": os.environ.get("SAMZA_LOG_LEVEL", "INFO")}
+    services = {}
+    for pid in processor_ids(config):
+        host = (preferred_hosts or {}).get(pid)
+        services[service_name(pid)] = skein.Service(
+            resources=skein.Resources(memory=cluster.container_memory_mb, vcores=cluster.container_cpu_cores),
+            script=launch_script(config, "samza_py.container"),
+            files=files,
+            env=dict(env, SAMZA_CONTAINER_ID=pid, SAMZA_JOB_MODEL_URL="skein-kv:job-model"),
+            instances=0,
+            max_restarts=0,
+            allow_failures=True,
+            # The last host first; any host if it has no room (relaxed locality).
+            nodes=[host] if host else [],
+            relax_locality=True,
+        )
+    master = skein.Master(
+        resources=skein.Resources(memory=cluster.am_memory_mb, vcores=cluster.am_cpu_cores),
+        script=launch_script(config, "samza_py.appmaster"),
+        files=files,
+        env=env,
+    )
+    return skein.ApplicationSpec(
+        name=application_name(config),
+        queue=cluster.yarn_queue or "default",
+        master=master,
+        services=services,
+        max_attempts=config.get_int("yarn.am.attempts", config.get_int("yarn.resourcemanager.am.max-attempts", 1)),
+        tags=["samza-py"],
+    )
+
+
+def skein_client() -> Any:
+    import skein
+
+    return skein.Client(log=False)
+
+
+def find_application(client: Any, config: Config, states: tuple[str, ...] = ACTIVE_STATES) -> Any | None:
+    """The newest application of this job in one of ``states``, or None."""
+    reports = client.get_applications(states=list(states), name=application_name(config))
+    return max(reports, key=lambda r: r.start_time or 0) if reports else None
+
+
+class YarnJob(StreamJob):
+    detached = True
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+        self.app_id: str | None = None
+        self._client: Any = None
+
+    def submit(self) -> None:
+        from samza_py.job.locality import preferred_hosts
+
+        hosts = preferred_hosts(self.config) if JobConfig(self.config).host_affinity_enabled else {}
+        with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="samza-config-", delete=False) as f:
+            json.dump(self.config.to_dict(), f)
+        self._client = skein_client()
+        self.app_id = self._client.submit(build_spec(self.config, Path(f.name), hosts))
+        report = self._client.application_report(self.app_id)
+        print(f"submitted {application_name(self.config)} as {self.app_id}")
+        print(f"tracking URL: {report.tracking_url or 'http://' + report.host}")
+
+    def wait_for_finish(self, timeout_s: float | None = None) -> ApplicationStatus:
+        return self.status()
+
+    def kill(self) -> None:
+        if self.app_id is not None:
+            self._client.kill_application(self.app_id)
+
+    def status(self) -> ApplicationStatus:
+        if self.app_id is None:
+            return ApplicationStatus.NEW
+        return _status_of(self._client.application_report(self.app_id))
+
+
+def _status_of(report: Any) -> ApplicationStatus:
+    state, final = str(report.state), str(report.final_status)
+    if state in ACTIVE_STATES:
+        return ApplicationStatus.RUNNING
+    return ApplicationStatus.SUCCESSFUL_FINISH if final == "SUCCEEDED" else ApplicationStatus.UNSUCCESSFUL_FINISH
+
+
+class YarnJobFactory(StreamJobFactory):
+    def get_job(self, config: Config) -> YarnJob:
+        return YarnJob(config)
+
+    def status(self, config: Config) -> int:
+        with skein_client() as client:
+            report = find_application(client, config, ACTIVE_STATES + ("FINISHED", "FAILED", "KILLED"))
+            if report is None:
+                print(f"{application_name(config)}: no YARN application")
+                return 0
+            line = f"{application_name(config)}: {report.id} {report.state}"
+            if str(report.state) == "RUNNING":
+                app = client.connect(report.id, wait=False)
+                running = app.get_containers(states=["RUNNING"])
+                line += f", {sum(c.service_name.startswith(SERVICE_PREFIX) for c in running)} container(s)"
+            else:
+                line += f" ({report.final_status})"
+            print(line)
+            if report.diagnostics:
+                print(f"diagnostics: {report.diagnostics}")
+        return 0
+
+    def kill(self, config: Config) -> int:
+        with skein_client() as client:
+            report = find_application(client, config)
+            if report is None:
+                print(f"{application_name(config)}: not running")
+                return 0
+            client.kill_application(report.id)
+            print(f"{application_name(config)}: killed {report.id}")
+        return 0
