@@ -104,7 +104,8 @@ def build_spec(config: Config, config_file: Path, preferred_hosts: dict[str, str
         queue=cluster.yarn_queue or "default",
         master=master,
         services=services,
-        max_attempts=config.get_int("yarn.am.attempts", config.get_int("yarn.resourcemanager.am.max-attempts", 1)),
+        # A new AM attempt rebuilds the job from the coordinator stream and resumes from checkpoints.
+        max_attempts=config.get_int("yarn.resourcemanager.am.max-attempts", 1),
         tags=["samza-py"],
     )
 
