@@ -27,6 +27,7 @@ from samza_py.container.task_instance import TaskInstance, exception_matcher
 from samza_py.job.model import ContainerModel
 from samza_py.metrics.registry import MetricsRegistryMap
 from samza_py.serializers.manager import SerdeManager
+from samza_py.storage.storage_manager import TaskStorageManager
 from samza_py.system.interfaces import SystemAdmin, SystemConsumer, SystemProducer, SystemStreamPartitionMetadata
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,7 @@ class SamzaContainer:
         self._producers: dict[str, SystemProducer] = {}
         self._checkpoints: CheckpointManager | None = None
         self._consumers: SystemConsumers | None = None
+        self._storage: list[TaskStorageManager] = []
         self._stop_before_loop = False
 
     def request_stop(self) -> None:
@@ -101,12 +103,18 @@ class SamzaContainer:
         for name, task_model in sorted(self.model.tasks.items()):
             registry = MetricsRegistryMap(f"TaskName-{name}")
             self.task_registries[name] = registry
+            # Stores are restored before any task is initialised (Samza's order).
+            storage = TaskStorageManager(name, task_model.changelog_partition, config, serdes, self._producers,
+                                         self._admins, registry, len(self.model.tasks))
+            self._storage.append(storage)
+            checkpoint = checkpointed.get(name)
+            storage.open_and_restore(checkpoint.offsets if checkpoint is not None else {})
             sends = registry.new_counter("org.apache.samza.container.TaskInstanceMetrics", "send-calls")
             collector = TaskInstanceCollector(self._producers, serdes, name, sends)
-            context = TaskContextImpl(name, task_model.system_stream_partitions, config, registry, {})
+            context = TaskContextImpl(name, task_model.system_stream_partitions, config, registry, storage.engines)
             self.tasks[name] = TaskInstance(
                 name, task_class(), task_model.system_stream_partitions, collector, context, registry,
-                self._flush_producers, self._checkpoints, checkpointed.get(name), ignored,
+                self._flush_producers, self._checkpoints, checkpoint, ignored, storage,
             )
         for task in self.tasks.values():
             task.init()
@@ -185,6 +193,7 @@ class SamzaContainer:
             steps.append(("consumers", self._consumers.stop))
         if clean:
             steps += [(f"task {name}", task.close) for name, task in self.tasks.items()]
+        steps += [(f"stores of {s.task_name}", s.close) for s in self._storage]
         steps += [(f"producer {s}", p.stop) for s, p in self._producers.items()]
         if self._checkpoints is not None:
             steps.append(("checkpoint manager", self._checkpoints.stop))

@@ -19,6 +19,7 @@ from samza_py.container.collector import TaskInstanceCollector
 from samza_py.container.coordinator import ReadableCoordinator
 from samza_py.container.task_context import TaskContextImpl
 from samza_py.metrics.registry import MetricsRegistryMap
+from samza_py.storage.storage_manager import TaskStorageManager
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,7 @@ class TaskInstance:
         checkpoint_manager: CheckpointManager | None,
         checkpointed: Checkpoint | None,
         ignored: Callable[[BaseException], bool],
+        storage: TaskStorageManager | None = None,
     ) -> None:
         self.task_name = task_name
         self.task = task
@@ -62,9 +64,10 @@ class TaskInstance:
         self._flush_producers = flush_producers
         self._checkpoints = checkpoint_manager
         self._ignored = ignored
-        # Last processed offset per SSP; starts at the checkpoint so unprocessed SSPs keep theirs.
+        self.storage = storage
+        # Last processed offset per input SSP; starts at the checkpoint so unprocessed SSPs keep theirs.
         self.last_processed: dict[SystemStreamPartition, str | None] = (
-            dict(checkpointed.offsets) if checkpointed is not None else {}
+            {ssp: off for ssp, off in checkpointed.offsets.items() if ssp in ssps} if checkpointed is not None else {}
         )
         self.end_of_stream: set[SystemStreamPartition] = set()
         self.shutdown_voted = False
@@ -124,14 +127,21 @@ class TaskInstance:
         return coordinator
 
     def commit(self) -> None:
-        """Samza's commit order: offsets taken first, then outputs made durable, then the checkpoint."""
+        """Samza's commit order: offsets taken first; store caches flushed (changelog sends); outputs and
+        changelog made durable; stores snapshotted at their changelog offsets; then the checkpoint."""
         started = time.monotonic()
         self.commit_calls.count += 1
-        offsets = dict(self.last_processed)
-        # Stores flush here once they exist (their changelog sends go out with the producer flush).
+        offsets: dict[SystemStreamPartition, str | None] = dict(self.last_processed)
+        checkpoint_id = f"{int(time.time() * 1000)}-{time.monotonic_ns() % 1_000_000_000}"
+        if self.storage is not None:
+            self.storage.flush()
         self._flush_producers()
+        if self.storage is not None:
+            offsets.update(self.storage.checkpoint(checkpoint_id))
         if self._checkpoints is not None and offsets:
             self._checkpoints.write_checkpoint(self.task_name, Checkpoint(offsets))
+            if self.storage is not None:
+                self.storage.remove_old_snapshots(checkpoint_id)
         log.debug("committed %r in %.1f ms", self.task_name, (time.monotonic() - started) * 1000)
 
     def close(self) -> None:

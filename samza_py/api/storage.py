@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Generic, TypeVar
 
 K = TypeVar("K")
@@ -22,10 +22,16 @@ class Entry(Generic[K, V]):
 
 
 class KeyValueIterator(Generic[K, V]):
-    """An iterator over entries that holds store resources until closed (use it in a ``with``)."""
+    """An iterator over entries that holds store resources until closed (use it in a ``with``).
 
-    def __init__(self, entries: Iterator[Entry[K, V]]) -> None:
+    ``on_close`` releases what the entries depend on (an inner store's iterator, say). Once closed, the
+    iterator is exhausted; closing again does nothing.
+    """
+
+    def __init__(self, entries: Iterator[Entry[K, V]], on_close: Callable[[], None] | None = None) -> None:
         self._entries = entries
+        self._on_close = on_close
+        self._closed = False
 
     def __iter__(self) -> Iterator[Entry[K, V]]:
         return self._entries
@@ -33,10 +39,24 @@ class KeyValueIterator(Generic[K, V]):
     def __next__(self) -> Entry[K, V]:
         return next(self._entries)
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         close = getattr(self._entries, "close", None)
-        if close is not None:
-            close()
+        # Later next() calls end the iteration instead of reading a released resource.
+        self._entries = iter(())
+        try:
+            if close is not None:
+                close()
+        finally:
+            if self._on_close is not None:
+                on_close, self._on_close = self._on_close, None
+                on_close()
 
     def __enter__(self) -> KeyValueIterator[K, V]:
         return self

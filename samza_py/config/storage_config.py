@@ -7,7 +7,7 @@ from samza_py.config._view import ConfigView, parse_system_stream
 from samza_py.config.errors import ConfigException
 
 DEFAULT_CHANGELOG_REPLICATION_FACTOR = 2
-ROCKSDB_COMPRESSIONS = ("none", "snappy", "zlib", "bzip2", "lz4", "lz4hc")
+ROCKSDB_COMPRESSIONS = ("none", "snappy", "zlib", "bzip2", "lz4", "lz4hc", "zstd")
 ROCKSDB_COMPACTION_STYLES = ("universal", "level", "fifo")
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from typing import Any
 
 from confluent_kafka import KafkaError, Message, Producer
 
 from samza_py.api import OutgoingMessageEnvelope, SystemStream
-from samza_py.system.interfaces import SystemProducer
+from samza_py.system.interfaces import StreamNotFoundError, SystemProducer
 from samza_py.system.kafka.admin import KafkaSystemAdmin
 from samza_py.system.kafka.partitioner import samza_partition
 
@@ -61,8 +62,21 @@ class KafkaSystemProducer(SystemProducer):
     def partition_count(self, topic: str) -> int:
         count = self._partition_counts.get(topic)
         if count is None:
-            count = self._partition_counts[topic] = self._admin.partition_count(topic)
+            count = self._partition_counts[topic] = self._discover_partitions(topic)
         return count
+
+    def _discover_partitions(self, topic: str) -> int:
+        """Partitions of an output topic; asking through the producer lets the broker auto-create it,
+        as the Java producer does (the admin's metadata requests never create topics)."""
+        assert self._producer is not None
+        deadline = time.monotonic() + 30
+        while True:
+            meta = self._producer.list_topics(topic, timeout=10).topics.get(topic)
+            if meta is not None and meta.error is None and meta.partitions:
+                return len(meta.partitions)
+            if time.monotonic() > deadline:
+                raise StreamNotFoundError(self.system, topic)
+            time.sleep(0.2)
 
     def send(self, source: str, envelope: OutgoingMessageEnvelope) -> None:
         self.send_serialized(source, envelope.system_stream, envelope.partition_key, envelope.key, envelope.message)

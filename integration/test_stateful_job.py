@@ -1,0 +1,119 @@
+"""Stateful tasks on YARN: RocksDB stores with Kafka changelogs, restored to exactly the checkpoint."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+import skein
+
+from samza_py.examples.wikipedia.parser import parse_edit
+
+from .conftest import ROOT
+from .jobs import create_topic, produce_round_robin, read_topic, run_job, wait_for, wikipedia_events
+from .test_yarn_job import USERLOGS, container_pids, wait_for_state
+
+COUNTS_CONFIG = ROOT / "config" / "wikipedia-user-counts.properties"
+COPIES = 20
+
+
+@pytest.fixture(scope="module")
+def client() -> Any:
+    with skein.Client(log=False) as c:
+        yield c
+
+
+def overrides(unique: str, **extra: str) -> list[str]:
+    values = {
+        "job.factory.class": "org.apache.samza.job.yarn.YarnJobFactory",
+        "job.name": f"counts-{unique}",
+        "task.inputs": f"kafka.{unique}-raw",
+        "task.commit.ms": "300",
+        "wikipedia.user-counts.output": f"kafka.{unique}-counts",
+        "stores.user-edit-counts.changelog": f"kafka.{unique}-changelog",
+        "yarn.am.container.memory.mb": "512",
+        "cluster-manager.container.memory.mb": "384",
+        "yarn.am.poll.interval.ms": "500",
+        **extra,
+    }
+    return [f"{k}={v}" for k, v in values.items()]
+
+
+def produce_edits(unique: str) -> dict[tuple[int, str], int]:
+    """The raw data set COPIES times over four partitions; returns the true counts per (partition, user).
+
+    Each task counts the edits of its own input partition (Partition p, changelog partition p).
+    """
+    events = wikipedia_events() * COPIES
+    create_topic(f"{unique}-raw", 4)
+    produce_round_robin(f"{unique}-raw", 4, (json.dumps(e).encode() for e in events))
+    return dict(Counter(
+        (j % 4, p["user"]) for j, e in enumerate(events) if (p := parse_edit(e["raw"])) is not None
+    ))
+
+
+def changelog_counts(unique: str) -> dict[tuple[int, str], int]:
+    """The latest value per key of each changelog partition: the stores' contents."""
+    latest: dict[tuple[int, str], int] = {}
+    for msg in read_topic(f"{unique}-changelog"):
+        key = (msg.partition(), msg.key().decode())
+        if msg.value() is None:
+            latest.pop(key, None)
+        else:
+            latest[key] = int.from_bytes(msg.value(), "big", signed=True)
+    return latest
+
+
+def container_0_logs(app_id: str) -> str:
+    return "\n".join(p.read_text() for p in USERLOGS.glob(f"{app_id}/container_*/samza-container-0.log"))
+
+
+def kill_container_0_mid_stream(client: Any, unique: str, settings: list[str], tmp_path: Path) -> str:
+    assert run_job(COUNTS_CONFIG, *settings, cwd=tmp_path, timeout_s=120).returncode == 0
+    app_id = wait_for_state(client, f"counts-{unique}_1", {"RUNNING"}).id
+    wait_for(lambda: len(read_topic(f"{unique}-changelog")) >= 3000, 180, "the first changelog writes")
+    wait_for(lambda: bool(container_pids(app_id, "samza-container-0_0")), 30, "container 0's process")
+    for pid in container_pids(app_id, "samza-container-0_0"):
+        os.kill(pid, signal.SIGKILL)
+    return app_id
+
+
+def test_kill_9_with_state_lost_restores_from_the_changelog_to_exact_counts(
+    client: Any, unique: str, tmp_path: Path
+) -> None:
+    truth = produce_edits(unique)
+    # Without a state base dir, YARN gives every container a fresh directory: the replacement starts empty.
+    app_id = kill_container_0_mid_stream(client, unique, overrides(unique), tmp_path)
+    try:
+        wait_for(lambda: changelog_counts(unique) == truth, 300, "the counts to reach the truth")
+        logs = container_0_logs(app_id)
+        restored = [int(n) for n in re.findall(r"restored store 'user-edit-counts' .*?: (\d+) records", logs)]
+        assert any(n > 0 for n in restored), "the replacement did not restore from the changelog"
+    finally:
+        client.kill_application(app_id)
+
+
+def test_host_affinity_with_state_kept_replays_only_the_changelog_tail(
+    client: Any, unique: str, tmp_path: Path
+) -> None:
+    truth = produce_edits(unique)
+    state = tmp_path / "state"
+    settings = overrides(unique, **{"job.host-affinity.enabled": "true", "job.logged.store.base.dir": str(state)})
+    app_id = kill_container_0_mid_stream(client, unique, settings, tmp_path)
+    try:
+        wait_for(lambda: changelog_counts(unique) == truth, 300, "the counts to reach the truth")
+        logs = container_0_logs(app_id)
+        assert "reusing local snapshot" in logs
+        restored = [int(n) for n in re.findall(r"restored store 'user-edit-counts' .*?: (\d+) records", logs)]
+        # Two restores of each of container 0's two tasks: at first start (empty) and after the kill.
+        assert len(restored) == 4
+        changelog_size = len(read_topic(f"{unique}-changelog"))
+        assert sum(restored) < changelog_size // 4, (restored, changelog_size)
+    finally:
+        client.kill_application(app_id)

@@ -1,0 +1,316 @@
+"""TaskStorageManager: a task's stores, their changelogs, their restore, and their part of each commit.
+
+Samza's transactional state, with RocksDB checkpoints:
+- at each commit, after the changelog sends are durable, each persistent store is snapshotted
+  (a RocksDB checkpoint: hard links, cheap) into ``<store dir>-<checkpoint id>`` with an OFFSET file
+  naming the changelog offset it holds; the task's checkpoint records ``<checkpoint id>:<offset>``;
+- at start, a store is rebuilt to exactly what the last checkpoint describes: from the newest valid
+  local snapshot at or below the checkpointed changelog offset (replaying only the changelog tail
+  after it), otherwise from an empty store and the whole changelog; then changelog records written
+  after the checkpoint (work that was never committed) are trimmed: each of their keys gets its
+  restored value (or a tombstone) written again, so the changelog agrees with the state.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import time
+import zlib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from samza_py.api import SystemStreamPartition
+from samza_py.config.aliases import resolve_class
+from samza_py.config.config import Config
+from samza_py.config.job_config import JobConfig
+from samza_py.config.storage_config import StorageConfig
+from samza_py.metrics.registry import MetricsRegistryMap
+from samza_py.serializers.manager import SerdeManager
+from samza_py.storage.engine import KeyValueStorageEngine
+from samza_py.storage.errors import StoreCorruptedError
+from samza_py.system.interfaces import SystemAdmin, SystemProducer
+from samza_py.system.kafka import client_config
+from samza_py.system.kafka.partition_reader import read_partition
+
+log = logging.getLogger(__name__)
+
+OFFSET_FILE = "OFFSET"
+PROGRESS_EVERY_S = 3.0
+
+
+class StoreRestoreError(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class ChangelogPosition:
+    """A checkpointed changelog offset: ``<checkpoint id>:<offset>``; offset -1 means the partition was empty."""
+
+    checkpoint_id: str
+    offset: int
+
+    @classmethod
+    def parse(cls, text: str) -> ChangelogPosition:
+        checkpoint_id, sep, offset = text.rpartition(":")
+        if not sep:
+            raise ValueError(f"not '<checkpoint id>:<offset>': {text!r}")
+        return cls(checkpoint_id, -1 if offset in ("", "null") else int(offset))
+
+    def __str__(self) -> str:
+        return f"{self.checkpoint_id}:{self.offset}"
+
+
+def task_dir_name(task_name: str) -> str:
+    return task_name.replace(" ", "_")
+
+
+def write_offset_file(directory: Path, ssp: SystemStreamPartition, offset: int) -> None:
+    """OFFSET: a CRC32 line, then JSON ``{ssp: offset}``; written to a temp file, then renamed."""
+    data = json.dumps({str(ssp): str(offset)})
+    tmp = directory / f"{OFFSET_FILE}.tmp"
+    tmp.write_text(f"{zlib.crc32(data.encode()):08x}\n{data}")
+    os.replace(tmp, directory / OFFSET_FILE)
+
+
+def read_offset_file(directory: Path, ssp: SystemStreamPartition, max_age_ms: int) -> int | None:
+    """The offset a store dir holds, or None when its OFFSET file is missing, corrupt, foreign or stale."""
+    path = directory / OFFSET_FILE
+    try:
+        checksum, _, data = path.read_text().partition("\n")
+        if int(checksum, 16) != zlib.crc32(data.encode()):
+            return None
+        if (time.time() - path.stat().st_mtime) * 1000 >= max_age_ms:
+            return None
+        return int(json.loads(data)[str(ssp)])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
+def _link_or_copy(src: str, dst: str) -> None:
+    if src.endswith(".sst"):
+        os.link(src, dst)
+    else:
+        shutil.copy2(src, dst)
+
+
+class _Progress:
+    def __init__(self, what: str, total: int) -> None:
+        self.what, self.total = what, max(total, 0)
+        self.records = self.bytes = 0
+        self.started = self.last = time.monotonic()
+
+    def add(self, batch: list[tuple[bytes, bytes | None]]) -> None:
+        self.records += len(batch)
+        self.bytes += sum(len(k) + (len(v) if v else 0) for k, v in batch)
+        now = time.monotonic()
+        if now - self.last >= PROGRESS_EVERY_S:
+            self.last = now
+            rate = self.records / max(now - self.started, 1e-9)
+            eta = (self.total - self.records) / rate if rate else float("inf")
+            log.info("restoring %s: %d of %d records, %.1f MB, %.0f records/s, ETA %.0f s", self.what,
+                     self.records, self.total, self.bytes / 1e6, rate, eta)
+
+    def done(self) -> None:
+        elapsed = time.monotonic() - self.started
+        log.info("restored %s: %d records, %.1f MB in %.2f s (%.1f MB/s)", self.what, self.records,
+                 self.bytes / 1e6, elapsed, self.bytes / 1e6 / max(elapsed, 1e-9))
+
+
+class TaskStorageManager:
+    def __init__(
+        self,
+        task_name: str,
+        changelog_partition: int,
+        config: Config,
+        serdes: SerdeManager,
+        producers: Mapping[str, SystemProducer],
+        admins: Mapping[str, SystemAdmin],
+        registry: MetricsRegistryMap,
+        tasks_in_container: int,
+        reader: Callable[..., int] = read_partition,
+    ) -> None:
+        self.task_name = task_name
+        self._read = reader
+        self.changelog_partition = changelog_partition
+        self.config = config
+        self._serdes = serdes
+        self._producers = producers
+        self._admins = admins
+        self._registry = registry
+        self._tasks_in_container = tasks_in_container
+        self._storage = StorageConfig(config)
+        self.base_dir = Path(JobConfig(config).resolve_logged_store_base_dir())
+        self.engines: dict[str, KeyValueStorageEngine] = {}
+        self.changelogs: dict[str, SystemStreamPartition] = {}
+        for store in self._storage.store_names():
+            stream = self._storage.changelog(store)
+            if stream is not None:
+                self.changelogs[store] = SystemStreamPartition.of(stream.system, stream.stream, changelog_partition)
+
+    def store_dir(self, store: str) -> Path:
+        return self.base_dir / store / task_dir_name(self.task_name)
+
+    # ------------------------------------------------------------------------------------ start
+    def open_and_restore(self, checkpointed: Mapping[SystemStreamPartition, str | None]) -> None:
+        """Open every store and bring it to the state the task's checkpoint describes."""
+        for store in self._storage.store_names():
+            changelog = self.changelogs.get(store)
+            text = checkpointed.get(changelog) if changelog is not None else None
+            position = ChangelogPosition.parse(text) if text else None
+            self.engines[store] = self._restore(store, changelog, position)
+
+    def _send(self, store: str) -> Callable[[bytes, bytes | None], None] | None:
+        changelog = self.changelogs.get(store)
+        if changelog is None:
+            return None
+        producer = self._producers[changelog.system]
+        stream, partition, source = changelog.system_stream, changelog.partition_id, self.task_name
+
+        def send(key: bytes, value: bytes | None) -> None:
+            # An int partition key lands on that partition (Java Integer.hashCode is the value).
+            producer.send_serialized(source, stream, partition, key, value)
+
+        return send
+
+    def _open(self, store: str) -> KeyValueStorageEngine:
+        factory = resolve_class(self._storage.factory(store))()
+        # Validation guarantees both serdes of a store are named.
+        key_serde = self._serdes.serde(self._storage.key_serde(store) or "")
+        msg_serde = self._serdes.serde(self._storage.msg_serde(store) or "")
+        engine: KeyValueStorageEngine = factory.get_storage_engine(
+            store, self.store_dir(store), key_serde, msg_serde, self._send(store), self.config,
+            self._tasks_in_container, self._registry,
+        )
+        return engine
+
+    def _restore(
+        self, store: str, changelog: SystemStreamPartition | None, position: ChangelogPosition | None
+    ) -> KeyValueStorageEngine:
+        directory = self.store_dir(store)
+        if changelog is None:
+            return self._open_or_wipe(store)  # not logged: whatever is on disk
+        admin = self._admins[changelog.system]
+        meta = admin.get_system_stream_metadata([changelog.stream])[changelog.stream].partitions.get(
+            changelog.partition_id
+        )
+        if meta is None:
+            raise StoreRestoreError(f"changelog {changelog} does not exist (store {store!r}, task {self.task_name!r})")
+        oldest = int(meta.oldest_offset or 0)
+        upcoming = int(meta.upcoming_offset)
+        target = upcoming - 1 if position is None else position.offset  # last offset the state includes
+        start_from = self._reuse_local(store, directory, changelog, target)
+        engine = self._open_or_wipe(store) if start_from is not None else self._fresh(store, directory)
+        first = max(oldest, (start_from or -1) + 1)
+        last_exclusive = min(target + 1, upcoming)
+        progress = _Progress(f"store {store!r} of {self.task_name!r} from {changelog}", last_exclusive - first)
+        def restore(batch: list[tuple[bytes, bytes | None]]) -> None:
+            engine.restore(batch)
+            progress.add(batch)
+
+        self._read(self._reader_settings(changelog), changelog.stream, changelog.partition_id, first,
+                   last_exclusive, restore)
+        progress.done()
+        if position is not None and upcoming > target + 1:
+            self._trim(engine, changelog, target + 1, upcoming)
+        return engine
+
+    def _reuse_local(self, store: str, directory: Path, changelog: SystemStreamPartition, target: int) -> int | None:
+        """Install the newest valid snapshot at or below ``target`` as the store dir; the offset it holds."""
+        max_age = self._storage.changelog_delete_retention_ms(store)
+        best: tuple[int, Path] | None = None
+        for candidate in directory.parent.glob(f"{directory.name}-*"):
+            offset = read_offset_file(candidate, changelog, max_age)
+            if offset is not None and offset <= target and (best is None or offset > best[0]):
+                best = (offset, candidate)
+        if best is None:
+            return None
+        shutil.rmtree(directory, ignore_errors=True)
+        # SST files never change once written, so they are shared; everything else RocksDB may append to.
+        shutil.copytree(best[1], directory, copy_function=_link_or_copy)
+        (directory / OFFSET_FILE).unlink(missing_ok=True)
+        log.info("store %r of %r: reusing local snapshot %s at changelog offset %d", store, self.task_name,
+                 best[1].name, best[0])
+        return best[0]
+
+    def _fresh(self, store: str, directory: Path) -> KeyValueStorageEngine:
+        if directory.exists():
+            log.info("store %r of %r: no usable local snapshot, rebuilding from the changelog", store, self.task_name)
+            shutil.rmtree(directory)
+        return self._open(store)
+
+    def _open_or_wipe(self, store: str) -> KeyValueStorageEngine:
+        try:
+            return self._open(store)
+        except StoreCorruptedError as exc:
+            log.warning("store %r of %r cannot be opened (%s): wiping it and rebuilding from the changelog",
+                        store, self.task_name, exc)
+            shutil.rmtree(self.store_dir(store), ignore_errors=True)
+            return self._open(store)
+
+    def _trim(self, engine: KeyValueStorageEngine, changelog: SystemStreamPartition, start: int, end: int) -> None:
+        keys: dict[bytes, None] = {}
+
+        def collect(batch: list[tuple[bytes, bytes | None]]) -> None:
+            keys.update((key, None) for key, _ in batch)
+
+        self._read(self._reader_settings(changelog), changelog.stream, changelog.partition_id, start, end, collect)
+        send = self._send_raw(changelog)
+        for key in keys:
+            send(key, engine.raw_get(key))
+        self._producers[changelog.system].flush(self.task_name)
+        log.info("trimmed %d uncommitted change(s) at offsets %d..%d of %s", len(keys), start, end - 1, changelog)
+
+    def _send_raw(self, changelog: SystemStreamPartition) -> Callable[[bytes, bytes | None], None]:
+        producer = self._producers[changelog.system]
+        stream, partition = changelog.system_stream, changelog.partition_id
+        return lambda key, value: producer.send_serialized(self.task_name, stream, partition, key, value)
+
+    def _reader_settings(self, changelog: SystemStreamPartition) -> dict[str, Any]:
+        return {"bootstrap.servers": client_config.bootstrap_servers(self.config, changelog.system)}
+
+    # ----------------------------------------------------------------------------------- commit
+    def flush(self) -> None:
+        """Push cached writes through serdes to the changelog sends and the local stores."""
+        for engine in self.engines.values():
+            engine.flush()
+
+    def checkpoint(self, checkpoint_id: str) -> dict[SystemStreamPartition, str]:
+        """After the producers are flushed: snapshot each logged store at its changelog's newest offset."""
+        if not self.changelogs:
+            return {}
+        newest = self._newest_offsets()
+        result: dict[SystemStreamPartition, str] = {}
+        for store, changelog in self.changelogs.items():
+            offset = newest[changelog]
+            engine = self.engines[store]
+            snapshot = getattr(engine.raw, "checkpoint", None) if engine.persistent else None
+            if snapshot is not None:
+                target = self.store_dir(store).with_name(f"{self.store_dir(store).name}-{checkpoint_id}")
+                snapshot(target)
+                write_offset_file(target, changelog, offset)
+            result[changelog] = str(ChangelogPosition(checkpoint_id, offset))
+        return result
+
+    def _newest_offsets(self) -> dict[SystemStreamPartition, int]:
+        out: dict[SystemStreamPartition, int] = {}
+        for changelog in set(self.changelogs.values()):
+            meta = self._admins[changelog.system].get_system_stream_metadata([changelog.stream])[changelog.stream]
+            out[changelog] = int(meta.partitions[changelog.partition_id].upcoming_offset) - 1
+        return out
+
+    def remove_old_snapshots(self, keep_checkpoint_id: str) -> None:
+        """Once a checkpoint is written, the snapshots of earlier ones are no longer needed."""
+        for store in self.changelogs:
+            directory = self.store_dir(store)
+            for candidate in directory.parent.glob(f"{directory.name}-*"):
+                if candidate.name != f"{directory.name}-{keep_checkpoint_id}":
+                    shutil.rmtree(candidate, ignore_errors=True)
+
+    def close(self) -> None:
+        for engine in self.engines.values():
+            engine.close()

@@ -1,0 +1,53 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from samza_py.api.storage import KeyValueStore
+from samza_py.config.config import Config
+from samza_py.metrics.registry import MetricsRegistryMap
+from samza_py.storage.inmemory import InMemoryKeyValueStorageEngineFactory, InMemoryKeyValueStore
+from samza_py.storage.rocksdb import RocksDbKeyValueStorageEngineFactory, RocksDbKeyValueStore
+
+MB = 1024 * 1024
+
+
+def open_rocksdb(path: Path, **kwargs: Any) -> RocksDbKeyValueStore:
+    kwargs.setdefault("write_buffer_size", 4 * MB)
+    kwargs.setdefault("block_cache_size", 8 * MB)
+    return RocksDbKeyValueStore(path, **kwargs)
+
+
+# Every flavour the KeyValueStore contract must hold for: both raw stores, and the full factory-built
+# stack on each (a small cache and batch so that caching, batching and eviction happen in the tests).
+STORE_KINDS = ["rocksdb", "inmemory", "stack-rocksdb", "stack-inmemory", "stack-rocksdb-nocache"]
+
+
+def build_store(kind: str, tmp_path: Path, sends: list[tuple[bytes, bytes | None]]) -> KeyValueStore[Any, Any]:
+    if kind == "rocksdb":
+        return open_rocksdb(tmp_path / "raw")
+    if kind == "inmemory":
+        return InMemoryKeyValueStore()
+    factory: Any = InMemoryKeyValueStorageEngineFactory()
+    if kind.startswith("stack-rocksdb"):
+        factory = RocksDbKeyValueStorageEngineFactory()
+    cache = "0" if kind.endswith("nocache") else "4"
+    config = Config({
+        "stores.s.object.cache.size": cache,
+        "stores.s.write.batch.size": "2",
+        "stores.s.container.write.buffer.size.bytes": str(4 * MB),
+        "stores.s.container.cache.size.bytes": str(8 * MB),
+    })
+    return factory.get_storage_engine(
+        "s", tmp_path / "stack", None, None, lambda k, v: sends.append((k, v)), config, 1, MetricsRegistryMap("t")
+    )
+
+
+@pytest.fixture(params=STORE_KINDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[KeyValueStore[Any, Any]]:
+    built = build_store(request.param, tmp_path, [])
+    yield built
+    built.close()

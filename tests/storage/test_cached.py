@@ -1,0 +1,173 @@
+"""CachedStore: LRU of objects, dirty batching, and when dirty entries reach the inner store."""
+
+from __future__ import annotations
+
+import pytest
+
+from samza_py.api.storage import Entry
+from samza_py.storage.cached import CachedStore
+from tests.storage.recording import RecordingStore
+
+
+def make(cache_size: int = 10, batch: int = 3) -> tuple[CachedStore, RecordingStore]:
+    inner = RecordingStore()
+    return CachedStore(inner, cache_size, batch), inner
+
+
+def test_no_inner_write_before_batch_size_then_one_put_all_oldest_first() -> None:
+    store, inner = make(batch=3)
+    store.put(b"b", b"1")
+    store.put(b"a", b"2")
+    assert inner.events == []
+    assert store.dirty_count == 2
+    assert store.get(b"b") == b"1"  # served from the cache
+    assert inner.events == []
+    store.put(b"c", b"3")
+    assert inner.events == [("put_all", [(b"b", b"1"), (b"a", b"2"), (b"c", b"3")])]
+    assert store.dirty_count == 0
+
+
+def test_dirty_keys_are_deduplicated_and_rewrite_moves_a_key_to_the_newest_end() -> None:
+    store, inner = make(batch=3)
+    store.put(b"a", b"1")
+    store.put(b"b", b"1")
+    store.put(b"a", b"2")
+    assert store.dirty_count == 2
+    assert inner.events == []
+    store.put(b"c", b"1")
+    assert inner.events == [("put_all", [(b"b", b"1"), (b"a", b"2"), (b"c", b"1")])]
+
+
+def test_put_all_goes_through_the_cache_and_can_trigger_batches() -> None:
+    store, inner = make(batch=2)
+    store.put_all([Entry(b"a", b"1"), Entry(b"b", b"2"), Entry(b"c", b"3")])
+    assert inner.events == [("put_all", [(b"a", b"1"), (b"b", b"2")])]
+    assert store.dirty_count == 1
+    store.put_all({b"d": b"4"})
+    assert inner.writes()[-1] == ("put_all", [(b"c", b"3"), (b"d", b"4")])
+
+
+@pytest.mark.parametrize("call", ["range", "all"])
+def test_range_and_all_write_dirty_entries_first_without_flushing_inner(call: str) -> None:
+    store, inner = make(batch=100)
+    store.put(b"b", b"2")
+    store.put(b"a", b"1")
+    store.delete(b"x")
+    iterator = store.range(b"a", b"z") if call == "range" else store.all()
+    with iterator:
+        assert [(e.key, e.value) for e in iterator] == [(b"a", b"1"), (b"b", b"2")]
+    expected_read = ("range", b"a", b"z") if call == "range" else ("all",)
+    assert inner.events == [("put_all", [(b"b", b"2"), (b"a", b"1"), (b"x", None)]), expected_read]
+
+
+def test_flush_writes_dirty_entries_then_flushes_inner() -> None:
+    store, inner = make(batch=100)
+    store.put(b"a", b"1")
+    store.flush()
+    assert inner.events == [("put_all", [(b"a", b"1")]), ("flush",)]
+    store.flush()  # nothing dirty: no empty put_all
+    assert inner.events[-1] == ("flush",)
+    assert len(inner.calls("put_all")) == 1
+
+
+def test_close_flushes_then_closes_inner() -> None:
+    store, inner = make(batch=100)
+    store.put(b"a", b"1")
+    store.close()
+    assert inner.events == [("put_all", [(b"a", b"1")]), ("flush",), ("close",)]
+
+
+def test_evicting_a_dirty_entry_writes_all_dirty_entries() -> None:
+    store, inner = make(cache_size=2, batch=100)
+    store.put(b"a", b"1")
+    store.put(b"b", b"2")
+    assert inner.events == []
+    store.put(b"c", b"3")  # a, dirty, is evicted
+    assert inner.events == [("put_all", [(b"a", b"1"), (b"b", b"2"), (b"c", b"3")])]
+    assert store.cached_keys() == [b"b", b"c"]
+    assert store.get(b"a") == b"1"  # read back from inner
+    assert inner.events[-1] == ("get", b"a")
+
+
+def test_evicting_a_clean_entry_writes_nothing() -> None:
+    store, inner = make(cache_size=2, batch=100)
+    inner.data.put_all({b"a": b"1", b"b": b"2"})
+    assert store.get(b"a") == b"1"
+    assert store.get(b"b") == b"2"
+    store.put(b"c", b"3")  # evicts clean a
+    assert inner.writes() == []
+    assert store.cached_keys() == [b"b", b"c"]
+
+
+def test_lru_order_follows_reads() -> None:
+    store, inner = make(cache_size=2, batch=100)
+    store.put(b"a", b"1")
+    store.put(b"b", b"2")
+    store.flush()
+    assert store.get(b"a") == b"1"  # a is now the most recently used
+    store.put(b"c", b"3")
+    assert store.cached_keys() == [b"a", b"c"]
+
+
+def test_delete_reaches_inner_as_none_in_put_all_and_cached_delete_is_not_read_from_inner() -> None:
+    store, inner = make(batch=100)
+    inner.data.put(b"k", b"old")
+    store.delete(b"k")
+    assert store.get(b"k") is None
+    assert store.get_all([b"k"]) == {}
+    assert inner.events == []  # neither read went to inner
+    store.flush()
+    assert inner.events == [("put_all", [(b"k", None)]), ("flush",)]
+    assert inner.data.get(b"k") is None
+
+
+def test_delete_all_marks_each_key_deleted() -> None:
+    store, inner = make(batch=100)
+    store.put_all({b"a": b"1", b"b": b"2"})
+    store.delete_all([b"a", b"b"])
+    assert store.dirty_count == 2
+    store.flush()
+    assert inner.calls("put_all") == [("put_all", [(b"a", None), (b"b", None)])]
+
+
+def test_misses_are_cached() -> None:
+    store, inner = make()
+    assert store.get(b"x") is None
+    assert store.get(b"x") is None
+    assert inner.events == [("get", b"x")]
+
+
+def test_get_all_reads_only_uncached_keys_and_returns_found_only() -> None:
+    store, inner = make(batch=100)
+    inner.data.put_all({b"b": b"2", b"c": b"3"})
+    store.put(b"a", b"1")
+    assert store.get_all([b"a", b"b", b"z"]) == {b"a": b"1", b"b": b"2"}
+    assert inner.events == [("get_all", [b"b", b"z"])]
+    assert store.get_all([b"b", b"z", b"c"]) == {b"b": b"2", b"c": b"3"}
+    assert inner.events[-1] == ("get_all", [b"c"])
+
+
+def test_failed_inner_write_keeps_entries_dirty() -> None:
+    class Failing(RecordingStore):
+        fail = True
+
+        def put_all(self, entries):  # type: ignore[no-untyped-def]
+            if self.fail:
+                raise OSError("disk full")
+            super().put_all(entries)
+
+    inner = Failing()
+    store = CachedStore(inner, 10, 100)
+    store.put(b"a", b"1")
+    with pytest.raises(OSError):
+        store.flush()
+    assert store.dirty_count == 1
+    inner.fail = False
+    store.flush()
+    assert inner.data.get(b"a") == b"1"
+
+
+@pytest.mark.parametrize(("cache", "batch"), [(0, 1), (1, 0)])
+def test_sizes_must_be_positive(cache: int, batch: int) -> None:
+    with pytest.raises(ValueError, match="must be at least 1"):
+        CachedStore(RecordingStore(), cache, batch)

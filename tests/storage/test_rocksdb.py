@@ -1,0 +1,223 @@
+"""RocksDB specifics: durability through flush, locks, corruption, options, TTL, checkpoints, the factory."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from samza_py.config.config import Config
+from samza_py.config.errors import ConfigException
+from samza_py.metrics.registry import MetricsRegistryMap
+from samza_py.storage.errors import StoreCorruptedError, StoreLockedError
+from samza_py.storage.rocksdb import RocksDbKeyValueStorageEngineFactory, RocksDbKeyValueStore, ttl_seconds
+from samza_py.storage.rocksdb_options import COMPACTION_STYLES, COMPRESSIONS
+from tests.storage.conftest import MB, open_rocksdb
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def test_data_survives_close_and_reopen_after_flush(tmp_path: Path) -> None:
+    store = open_rocksdb(tmp_path / "db")
+    store.put_all({b"a": b"1", b"b": b"2"})
+    store.delete(b"b")
+    store.flush()
+    store.close()
+    reopened = open_rocksdb(tmp_path / "db")
+    assert reopened.get_all([b"a", b"b"]) == {b"a": b"1"}
+    reopened.close()
+
+
+def test_flush_persists_the_memtable_to_sst_files(tmp_path: Path) -> None:
+    store = open_rocksdb(tmp_path / "db")
+    store.put(b"k", b"v")
+    assert list((tmp_path / "db").glob("*.sst")) == []
+    store.flush()
+    assert len(list((tmp_path / "db").glob("*.sst"))) == 1
+    store.close()
+
+
+def test_writes_skip_the_wal_by_default(tmp_path: Path) -> None:
+    store = open_rocksdb(tmp_path / "db")
+    store.put_all({b"k": b"v" * 1000})
+    store.put(b"x", b"y" * 1000)
+    assert sum(p.stat().st_size for p in (tmp_path / "db").glob("*.log")) == 0
+    store.close()
+    logged = open_rocksdb(tmp_path / "wal", wal_enabled=True)
+    logged.put(b"x", b"y" * 1000)
+    assert sum(p.stat().st_size for p in (tmp_path / "wal").glob("*.log")) > 1000
+    logged.close()
+
+
+def test_close_with_open_iterators_releases_the_db(tmp_path: Path) -> None:
+    store = open_rocksdb(tmp_path / "db")
+    store.put_all({b"a": b"1", b"b": b"2"})
+    iterator = store.all()
+    assert next(iterator).key == b"a"
+    store.close()
+    assert iterator.closed
+    assert list(iterator) == []
+    reopened = open_rocksdb(tmp_path / "db")  # would fail with a lock error if the iterator still pinned the DB
+    assert reopened.get(b"b") == b"2"
+    reopened.close()
+
+
+def test_second_open_in_another_process_raises_store_locked_quickly(tmp_path: Path) -> None:
+    path = tmp_path / "db"
+    store = open_rocksdb(path)
+    script = textwrap.dedent(f"""
+        import sys
+        from pathlib import Path
+        from samza_py.storage.errors import StoreLockedError
+        from samza_py.storage.rocksdb import RocksDbKeyValueStore
+        try:
+            RocksDbKeyValueStore(Path({str(path)!r}), write_buffer_size=1 << 20, block_cache_size=1 << 20)
+        except StoreLockedError as exc:
+            print("LOCKED", exc.path, "|", exc)
+            sys.exit(0)
+        print("OPENED")
+        sys.exit(1)
+    """)
+    started = time.monotonic()
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, timeout=60)
+    elapsed = time.monotonic() - started
+    store.close()
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.startswith(f"LOCKED {path} | store {path} is locked: another live process")
+    assert elapsed < 30  # interpreter start and imports; the open itself does not wait for the lock
+
+
+def test_second_open_in_this_process_raises_store_locked(tmp_path: Path) -> None:
+    store = open_rocksdb(tmp_path / "db")
+    started = time.monotonic()
+    with pytest.raises(StoreLockedError) as info:
+        open_rocksdb(tmp_path / "db")
+    assert time.monotonic() - started < 5
+    assert info.value.path == tmp_path / "db"
+    store.close()
+    open_rocksdb(tmp_path / "db").close()  # lock released on close
+
+
+def test_garbage_current_file_raises_store_corrupted(tmp_path: Path) -> None:
+    path = tmp_path / "db"
+    open_rocksdb(path).close()
+    (path / "CURRENT").write_text("garbage\n")
+    with pytest.raises(StoreCorruptedError) as info:
+        open_rocksdb(path)
+    assert info.value.path == path
+    assert "CURRENT" in str(info.value.cause)
+    assert str(info.value).startswith(f"store {path} cannot be opened: ")
+
+
+def test_missing_directory_is_created(tmp_path: Path) -> None:
+    store = open_rocksdb(tmp_path / "a" / "b" / "db")
+    store.put(b"k", b"v")
+    assert (tmp_path / "a" / "b" / "db" / "CURRENT").exists()
+    store.close()
+
+
+@pytest.mark.parametrize("compression", sorted(COMPRESSIONS))
+def test_every_compression_opens(tmp_path: Path, compression: str) -> None:
+    store = open_rocksdb(tmp_path / "db", compression=compression)
+    store.put(b"k", b"v" * 10000)
+    store.flush()
+    assert store.get(b"k") == b"v" * 10000
+    store.close()
+
+
+@pytest.mark.parametrize("style", sorted(COMPACTION_STYLES))
+def test_every_compaction_style_opens(tmp_path: Path, style: str) -> None:
+    store = open_rocksdb(tmp_path / "db", compaction_style=style)
+    store.put(b"k", b"v")
+    store.flush()
+    assert store.get(b"k") == b"v"
+    store.close()
+
+
+def test_option_names_are_case_insensitive(tmp_path: Path) -> None:
+    open_rocksdb(tmp_path / "db", compression="LZ4", compaction_style="Level").close()
+
+
+def test_unknown_compression_or_compaction_is_named_and_nothing_is_created(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match=r"unknown RocksDB compression 'brotli'; expected one of none, snappy"):
+        open_rocksdb(tmp_path / "db", compression="brotli")
+    with pytest.raises(ValueError, match=r"unknown RocksDB compaction style 'tiered'; expected one of universal"):
+        open_rocksdb(tmp_path / "db", compaction_style="tiered")
+    assert not (tmp_path / "db").exists()
+
+
+def test_ttl_option_accepted(tmp_path: Path) -> None:
+    store = open_rocksdb(tmp_path / "db", ttl_ms=3_600_000)
+    store.put_all({b"a": b"1", b"b": b"2"})
+    assert store.get(b"a") == b"1"
+    assert [(e.key, e.value) for e in store.range(b"a", b"c")] == [(b"a", b"1"), (b"b", b"2")]
+    store.flush()
+    store.close()
+    reopened = open_rocksdb(tmp_path / "db", ttl_ms=3_600_000)
+    assert reopened.get(b"b") == b"2"
+    reopened.close()
+
+
+def test_ttl_rounds_up_to_whole_seconds_and_must_be_positive() -> None:
+    assert ttl_seconds(1) == 1
+    assert ttl_seconds(1000) == 1
+    assert ttl_seconds(1001) == 2
+    assert ttl_seconds(86_400_000) == 86_400
+    for bad in (0, -5):
+        with pytest.raises(ValueError, match="positive number of milliseconds"):
+            ttl_seconds(bad)
+
+
+def test_checkpoint_is_an_openable_copy(tmp_path: Path) -> None:
+    store = open_rocksdb(tmp_path / "db")
+    store.put_all({b"a": b"1", b"b": b"2"})
+    store.checkpoint(tmp_path / "db-1")
+    store.put(b"c", b"3")
+    store.close()
+    copy = open_rocksdb(tmp_path / "db-1")
+    assert [(e.key, e.value) for e in copy.all()] == [(b"a", b"1"), (b"b", b"2")]
+    copy.close()
+
+
+def _factory_engine(tmp_path: Path, config: dict[str, str], tasks: int = 1):  # type: ignore[no-untyped-def]
+    return RocksDbKeyValueStorageEngineFactory().get_storage_engine(
+        "st", tmp_path / "state" / "st" / "Partition_0", None, None, None, Config(config), tasks,
+        MetricsRegistryMap("t"),
+    )
+
+
+def test_factory_applies_store_config_and_divides_memory_among_tasks(tmp_path: Path) -> None:
+    engine = _factory_engine(tmp_path, {
+        "stores.st.rocksdb.compression": "lz4",
+        "stores.st.rocksdb.compaction.style": "level",
+        "stores.st.rocksdb.ttl.ms": "60000",
+        "stores.st.container.write.buffer.size.bytes": str(30 * MB),
+        "stores.st.container.cache.size.bytes": str(90 * MB),
+    }, tasks=3)
+    raw = engine.raw
+    assert isinstance(raw, RocksDbKeyValueStore)
+    assert (raw.path, raw.compression, raw.compaction_style) == (tmp_path / "state/st/Partition_0", "lz4", "level")
+    assert (raw.write_buffer_size, raw.block_cache_size) == (10 * MB, 30 * MB)
+    assert (raw.ttl_ms, raw.wal_enabled) == (60000, False)
+    assert engine.persistent is True
+    assert (tmp_path / "state/st/Partition_0/CURRENT").exists()
+    engine.close()
+
+
+def test_factory_defaults_are_samzas(tmp_path: Path) -> None:
+    engine = _factory_engine(tmp_path, {}, tasks=4)
+    raw = engine.raw
+    assert isinstance(raw, RocksDbKeyValueStore)
+    assert (raw.compression, raw.compaction_style, raw.ttl_ms) == ("snappy", "universal", None)
+    assert (raw.write_buffer_size, raw.block_cache_size) == (33554432 // 4, 104857600 // 4)
+    engine.close()
+
+
+def test_factory_rejects_bad_compression_before_opening(tmp_path: Path) -> None:
+    with pytest.raises(ConfigException, match="stores.st.rocksdb.compression"):
+        _factory_engine(tmp_path, {"stores.st.rocksdb.compression": "brotli"})
+    assert not (tmp_path / "state").exists()

@@ -1,0 +1,170 @@
+"""TaskStorageManager restore and commit logic with an in-memory changelog (no Kafka)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from samza_py.api import OutgoingMessageEnvelope, SystemStreamPartition
+from samza_py.config.config import Config
+from samza_py.metrics.registry import MetricsRegistryMap
+from samza_py.serializers.manager import SerdeManager
+from samza_py.storage.storage_manager import (
+    ChangelogPosition,
+    TaskStorageManager,
+    read_offset_file,
+    write_offset_file,
+)
+from samza_py.system.interfaces import (
+    SystemProducer,
+    SystemStreamMetadata,
+    SystemStreamPartitionMetadata,
+)
+
+CHANGELOG = SystemStreamPartition.of("kafka", "counts-changelog", 1)
+
+
+class Log:
+    """A changelog partition: a list of (key, value) at offsets 0..n-1."""
+
+    def __init__(self, records: list[tuple[bytes, bytes | None]]) -> None:
+        self.records = list(records)
+        self.reads: list[tuple[int, int]] = []
+
+    def read(self, settings: Any, topic: str, partition: int, start: int, end: int,
+             on_batch: Callable[[list[tuple[bytes, bytes | None]]], None]) -> int:
+        self.reads.append((start, end))
+        batch = self.records[start:end]
+        if batch:
+            on_batch(batch)
+        return len(batch)
+
+
+class LogAdmin:
+    def __init__(self, log: Log) -> None:
+        self.log = log
+
+    def get_system_stream_metadata(self, streams: Any) -> dict[str, SystemStreamMetadata]:
+        n = len(self.log.records)
+        meta = SystemStreamPartitionMetadata("0", str(n - 1) if n else None, str(n))
+        return {CHANGELOG.stream: SystemStreamMetadata(CHANGELOG.stream, {0: meta, 1: meta})}
+
+
+class LogProducer(SystemProducer):
+    def __init__(self, log: Log) -> None:
+        self.log = log
+        self.partitions: list[Any] = []
+
+    def start(self) -> None: ...
+    def stop(self) -> None: ...
+    def flush(self, source: str) -> None: ...
+
+    def send(self, source: str, envelope: OutgoingMessageEnvelope) -> None:
+        self.partitions.append(envelope.partition_key)
+        self.log.records.append((envelope.key, envelope.message))
+
+
+def config(tmp_path: Path, factory: str) -> Config:
+    return Config({
+        "job.name": "counts",
+        "job.logged.store.base.dir": str(tmp_path / "state"),
+        "systems.kafka.samza.factory": "samza_py.system.kafka.factory.KafkaSystemFactory",
+        "systems.kafka.producer.bootstrap.servers": "127.0.0.1:1",
+        "stores.counts.factory": factory,
+        "stores.counts.key.serde": "string",
+        "stores.counts.msg.serde": "integer",
+        "stores.counts.changelog": "kafka.counts-changelog",
+        "stores.counts.object.cache.size": "0",
+    })
+
+
+def manager(tmp_path: Path, log: Log, factory: str) -> TaskStorageManager:
+    cfg = config(tmp_path, factory)
+    return TaskStorageManager("Partition 3", 1, cfg, SerdeManager(cfg), {"kafka": LogProducer(log)},
+                              {"kafka": LogAdmin(log)}, MetricsRegistryMap("t"), 1, reader=log.read)
+
+
+def n(value: int) -> bytes:
+    return value.to_bytes(4, "big", signed=True)
+
+
+ROCKSDB = "org.apache.samza.storage.kv.RocksDbKeyValueStorageEngineFactory"
+IN_MEMORY = "org.apache.samza.storage.kv.inmemory.InMemoryKeyValueStorageEngineFactory"
+
+
+@pytest.mark.parametrize("factory", [ROCKSDB, IN_MEMORY])
+def test_restore_stops_at_the_checkpointed_offset_and_trims_what_came_after(tmp_path: Path, factory: str) -> None:
+    log = Log([(b"a", n(1)), (b"b", n(1)), (b"a", n(2)), (b"c", n(1)),  # 0..3: checkpointed up to 3
+               (b"a", n(3)), (b"d", n(1)), (b"b", None)])                # 4..6: never committed
+    storage = manager(tmp_path, log, factory)
+    storage.open_and_restore({CHANGELOG: "123-1:3"})
+    store = storage.engines["counts"]
+    assert {k: store.get(k) for k in "abcd"} == {"a": 2, "b": 1, "c": 1, "d": None}
+    assert log.reads[0] == (0, 4)
+    # Trim: each key written after offset 3 gets its restored value again, or a tombstone.
+    assert sorted(log.records[7:]) == sorted([(b"a", n(2)), (b"d", None), (b"b", n(1))])
+    assert set(storage._producers["kafka"].partitions) == {1}  # the task's changelog partition
+
+
+def test_no_checkpoint_restores_the_whole_changelog_without_trimming(tmp_path: Path) -> None:
+    log = Log([(b"a", n(1)), (b"a", n(5)), (b"z", n(7))])
+    storage = manager(tmp_path, log, IN_MEMORY)
+    storage.open_and_restore({})
+    assert storage.engines["counts"].get("a") == 5 and storage.engines["counts"].get("z") == 7
+    assert len(log.records) == 3
+
+
+def test_commit_snapshots_the_store_and_a_restart_replays_only_the_tail(tmp_path: Path) -> None:
+    log = Log([])
+    first = manager(tmp_path, log, ROCKSDB)
+    first.open_and_restore({})
+    store = first.engines["counts"]
+    for i in range(10):
+        store.put(f"k{i}", i)
+    first.flush()
+    position = first.checkpoint("100-1")
+    assert position == {CHANGELOG: "100-1:9"}
+    snapshot = tmp_path / "state" / "counts" / "Partition_3-100-1"
+    assert read_offset_file(snapshot, CHANGELOG, 60_000) == 9
+    store.put("k0", 100)
+    store.put("late", 1)  # written after the checkpoint: must not survive the restart
+    first.flush()
+    first.close()
+    log.records.append((b"k5", n(55)))  # committed by a later checkpoint that the snapshot predates
+
+    second = manager(tmp_path, log, ROCKSDB)
+    log.reads.clear()
+    second.open_and_restore({CHANGELOG: "101-1:12"})
+    restored = second.engines["counts"]
+    assert log.reads == [(10, 13)]  # only the tail after the snapshot's offset 9
+    assert restored.get("k0") == 100 and restored.get("late") == 1 and restored.get("k5") == 55
+    assert restored.get("k9") == 9
+    second.close()
+
+    third = manager(tmp_path, log, ROCKSDB)
+    third.open_and_restore({CHANGELOG: "100-1:9"})  # back to the first checkpoint
+    again = third.engines["counts"]
+    assert again.get("k0") == 0 and again.get("late") is None and again.get("k5") == 5
+    third.close()
+
+
+def test_offset_files_are_checked(tmp_path: Path) -> None:
+    write_offset_file(tmp_path, CHANGELOG, 42)
+    assert read_offset_file(tmp_path, CHANGELOG, 60_000) == 42
+    assert read_offset_file(tmp_path, SystemStreamPartition.of("kafka", "other", 1), 60_000) is None
+    assert read_offset_file(tmp_path, CHANGELOG, 0) is None  # stale
+    (tmp_path / "OFFSET").write_text((tmp_path / "OFFSET").read_text().replace("42", "43"))
+    assert read_offset_file(tmp_path, CHANGELOG, 60_000) is None  # checksum
+
+
+def test_changelog_position_text() -> None:
+    assert ChangelogPosition.parse("1700000000000-5:1234") == ChangelogPosition("1700000000000-5", 1234)
+    assert ChangelogPosition.parse("1-2:null").offset == -1
+    assert str(ChangelogPosition("1-2", 7)) == "1-2:7"
+    with pytest.raises(ValueError):
+        ChangelogPosition.parse("1234")
+
+
