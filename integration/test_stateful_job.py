@@ -16,11 +16,11 @@ import skein
 from samza_py.examples.wikipedia.parser import parse_edit
 
 from .conftest import ROOT
-from .jobs import create_topic, produce_round_robin, read_topic, run_job, wait_for, wikipedia_events
+from .jobs import count_messages, create_topic, produce_round_robin, read_topic, run_job, wait_for, wikipedia_events
 from .test_yarn_job import USERLOGS, container_pids, wait_for_state
 
 COUNTS_CONFIG = ROOT / "config" / "wikipedia-user-counts.properties"
-COPIES = 20
+COPIES = 60
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +77,8 @@ def container_0_logs(app_id: str) -> str:
 def kill_container_0_mid_stream(client: Any, unique: str, settings: list[str], tmp_path: Path) -> str:
     assert run_job(COUNTS_CONFIG, *settings, cwd=tmp_path, timeout_s=120).returncode == 0
     app_id = wait_for_state(client, f"counts-{unique}_1", {"RUNNING"}).id
-    wait_for(lambda: len(read_topic(f"{unique}-changelog")) >= 3000, 180, "the first changelog writes")
+    # Every parsable edit yields one count update on the output stream: kill once a tenth are through.
+    wait_for(lambda: count_messages(f"{unique}-counts") >= 930 * COPIES // 10, 180, "the first count updates")
     wait_for(lambda: bool(container_pids(app_id, "samza-container-0_0")), 30, "container 0's process")
     for pid in container_pids(app_id, "samza-container-0_0"):
         os.kill(pid, signal.SIGKILL)

@@ -168,3 +168,23 @@ def test_changelog_position_text() -> None:
         ChangelogPosition.parse("1234")
 
 
+
+
+def test_a_corrupted_local_snapshot_is_wiped_and_the_store_rebuilt_from_the_whole_changelog(tmp_path: Path) -> None:
+    log = Log([])
+    first = manager(tmp_path, log, ROCKSDB)
+    first.open_and_restore({})
+    first.engines["counts"].put("a", 1)
+    first.engines["counts"].put("b", 2)
+    first.flush()
+    first.checkpoint("7-1")
+    first.close()
+    snapshot = tmp_path / "state" / "counts" / "Partition_3-7-1"
+    (snapshot / "CURRENT").write_text("garbage\n")
+
+    second = manager(tmp_path, log, ROCKSDB)
+    log.reads.clear()
+    second.open_and_restore({CHANGELOG: "7-1:1"})
+    assert log.reads[0] == (0, 2)  # from the start of the changelog, not after the snapshot
+    assert second.engines["counts"].get("a") == 1 and second.engines["counts"].get("b") == 2
+    second.close()

@@ -45,8 +45,16 @@ class StorageConfig(ConfigView):
         return SystemStream(system.strip(), value.strip())
 
     def changelog_replication_factor(self, store: str) -> int:
-        keys = (f"stores.{store}.changelog.replication.factor", "stores.default.changelog.replication.factor")
-        return self.int_of(keys, DEFAULT_CHANGELOG_REPLICATION_FACTOR)
+        """The store's own key, then ``stores.default…``, then the changelog system's default for the streams
+        it creates (``systems.<s>.default.stream.replication.factor``), then Samza's 2."""
+        keys = [f"stores.{store}.changelog.replication.factor", "stores.default.changelog.replication.factor"]
+        try:
+            changelog = self.changelog(store)
+        except ConfigException:
+            changelog = None
+        if changelog is not None:
+            keys.append(f"systems.{changelog.system}.default.stream.replication.factor")
+        return self.int_of(tuple(keys), DEFAULT_CHANGELOG_REPLICATION_FACTOR)
 
     def changelog_kafka_properties(self, store: str) -> dict[str, str]:
         """Topic settings passed through from ``stores.<st>.changelog.kafka.*``."""

@@ -38,6 +38,8 @@ def local_job_model(config: Config) -> JobModel:
         admin.start()
     # The task → changelog partition mapping is kept in the coordinator stream and never reshuffled.
     stream = CoordinatorStream(config) if JobConfig(config).coordinator_system is not None else None
+    if stream is not None:
+        stream.create()
     try:
         previous = stream.changelog_mapping() if stream is not None else {}
         model, changelog = compute_job_model(config, admins, previous)
@@ -167,6 +169,16 @@ class ThreadJobFactory(LocalJobFactory):
         return ThreadJob(config, local_job_model(config))
 
 
+def _stop_with_parent() -> None:
+    """In the child: a SIGTERM (graceful stop) when run-job dies, however it dies (Linux prctl)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass  # not Linux: containers outlive a killed run-job, as in Samza
+
+
 class ProcessJob(StreamJob):
     def __init__(self, config: Config, job_model: JobModel, directory: Path) -> None:
         self.job_model = job_model
@@ -189,7 +201,8 @@ class ProcessJob(StreamJob):
             env = dict(os.environ, SAMZA_CONTAINER_ID=pid, SAMZA_JOB_MODEL_URL=f"file://{model_path}")
             # Each container leads its own process group, so a terminal's Ctrl-C reaches run-job only.
             self.processes[pid] = subprocess.Popen(
-                [sys.executable, "-m", "samza_py.container"], env=env, start_new_session=True
+                [sys.executable, "-m", "samza_py.container"], env=env, start_new_session=True,
+                preexec_fn=_stop_with_parent,
             )
             log.info("started container %s as pid %d", pid, self.processes[pid].pid)
         self.pid_file.write_text(json.dumps({

@@ -102,6 +102,9 @@ class KeyValueStorageEngine(KeyValueStore[Any, Any]):
         """
         if batch_size < 1:
             raise ValueError(f"restore batch size must be at least 1, got {batch_size}")
+        write_pairs = getattr(self.raw, "write_pairs", None)
+        if write_pairs is not None and isinstance(entries, list):
+            return self._restore_pairs(entries, batch_size, write_pairs)
         count = 0
         batch: list[Entry[bytes, bytes | None]] = []
         for key, value in entries:
@@ -114,6 +117,17 @@ class KeyValueStorageEngine(KeyValueStore[Any, Any]):
         if batch:
             count += self._apply(batch)
         return count
+
+    def _restore_pairs(
+        self, pairs: list[tuple[bytes, bytes | None]], batch_size: int, write_pairs: Any
+    ) -> int:
+        """The fast path for a batch already in memory: no Entry objects, one pass to count bytes."""
+        for start in range(0, len(pairs), batch_size):
+            chunk = pairs[start:start + batch_size]
+            write_pairs(chunk)
+            self.restored_messages.count += len(chunk)
+            self.restored_bytes.count += sum([len(k) + (len(v) if v is not None else 0) for k, v in chunk])
+        return len(pairs)
 
     def _apply(self, batch: list[Entry[bytes, bytes | None]]) -> int:
         self.raw.put_all(batch)

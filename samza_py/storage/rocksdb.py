@@ -129,6 +129,17 @@ class RocksDbKeyValueStore(KeyValueStore[bytes, bytes]):
         if len(batch):
             self._live().write(batch, self._write_options)
 
+    def write_pairs(self, pairs: list[tuple[bytes, bytes | None]]) -> None:
+        """Restore's bulk write: (key, value or None) pairs straight from a changelog, already bytes."""
+        batch = rocksdict.WriteBatch(raw_mode=True)
+        put, delete = batch.put, batch.delete
+        for key, value in pairs:
+            if value is None:
+                delete(key)
+            else:
+                put(key, value)
+        self._live().write(batch, self._write_options)
+
     def delete(self, key: bytes) -> None:
         check_bytes(key, "key")
         self._live().delete(key)

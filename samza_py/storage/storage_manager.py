@@ -104,9 +104,9 @@ class _Progress:
         self.records = self.bytes = 0
         self.started = self.last = time.monotonic()
 
-    def add(self, batch: list[tuple[bytes, bytes | None]]) -> None:
-        self.records += len(batch)
-        self.bytes += sum(len(k) + (len(v) if v else 0) for k, v in batch)
+    def add(self, records: int, total_bytes: int) -> None:
+        self.records += records
+        self.bytes = total_bytes
         now = time.monotonic()
         if now - self.last >= PROGRESS_EVERY_S:
             self.last = now
@@ -204,13 +204,23 @@ class TaskStorageManager:
         upcoming = int(meta.upcoming_offset)
         target = upcoming - 1 if position is None else position.offset  # last offset the state includes
         start_from = self._reuse_local(store, directory, changelog, target)
-        engine = self._open_or_wipe(store) if start_from is not None else self._fresh(store, directory)
+        if start_from is None:
+            engine = self._fresh(store, directory)
+        else:
+            try:
+                engine = self._open(store)
+            except StoreCorruptedError as exc:
+                log.warning("store %r of %r: the local snapshot cannot be opened (%s): wiping it and rebuilding "
+                            "from the whole changelog", store, self.task_name, exc)
+                start_from = None
+                engine = self._fresh(store, directory)
         first = max(oldest, (start_from or -1) + 1)
         last_exclusive = min(target + 1, upcoming)
         progress = _Progress(f"store {store!r} of {self.task_name!r} from {changelog}", last_exclusive - first)
+        bytes_before = engine.restored_bytes.count
+
         def restore(batch: list[tuple[bytes, bytes | None]]) -> None:
-            engine.restore(batch)
-            progress.add(batch)
+            progress.add(engine.restore(batch), engine.restored_bytes.count - bytes_before)
 
         self._read(self._reader_settings(changelog), changelog.stream, changelog.partition_id, first,
                    last_exclusive, restore)
