@@ -1,0 +1,1 @@
+"""The seeds' "who viewed your profile" example."""
