@@ -1,0 +1,198 @@
+"""Every config key samza-py reads, with its default and meaning; README.md's table is rendered from this.
+
+Placeholders: ``<s>`` a system, ``<stream>`` a stream (or, under ``streams.``, a stream id), ``<store>`` a
+store, ``<name>`` a serde or metrics reporter. A default of ``—`` means unset (the feature is off or the
+value is taken from elsewhere, as the meaning says); ``required`` means validation rejects a config
+without it (where it applies).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from samza_py.config.job_config import DEFAULT_SSP_GROUPER_FACTORY, DEFAULT_TASK_NAME_GROUPER_FACTORY
+from samza_py.config.task_config import DEFAULT_CHOOSER_CLASS
+
+NONE = "—"
+REQUIRED = "required"
+
+
+class ConfigKey(NamedTuple):
+    key: str
+    default: str
+    meaning: str
+
+
+def _k(key: str, default: str, meaning: str) -> ConfigKey:
+    return ConfigKey(key, default, meaning)
+
+
+_SS = "systems.<s>.streams.<stream>.samza."
+
+REFERENCE: list[ConfigKey] = [
+    # ------------------------------------------------------------------------------------------ job
+    _k("job.name", REQUIRED, "Job name; part of topic names and of the YARN application `<job.name>_<job.id>`"),
+    _k("job.id", "1", "Job instance id; part of topic names and of the YARN application name"),
+    _k("job.factory.class", REQUIRED,
+       "`org.apache.samza.job.yarn.YarnJobFactory`, `…job.local.ProcessJobFactory` or `…job.local.ThreadJobFactory`"),
+    _k("job.container.count", "1", "Number of containers (processors) the tasks are spread over"),
+    _k("job.default.system", NONE, "Default system for the coordinator stream, checkpoints, changelogs and stream ids"),
+    _k("job.coordinator.system", "job.default.system",
+       "System of the coordinator stream `__samza_coordinator_<job>_<id>`"),
+    _k("job.coordinator.replication.factor", "3",
+       "Replication of the coordinator topic; falls back to `systems.<s>.default.stream.replication.factor`"),
+    _k("job.coordinator.monitor-partition-change.frequency.ms", "300000",
+       "How often the YARN AM checks input partition counts (a change restarts a stateless job, fails a stateful one)"),
+    _k("job.changelog.system", "job.default.system", "System of a store changelog given as a bare stream name"),
+    _k("job.systemstreampartition.grouper.factory", DEFAULT_SSP_GROUPER_FACTORY,
+       "SSP grouper: input partitions → tasks (or `…GroupBySystemStreamPartitionFactory`)"),
+    _k("task.name.grouper.factory", DEFAULT_TASK_NAME_GROUPER_FACTORY, "Task grouper: tasks → containers"),
+    _k("job.host-affinity.enabled", "false", "A restarted processor asks YARN for the host it last ran on"),
+    _k("job.logged.store.base.dir", "./state",
+       "Base directory of store state; `$LOGGED_STORE_BASE_DIR/<job>-<id>` wins; on YARN, unset means the"
+       " container's dir"),
+    _k("job.checkpoint.validation.enabled", "true", "Fail when the checkpoint was written with another SSP grouper"),
+    # ----------------------------------------------------------------------------------------- task
+    _k("task.class", REQUIRED, "The task class, as a Python path (`mypackage.tasks.UpperCaseTask`)"),
+    _k("task.inputs", NONE, "Comma list of `system.stream` inputs (split at the first dot)"),
+    _k("task.broadcast.inputs", NONE, "Comma list of `system.stream#N` or `system.stream#[N-M]` every task reads"),
+    _k("task.window.ms", "-1", "Interval of `window()` calls; negative disables them"),
+    _k("task.commit.ms", "60000", "Interval of timer commits (checkpoints); ≤0 disables them"),
+    _k("task.checkpoint.factory", NONE,
+       "`…checkpoint.kafka.KafkaCheckpointManagerFactory` or `…checkpoint.file.FileSystemCheckpointManagerFactory`;"
+       " unset = no checkpoints"),
+    _k("task.checkpoint.system", "job.default.system", "System of the Kafka checkpoint topic"),
+    _k("task.checkpoint.replication.factor", "3",
+       "Replication of the checkpoint topic; falls back to `systems.<s>.default.stream.replication.factor`"),
+    _k("task.checkpoint.path", NONE, "Directory of the file checkpoints (required by the file checkpoint factory)"),
+    _k("task.chooser.class", DEFAULT_CHOOSER_CLASS, "Message chooser across input partitions"),
+    _k("task.consumer.batch.size", "1", "Messages taken in a row from one SSP by the round-robin chooser"),
+    _k("task.poll.interval.ms", "50", "How often empty SSP buffers are refreshed"),
+    _k("task.shutdown.ms", "30000", "Time allowed for a graceful container shutdown"),
+    _k("task.drop.deserialization.errors", "false",
+       "Skip (log and count) input the serde cannot read instead of failing"),
+    _k("task.ignored.exceptions", NONE,
+       "Comma list of exception class names `process()` may raise without failing; `*` = all"),
+    _k("task.max.concurrency", "1", "Messages in flight per task"),
+    _k("task.callback.timeout.ms", "-1", "Timeout of an async task's callback; negative = none"),
+    _k("task.transactional.state.checkpoint.enabled", "true", "Snapshot stores and record changelog offsets at commit"),
+    _k("task.transactional.state.restore.enabled", "true",
+       "Restore from the checkpointed snapshot and changelog offset"),
+    _k("task.transactional.state.retain.existing.state", "true",
+       "Keep a matching local snapshot instead of a full restore"),
+    # -------------------------------------------------------------------------------------- systems
+    _k("systems.<s>.samza.factory", REQUIRED,
+       "System factory, e.g. `org.apache.samza.system.kafka.KafkaSystemFactory`"),
+    _k("systems.<s>.samza.key.serde", NONE, "Default key serde of the system's streams"),
+    _k("systems.<s>.samza.msg.serde", NONE, "Default message serde of the system's streams"),
+    _k("systems.<s>.samza.offset.default", "upcoming", "`oldest` or `upcoming`: where to start without a checkpoint"),
+    _k("systems.<s>.default.stream.samza.key.serde", NONE, "1.x spelling of `systems.<s>.samza.key.serde` (wins)"),
+    _k("systems.<s>.default.stream.samza.msg.serde", NONE, "1.x spelling of `systems.<s>.samza.msg.serde` (wins)"),
+    _k("systems.<s>.default.stream.samza.offset.default", "upcoming",
+       "1.x spelling of `systems.<s>.samza.offset.default` (wins)"),
+    _k("systems.<s>.default.stream.replication.factor", NONE,
+       "Replication of the topics samza-py creates on the system (checkpoint, coordinator, changelogs)"),
+    _k("systems.<s>.samza.fetch.threshold", "50000",
+       "samza-py: messages buffered per system, shared by its partitions"),
+    _k("systems.<s>.samza.poll.batch.size", "1000", "samza-py: messages the Kafka consumer fetches per poll"),
+    _k("systems.<s>.consumer.*", NONE,
+       "Kafka consumer settings, Java client names (translated for librdkafka; Java-only keys warned about)"),
+    _k("systems.<s>.producer.*", NONE, "Kafka producer settings, Java client names"),
+    _k("systems.<s>.producer.bootstrap.servers", NONE, "Kafka brokers (also read from `systems.<s>.consumer.*`)"),
+    _k(_SS + "key.serde", "systems.<s>.samza.key.serde", "Key serde of one stream"),
+    _k(_SS + "msg.serde", "systems.<s>.samza.msg.serde", "Message serde of one stream"),
+    _k(_SS + "offset.default", "systems.<s>.samza.offset.default", "`oldest` or `upcoming` for one stream"),
+    _k(_SS + "reset.offset", "false", "Ignore the checkpoint at every start and begin at `offset.default`"),
+    _k(_SS + "priority", "-1", "Chooser priority; higher wins"),
+    _k(_SS + "bootstrap", "false", "Read the stream up to its current end before other inputs"),
+    _k(_SS + "bounded", "false",
+       "samza-py: the stream ends at the offsets current when the job started; then `on_end_of_stream` and"
+       " the job ends"),
+    # -------------------------------------------------------------------------------------- streams
+    _k("streams.<stream>.samza.system", "job.default.system", "System of the stream id `<stream>`"),
+    _k("streams.<stream>.samza.physical.name", "the stream id", "Topic the stream id stands for"),
+    _k("streams.<stream>.samza.<property>", NONE,
+       "Any per-stream property above (key.serde, msg.serde, offset.default, reset.offset, priority, bootstrap,"
+       " bounded); wins over the `systems.` spellings"),
+    # ---------------------------------------------------------------------------------- serializers
+    _k("serializers.registry.<name>.class", NONE,
+       "Serde factory of `<name>`; `byte`, `integer`, `json`, `long`, `string`, `double` are predefined"),
+    _k("serializers.registry.<name>.encoding", "UTF-8", "Charset of a `StringSerdeFactory` serde"),
+    # --------------------------------------------------------------------------------------- stores
+    _k("stores.<store>.factory", REQUIRED,
+       "`…storage.kv.RocksDbKeyValueStorageEngineFactory` or `…kv.inmemory.InMemoryKeyValueStorageEngineFactory`"),
+    _k("stores.<store>.key.serde", REQUIRED, "Key serde of the store"),
+    _k("stores.<store>.msg.serde", REQUIRED, "Value serde of the store"),
+    _k("stores.<store>.changelog", NONE, "Changelog `system.stream` (or a stream on `job.changelog.system`)"),
+    _k("stores.<store>.changelog.replication.factor", "2",
+       "Changelog replication; then `stores.default.changelog.replication.factor`,"
+       " then `systems.<s>.default.stream.replication.factor`"),
+    _k("stores.default.changelog.replication.factor", NONE, "Changelog replication for every store"),
+    _k("stores.<store>.changelog.kafka.*", NONE, "Topic settings passed to the changelog topic"),
+    _k("stores.<store>.changelog.delete.retention.ms", "86400000", "Changelog `delete.retention.ms`"),
+    _k("stores.<store>.changelog.min.compaction.lag.ms", "14400000", "Changelog `min.compaction.lag.ms`"),
+    _k("stores.<store>.write.batch.size", "500", "Writes batched before they reach the store"),
+    _k("stores.<store>.object.cache.size", "max(1000, write.batch.size)", "Objects in the LRU cache; `0` = no cache"),
+    _k("stores.<store>.container.cache.size.bytes", "104857600", "RocksDB block cache, divided among the tasks"),
+    _k("stores.<store>.container.write.buffer.size.bytes", "33554432", "RocksDB write buffer, divided among the tasks"),
+    _k("stores.<store>.rocksdb.compression", "snappy", "`none`, `snappy`, `zlib`, `bzip2`, `lz4`, `lz4hc`, `zstd`"),
+    _k("stores.<store>.rocksdb.compaction.style", "universal", "`universal`, `level`, `fifo`"),
+    _k("stores.<store>.rocksdb.ttl.ms", NONE, "Entry time-to-live; unset = forever"),
+    _k("stores.<store>.rocksdb.wal.enabled", "false", "RocksDB write-ahead log"),
+    # ------------------------------------------------------------------------------ cluster manager
+    _k("cluster-manager.container.memory.mb", "1024", "Memory of each container"),
+    _k("cluster-manager.container.cpu.cores", "1", "Virtual cores of each container"),
+    _k("cluster-manager.container.retry.count", "8",
+       "Failures of one processor allowed within the window; `0` = first failure fails the job, <0 = unlimited"),
+    _k("cluster-manager.container.retry.window.ms", "300000", "Window in which failures are counted"),
+    _k("cluster-manager.container.fail.job.after.retries", "true",
+       "Fail the job when a processor fails too often (else leave it stopped)"),
+    _k("cluster-manager.container.preferred-host.last.retry.delay.ms", "360000",
+       "With host affinity, delay before the last retry on the preferred host"),
+    _k("cluster-manager.container.request.timeout.ms", "5000", "Wait for the preferred host before taking any host"),
+    _k("cluster-manager.allocator.sleep.ms", "3600", "AM allocator loop interval"),
+    _k("yarn.container.count", "1", "Legacy name of `job.container.count`"),
+    _k("yarn.container.memory.mb", "1024", "Legacy name of `cluster-manager.container.memory.mb`"),
+    _k("yarn.container.cpu.cores", "1", "Legacy name of `cluster-manager.container.cpu.cores`"),
+    _k("yarn.container.retry.count", "8", "Legacy name of `cluster-manager.container.retry.count`"),
+    _k("yarn.container.retry.window.ms", "300000", "Legacy name of `cluster-manager.container.retry.window.ms`"),
+    _k("yarn.container.request.timeout.ms", "5000", "Legacy name of `cluster-manager.container.request.timeout.ms`"),
+    _k("yarn.allocator.sleep.ms", "3600", "Legacy name of `cluster-manager.allocator.sleep.ms`"),
+    _k("yarn.samza.host-affinity.enabled", "false", "Legacy name of `job.host-affinity.enabled`"),
+    _k("yarn.am.container.memory.mb", "1024", "Memory of the ApplicationMaster"),
+    _k("yarn.am.container.cpu.cores", "1", "Virtual cores of the ApplicationMaster"),
+    _k("yarn.am.poll.interval.ms", "1000", "AM poll interval"),
+    _k("yarn.queue", "default", "YARN queue of the application"),
+    _k("yarn.package.path", NONE,
+       "Archive YARN localizes as `__package` (venv-pack'ed env or code tarball); unset = run in place (single node)"),
+    _k("yarn.resourcemanager.am.max-attempts", "1", "AM attempts YARN makes; >1 lets a new AM resume the job"),
+    _k("samza-py.python", "the Python running run-job", "samza-py: interpreter of the AM and containers on YARN"),
+    # -------------------------------------------------------------------------------------- metrics
+    _k("metrics.reporters", NONE, "Comma list of reporter names"),
+    _k("metrics.reporter.<name>.class", NONE,
+       "`…metrics.reporter.JmxReporterFactory` or `…MetricsSnapshotReporterFactory` (required for a listed reporter)"),
+    _k("metrics.reporter.<name>.stream", NONE, "`system.stream` the snapshot reporter writes to"),
+    _k("metrics.reporter.<name>.interval", "60", "Reporting interval, seconds"),
+]
+
+
+def _default_cell(default: str) -> str:
+    if default in (NONE, REQUIRED) or " " in default:
+        return default
+    return f"`{default}`"
+
+
+def render_markdown() -> str:
+    """REFERENCE as a markdown table (Key | Default | Meaning), ending in a newline."""
+    lines = ["| Key | Default | Meaning |", "|---|---|---|"]
+    for entry in REFERENCE:
+        lines.append(f"| `{entry.key}` | {_default_cell(entry.default)} | {entry.meaning} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    print(render_markdown(), end="")
+
+
+if __name__ == "__main__":
+    main()
