@@ -74,6 +74,15 @@ def container_0_logs(app_id: str) -> str:
     return "\n".join(p.read_text() for p in USERLOGS.glob(f"{app_id}/container_*/samza-container-0.log"))
 
 
+RESTORED = re.compile(r"restored store 'user-edit-counts' .*?: (\d+) records")
+
+
+def wait_for_replacement_restore(app_id: str) -> list[int]:
+    """Records each restore of container 0's stores replayed: its two tasks at first start, then again."""
+    wait_for(lambda: len(RESTORED.findall(container_0_logs(app_id))) >= 4, 180, "the replacement's restore")
+    return [int(n) for n in RESTORED.findall(container_0_logs(app_id))]
+
+
 def kill_container_0_mid_stream(client: Any, unique: str, settings: list[str], tmp_path: Path) -> str:
     assert run_job(COUNTS_CONFIG, *settings, cwd=tmp_path, timeout_s=120).returncode == 0
     app_id = wait_for_state(client, f"counts-{unique}_1", {"RUNNING"}).id
@@ -92,10 +101,9 @@ def test_kill_9_with_state_lost_restores_from_the_changelog_to_exact_counts(
     # Without a state base dir, YARN gives every container a fresh directory: the replacement starts empty.
     app_id = kill_container_0_mid_stream(client, unique, overrides(unique), tmp_path)
     try:
+        restored = wait_for_replacement_restore(app_id)
         wait_for(lambda: changelog_counts(unique) == truth, 300, "the counts to reach the truth")
-        logs = container_0_logs(app_id)
-        restored = [int(n) for n in re.findall(r"restored store 'user-edit-counts' .*?: (\d+) records", logs)]
-        assert any(n > 0 for n in restored), "the replacement did not restore from the changelog"
+        assert any(n > 0 for n in restored[2:]), "the replacement did not restore from the changelog"
     finally:
         client.kill_application(app_id)
 
@@ -108,10 +116,9 @@ def test_host_affinity_with_state_kept_replays_only_the_changelog_tail(
     settings = overrides(unique, **{"job.host-affinity.enabled": "true", "job.logged.store.base.dir": str(state)})
     app_id = kill_container_0_mid_stream(client, unique, settings, tmp_path)
     try:
+        restored = wait_for_replacement_restore(app_id)
         wait_for(lambda: changelog_counts(unique) == truth, 300, "the counts to reach the truth")
-        logs = container_0_logs(app_id)
-        assert "reusing local snapshot" in logs
-        restored = [int(n) for n in re.findall(r"restored store 'user-edit-counts' .*?: (\d+) records", logs)]
+        assert "reusing local snapshot" in container_0_logs(app_id)
         # Two restores of each of container 0's two tasks: at first start (empty) and after the kill.
         assert len(restored) == 4
         changelog_size = len(read_topic(f"{unique}-changelog"))

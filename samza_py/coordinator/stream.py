@@ -12,17 +12,17 @@ import getpass
 import json
 import socket
 import time
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
+from confluent_kafka import Producer
 
 from samza_py.config.config import Config
 from samza_py.config.job_config import JobConfig
 from samza_py.system.interfaces import StreamSpec
 from samza_py.system.kafka import client_config
 from samza_py.system.kafka.admin import KafkaSystemAdmin
+from samza_py.system.kafka.partition_reader import read_to_end
 
 SET_CONFIG = "set-config"
 SET_CHANGELOG = "set-changelog"
@@ -63,31 +63,17 @@ class CoordinatorStream:
 
     def read(self) -> dict[tuple[str, str], dict[str, Any]]:
         """The current value of every (type, key)."""
-        consumer = Consumer({"bootstrap.servers": self._bootstrap, "enable.auto.commit": False,
-                             "group.id": f"samza-py-coordinator-reader-{uuid.uuid4().hex}"})
         state: dict[tuple[str, str], dict[str, Any]] = {}
-        try:
-            low, high = consumer.get_watermark_offsets(TopicPartition(self.topic, 0), timeout=30)
-            if high <= low:
-                return state
-            consumer.assign([TopicPartition(self.topic, 0, OFFSET_BEGINNING)])
-            deadline = time.monotonic() + 120
-            position = low
-            while position < high:
-                if time.monotonic() > deadline:
-                    raise CoordinatorStreamError(f"timed out reading {self.topic} at offset {position} of {high}")
-                for msg in consumer.consume(num_messages=500, timeout=1.0):
-                    if msg.error() is not None:
-                        raise CoordinatorStreamError(f"reading {self.topic}: {msg.error()}")
-                    position = msg.offset() + 1  # type: ignore[operator]
-                    _version, kind, key = json.loads(msg.key())  # type: ignore[arg-type]
-                    value = msg.value()
-                    if value is None:
-                        state.pop((kind, key), None)
-                    else:
-                        state[(kind, key)] = json.loads(value)["values"]
-        finally:
-            consumer.close()
+
+        def apply(batch: list[tuple[bytes, bytes | None]]) -> None:
+            for key, value in batch:
+                _version, kind, name = json.loads(key)
+                if value is None:
+                    state.pop((kind, name), None)
+                else:
+                    state[(kind, name)] = json.loads(value)["values"]
+
+        read_to_end({"bootstrap.servers": self._bootstrap}, self.topic, 0, apply)
         return state
 
     def write(self, source: str, messages: Mapping[tuple[str, str], Mapping[str, str] | None]) -> None:

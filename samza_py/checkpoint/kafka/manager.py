@@ -7,10 +7,8 @@ Checkpoints are read once, at container start: the last record per task wins.
 from __future__ import annotations
 
 import logging
-import time
-import uuid
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Producer, TopicPartition
+from confluent_kafka import KafkaError, Producer
 
 from samza_py.api import MetricsRegistry
 from samza_py.checkpoint.checkpoint import Checkpoint, CheckpointManager, CheckpointManagerFactory
@@ -28,6 +26,7 @@ from samza_py.config.task_config import TaskConfig
 from samza_py.system.interfaces import StreamSpec
 from samza_py.system.kafka import client_config
 from samza_py.system.kafka.admin import KafkaSystemAdmin
+from samza_py.system.kafka.partition_reader import read_to_end
 
 log = logging.getLogger(__name__)
 
@@ -82,32 +81,16 @@ class KafkaCheckpointManager(CheckpointManager):
         return self._latest.get(task_name)
 
     def _read_all(self) -> dict[str, Checkpoint]:
-        consumer = Consumer({
-            "bootstrap.servers": self._bootstrap,
-            "group.id": f"samza-py-checkpoint-reader-{uuid.uuid4().hex}",
-            "enable.auto.commit": False,
-        })
         latest: dict[str, Checkpoint] = {}
-        try:
-            low, high = consumer.get_watermark_offsets(TopicPartition(self.topic, 0), timeout=30)
-            if high <= low:
-                return latest
-            consumer.assign([TopicPartition(self.topic, 0, OFFSET_BEGINNING)])
-            deadline = time.monotonic() + 120
-            position = low
-            while position < high:
-                if time.monotonic() > deadline:
-                    raise CheckpointError(f"timed out reading {self.topic} at offset {position} of {high}")
-                for msg in consumer.consume(num_messages=500, timeout=1.0):
-                    if msg.error() is not None:
-                        raise CheckpointError(f"reading {self.topic}: {msg.error()}")
-                    position = msg.offset() + 1  # type: ignore[operator]
-                    self._apply(latest, msg.key(), msg.value(), msg.offset())  # type: ignore[arg-type]
-        finally:
-            consumer.close()
+
+        def apply(batch: list[tuple[bytes, bytes | None]]) -> None:
+            for key, value in batch:
+                self._apply(latest, key, value)
+
+        read_to_end({"bootstrap.servers": self._bootstrap}, self.topic, 0, apply)
         return latest
 
-    def _apply(self, latest: dict[str, Checkpoint], key: bytes | None, value: bytes | None, offset: int) -> None:
+    def _apply(self, latest: dict[str, Checkpoint], key: bytes | None, value: bytes | None) -> None:
         if key is None:
             return
         kind, task_name, grouper = parse_checkpoint_key(key)
@@ -115,7 +98,7 @@ class KafkaCheckpointManager(CheckpointManager):
             return
         if self._validate and grouper != self._grouper:
             raise CheckpointError(
-                f"the checkpoint of task {task_name!r} in {self.topic} (offset {offset}) was written with grouper "
+                f"the checkpoint of task {task_name!r} in {self.topic} was written with grouper "
                 f"{grouper}, but job.systemstreampartition.grouper.factory is {self._grouper}; "
                 "set job.checkpoint.validation.enabled=false to ignore"
             )

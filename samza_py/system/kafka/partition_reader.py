@@ -100,3 +100,14 @@ def read_partition(
                 batches.get(timeout=0.1)
         consumer.close()
     return count
+
+
+def read_to_end(settings: Mapping[str, object], topic: str, partition: int, on_batch: Callable[[Batch], None]) -> int:
+    """Every record of the partition, from its oldest to the end it has now (startup reads of
+    single-partition topics such as checkpoints and the coordinator stream)."""
+    probe = Consumer({**settings, "group.id": f"samza-py-reader-{uuid.uuid4().hex}"})
+    try:
+        low, high = probe.get_watermark_offsets(TopicPartition(topic, partition), timeout=30)
+    finally:
+        probe.close()
+    return read_partition(settings, topic, partition, low, high, on_batch)
