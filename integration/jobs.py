@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from .conftest import KAFKA_BOOTSTRAP, ROOT
@@ -53,9 +53,10 @@ def end_offsets(topic: str) -> dict[int, int]:
 
 
 def count_messages(topic: str) -> int:
+    """Messages in ``topic``; 0 while it does not exist yet or its partitions have no leader yet."""
     try:
         return sum(end_offsets(topic).values())
-    except KeyError:
+    except (KeyError, KafkaException):
         return 0
 
 

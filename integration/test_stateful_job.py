@@ -16,7 +16,16 @@ import skein
 from samza_py.examples.wikipedia.parser import parse_edit
 
 from .conftest import ROOT
-from .jobs import count_messages, create_topic, produce_round_robin, read_topic, run_job, wait_for, wikipedia_events
+from .jobs import (
+    count_messages,
+    create_topic,
+    end_offsets,
+    produce_round_robin,
+    read_topic,
+    run_job,
+    wait_for,
+    wikipedia_events,
+)
 from .test_yarn_job import USERLOGS, container_pids, wait_for_state
 
 COUNTS_CONFIG = ROOT / "config" / "wikipedia-user-counts.properties"
@@ -71,7 +80,8 @@ def changelog_counts(unique: str) -> dict[tuple[int, str], int]:
 
 
 def container_0_logs(app_id: str) -> str:
-    return "\n".join(p.read_text() for p in USERLOGS.glob(f"{app_id}/container_*/samza-container-0.log"))
+    # In container order: the first container's log, then its replacement's.
+    return "\n".join(p.read_text() for p in sorted(USERLOGS.glob(f"{app_id}/container_*/samza-container-0.log")))
 
 
 RESTORED = re.compile(r"restored store 'user-edit-counts' .*?: (\d+) records")
@@ -86,8 +96,11 @@ def wait_for_replacement_restore(app_id: str) -> list[int]:
 def kill_container_0_mid_stream(client: Any, unique: str, settings: list[str], tmp_path: Path) -> str:
     assert run_job(COUNTS_CONFIG, *settings, cwd=tmp_path, timeout_s=120).returncode == 0
     app_id = wait_for_state(client, f"counts-{unique}_1", {"RUNNING"}).id
-    # Every parsable edit yields one count update on the output stream: kill once a tenth are through.
+    # Every parsable edit yields one count update on the output stream: kill once a tenth are through
+    # and container 0 itself (tasks Partition 0 and 2, changelog partitions 0 and 2) has written state.
     wait_for(lambda: count_messages(f"{unique}-counts") >= 930 * COPIES // 10, 180, "the first count updates")
+    wait_for(lambda: all(end_offsets(f"{unique}-changelog").get(p, 0) > 0 for p in (0, 2)), 180,
+             "container 0's first changelog writes")
     wait_for(lambda: bool(container_pids(app_id, "samza-container-0_0")), 30, "container 0's process")
     for pid in container_pids(app_id, "samza-container-0_0"):
         os.kill(pid, signal.SIGKILL)
