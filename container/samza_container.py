@@ -108,7 +108,10 @@ class SamzaContainer:
                                          self._admins, registry, len(self.model.tasks))
             self._storage.append(storage)
             checkpoint = checkpointed.get(name)
-            storage.open_and_restore(checkpoint.offsets if checkpoint is not None else {})
+            if self._checkpoints is None:
+                storage.open_and_restore({})  # no checkpoints kept: state is all there is, keep it
+            else:
+                storage.open_and_restore(checkpoint.offsets if checkpoint is not None else None)
             sends = registry.new_counter("org.apache.samza.container.TaskInstanceMetrics", "send-calls")
             collector = TaskInstanceCollector(self._producers, serdes, name, sends)
             context = TaskContextImpl(name, task_model.system_stream_partitions, config, registry, storage.engines)

@@ -188,3 +188,14 @@ def test_a_corrupted_local_snapshot_is_wiped_and_the_store_rebuilt_from_the_whol
     assert log.reads[0] == (0, 2)  # from the start of the changelog, not after the snapshot
     assert second.engines["counts"].get("a") == 1 and second.engines["counts"].get("b") == 2
     second.close()
+
+
+def test_a_task_without_a_checkpoint_starts_empty_and_trims_what_reached_the_changelog(tmp_path: Path) -> None:
+    # Written by a run that died before its first commit; its input will be read again from the start.
+    log = Log([(b"a", n(1)), (b"b", n(1)), (b"a", n(2))])
+    storage = manager(tmp_path, log, ROCKSDB)
+    storage.open_and_restore(None)
+    store = storage.engines["counts"]
+    assert store.get("a") is None and store.get("b") is None
+    assert sorted(log.records[3:]) == [(b"a", None), (b"b", None)]
+    storage.close()

@@ -156,12 +156,26 @@ class TaskStorageManager:
         return self.base_dir / store / task_dir_name(self.task_name)
 
     # ------------------------------------------------------------------------------------ start
-    def open_and_restore(self, checkpointed: Mapping[SystemStreamPartition, str | None]) -> None:
-        """Open every store and bring it to the state the task's checkpoint describes."""
+    def open_and_restore(self, checkpointed: Mapping[SystemStreamPartition, str | None] | None) -> None:
+        """Open every store and bring it to the state the task's checkpoint describes.
+
+        ``checkpointed`` is the task's last checkpoint, or None when checkpoints are kept but the task
+        has none yet: nothing was committed, so its stores start empty and whatever reached their
+        changelogs is trimmed (the task's input starts over too). A checkpoint without an entry for a
+        changelog (none kept, or written before the store existed) restores the whole changelog when
+        ``task.transactional.state.retain.existing.state`` is true (the default), else trims it.
+        """
+        retain = self.config.get_bool("task.transactional.state.retain.existing.state", True)
+        nothing = ChangelogPosition("none", -1)
         for store in self._storage.store_names():
             changelog = self.changelogs.get(store)
-            text = checkpointed.get(changelog) if changelog is not None else None
-            position = ChangelogPosition.parse(text) if text else None
+            position: ChangelogPosition | None = None
+            if changelog is not None:
+                text = checkpointed.get(changelog) if checkpointed is not None else None
+                if text:
+                    position = ChangelogPosition.parse(text)
+                elif checkpointed is None or not retain:
+                    position = nothing
             self.engines[store] = self._restore(store, changelog, position)
 
     def _send(self, store: str) -> Callable[[bytes, bytes | None], None] | None:
