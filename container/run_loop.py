@@ -27,6 +27,7 @@ class RunLoop:
         commit_ms: int,
         poll_interval_ms: int,
         skip_below: Mapping[tuple[str, SystemStreamPartition], int] | None = None,
+        timed: bool = False,
     ) -> None:
         self.tasks = tasks
         self.consumers = consumers
@@ -45,6 +46,11 @@ class RunLoop:
         self.process_null = registry.new_counter(GROUP, "process-null-envelopes")
         self.commit_calls = registry.new_counter(GROUP, "commit-calls")
         self.window_calls = registry.new_counter(GROUP, "window-calls")
+        self.process_calls = registry.new_counter(GROUP, "process-calls")
+        self.commit_ns = registry.new_timer(GROUP, "commit-ns")
+        self.window_ns = registry.new_timer(GROUP, "window-ns")
+        # Reading the clock around every message costs throughput: only when metrics.timer.enabled.
+        self.process_ns = registry.new_timer(GROUP, "process-ns") if timed else None
 
     def request_stop(self) -> None:
         """Stop after the current message (SIGTERM, or the container is told to)."""
@@ -63,7 +69,10 @@ class RunLoop:
         skip_below = self._skip_below
         consumers = self.consumers
         process_envelopes = self.process_envelopes
+        process_calls = self.process_calls
+        process_ns = self.process_ns
         clock = time.monotonic
+        clock_ns = time.perf_counter_ns
         while not self._stop_requested:
             envelope = consumers.choose_buffered()
             if envelope is None:
@@ -88,14 +97,22 @@ class RunLoop:
                     for task in tasks:
                         if skip_below and int(envelope.offset) < skip_below.get((task.task_name, ssp), -1):
                             continue
-                        coordinator = task.process(envelope)
+                        process_calls.count += 1
+                        if process_ns is None:
+                            coordinator = task.process(envelope)
+                        else:
+                            started_ns = clock_ns()
+                            coordinator = task.process(envelope)
+                            process_ns.update(clock_ns() - started_ns)
                         if coordinator.requested:
                             self._apply(task, coordinator)
             now = clock()
             if next_window is not None and now >= next_window and not self._stop_requested:
+                started_ns = clock_ns()
                 for task in self._windowable:
                     self.window_calls.count += 1
                     self._apply(task, task.window())
+                self.window_ns.update(clock_ns() - started_ns)
                 next_window = now + window_s  # type: ignore[operator]
             if next_commit is not None and now >= next_commit:
                 self.commit_all()
@@ -119,6 +136,8 @@ class RunLoop:
                     self._stop_requested = True
 
     def commit_all(self) -> None:
+        started_ns = time.perf_counter_ns()
         for task in self.tasks.values():
             self.commit_calls.count += 1
             task.commit()
+        self.commit_ns.update(time.perf_counter_ns() - started_ns)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from samza_py.api import SystemStreamPartition
@@ -15,6 +16,7 @@ from samza_py.checkpoint.checkpoint import CheckpointManager
 from samza_py.checkpoint.offsets import checkpointed_offsets, starting_offsets
 from samza_py.config.aliases import resolve_class
 from samza_py.config.config import Config
+from samza_py.config.metrics_config import MetricsConfig
 from samza_py.config.stream_config import StreamConfig
 from samza_py.config.system_config import SystemConfig
 from samza_py.config.task_config import TaskConfig
@@ -26,18 +28,26 @@ from samza_py.container.task_context import TaskContextImpl
 from samza_py.container.task_instance import TaskInstance, exception_matcher
 from samza_py.job.model import ContainerModel
 from samza_py.metrics.registry import MetricsRegistryMap
+from samza_py.metrics.reporters import MetricsReporters, build_reporters
 from samza_py.serializers.manager import SerdeManager
 from samza_py.storage.storage_manager import TaskStorageManager
 from samza_py.system.interfaces import SystemAdmin, SystemConsumer, SystemProducer, SystemStreamPartitionMetadata
 
 log = logging.getLogger(__name__)
 
+CONTAINER_GROUP = "org.apache.samza.container.SamzaContainerMetrics"
+
 
 class SamzaContainer:
-    def __init__(self, config: Config, model: ContainerModel) -> None:
+    def __init__(
+        self, config: Config, model: ContainerModel, on_metrics_url: Callable[[str], None] | None = None
+    ) -> None:
         self.config = config
         self.model = model
-        self.registry = MetricsRegistryMap(f"samza-container-{model.processor_id}")
+        self.name = f"samza-container-{model.processor_id}"
+        self.registry = MetricsRegistryMap(self.name)
+        self.reporters: MetricsReporters | None = None
+        self._on_metrics_url = on_metrics_url
         self.task_registries: dict[str, MetricsRegistryMap] = {}
         self.tasks: dict[str, TaskInstance] = {}
         self.run_loop: RunLoop | None = None
@@ -71,8 +81,19 @@ class SamzaContainer:
         finally:
             self._shutdown(clean)
 
+    def _start_metrics(self) -> None:
+        """Reporters first (Samza's order), so restores and startup are visible while they happen."""
+        self.reporters = MetricsReporters(build_reporters(self.config, self.name))
+        self.reporters.register(self.registry.source, self.registry)
+        self.reporters.start()
+        for url in self.reporters.urls:
+            if self._on_metrics_url is not None:
+                self._on_metrics_url(url)
+
     def _start(self) -> None:
+        started_ns = time.monotonic_ns()
         config = self.config
+        self._start_metrics()
         systems = SystemConfig(config)
         task_config = TaskConfig(config)
         factories = {s: resolve_class(systems.factory_class(s))() for s in systems.system_names()}
@@ -103,6 +124,9 @@ class SamzaContainer:
         for name, task_model in sorted(self.model.tasks.items()):
             registry = MetricsRegistryMap(f"TaskName-{name}")
             self.task_registries[name] = registry
+            assert self.reporters is not None
+            self.reporters.register(registry.source, registry)
+            restore_started_ns = time.monotonic_ns()
             # Stores are restored before any task is initialised (Samza's order).
             storage = TaskStorageManager(name, task_model.changelog_partition, config, serdes, self._producers,
                                          self._admins, registry, len(self.model.tasks))
@@ -112,6 +136,8 @@ class SamzaContainer:
                 storage.open_and_restore({})  # no checkpoints kept: state is all there is, keep it
             else:
                 storage.open_and_restore(checkpoint.offsets if checkpoint is not None else None)
+            self.registry.new_gauge(CONTAINER_GROUP, f"{name}-restore-time",
+                                    (time.monotonic_ns() - restore_started_ns) // 1_000_000)
             sends = registry.new_counter("org.apache.samza.container.TaskInstanceMetrics", "send-calls")
             collector = TaskInstanceCollector(self._producers, serdes, name, sends)
             context = TaskContextImpl(name, task_model.system_stream_partitions, config, registry, storage.engines)
@@ -133,8 +159,9 @@ class SamzaContainer:
         self._consumers.start()
         self.run_loop = RunLoop(
             self.tasks, self._consumers, self.registry, task_config.window_ms, task_config.commit_ms,
-            task_config.poll_interval_ms, skip_below,
+            task_config.poll_interval_ms, skip_below, timed=MetricsConfig(config).timer_enabled,
         )
+        self.registry.new_gauge(CONTAINER_GROUP, "container-startup-time", time.monotonic_ns() - started_ns)
         if self._stop_before_loop:
             self.run_loop.request_stop()
 
@@ -200,6 +227,8 @@ class SamzaContainer:
         steps += [(f"producer {s}", p.stop) for s, p in self._producers.items()]
         if self._checkpoints is not None:
             steps.append(("checkpoint manager", self._checkpoints.stop))
+        if self.reporters is not None:
+            steps.append(("metrics reporters", self.reporters.stop))
         steps += [(f"admin {s}", a.stop) for s, a in self._admins.items()]
         for what, step in steps:
             try:

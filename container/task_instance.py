@@ -24,6 +24,7 @@ from samza_py.storage.storage_manager import TaskStorageManager
 log = logging.getLogger(__name__)
 
 GROUP = "org.apache.samza.container.TaskInstanceMetrics"
+OFFSET_MANAGER_GROUP = "org.apache.samza.checkpoint.OffsetManagerMetrics"
 
 
 def exception_matcher(ignored: Iterable[str]) -> Callable[[BaseException], bool]:
@@ -79,6 +80,16 @@ class TaskInstance:
         self.window_calls = registry.new_counter(GROUP, "window-calls")
         self.commit_calls = registry.new_counter(GROUP, "commit-calls")
         self.ignored_exceptions = registry.new_counter(GROUP, "ignored-exceptions")
+        # Samza reads the last processed offset into a gauge lazily; here it is set at each commit.
+        self._offset_gauges = {
+            ssp: registry.new_gauge(GROUP, f"{ssp.system}-{ssp.stream}-{ssp.partition_id}-offset", "")
+            for ssp in ssps
+        }
+        self._checkpointed_gauges = {
+            ssp: registry.new_gauge(OFFSET_MANAGER_GROUP, f"{ssp.system}-{ssp.stream}-{ssp.partition_id}"
+                                    "-checkpointed-offset", "")
+            for ssp in ssps
+        }
 
     def init(self) -> None:
         if isinstance(self.task, InitableTask) or callable(getattr(self.task, "init", None)):
@@ -132,6 +143,10 @@ class TaskInstance:
         started = time.monotonic()
         self.commit_calls.count += 1
         offsets: dict[SystemStreamPartition, str | None] = dict(self.last_processed)
+        for ssp, offset in offsets.items():
+            gauge = self._offset_gauges.get(ssp)
+            if gauge is not None and offset is not None:
+                gauge.value = offset
         checkpoint_id = f"{int(time.time() * 1000)}-{time.monotonic_ns() % 1_000_000_000}"
         if self.storage is not None:
             self.storage.flush()
@@ -140,6 +155,10 @@ class TaskInstance:
             offsets.update(self.storage.checkpoint(checkpoint_id))
         if self._checkpoints is not None and offsets:
             self._checkpoints.write_checkpoint(self.task_name, Checkpoint(offsets))
+            for ssp, offset in offsets.items():
+                gauge = self._checkpointed_gauges.get(ssp)
+                if gauge is not None and offset is not None:
+                    gauge.value = offset
             if self.storage is not None:
                 self.storage.remove_old_snapshots(checkpoint_id)
         log.debug("committed %r in %.1f ms", self.task_name, (time.monotonic() - started) * 1000)

@@ -41,6 +41,11 @@ JAVA_CLASS_ALIASES: dict[str, str] = {
     "org.apache.samza.job.yarn.YarnJobFactory": "samza_py.job.yarn.YarnJobFactory",
     # chooser
     "org.apache.samza.system.chooser.RoundRobinChooserFactory": "samza_py.container.chooser.RoundRobinChooserFactory",
+    # metrics reporters (Python has no JMX: the Prometheus endpoint stands in for it)
+    "org.apache.samza.metrics.reporter.MetricsSnapshotReporterFactory":
+        "samza_py.metrics.snapshot_reporter.MetricsSnapshotReporterFactory",
+    "org.apache.samza.metrics.reporter.JmxReporterFactory":
+        "samza_py.metrics.prometheus_reporter.PrometheusReporterFactory",
     # stores
     "org.apache.samza.storage.kv.RocksDbKeyValueStorageEngineFactory":
         "samza_py.storage.rocksdb.RocksDbKeyValueStorageEngineFactory",

@@ -25,3 +25,8 @@ class MetricsConfig(ConfigView):
 
     def reporter_interval_s(self, reporter: str) -> int:
         return self.config.get_int(f"metrics.reporter.{reporter}.interval", DEFAULT_REPORTER_INTERVAL_S)
+
+    @property
+    def timer_enabled(self) -> bool:
+        """Per-message timers (``process-ns``); samza-py defaults to off, Samza to on."""
+        return self.config.get_bool("metrics.timer.enabled", False)

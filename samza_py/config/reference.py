@@ -173,6 +173,11 @@ REFERENCE: list[ConfigKey] = [
        "`…metrics.reporter.JmxReporterFactory` or `…MetricsSnapshotReporterFactory` (required for a listed reporter)"),
     _k("metrics.reporter.<name>.stream", NONE, "`system.stream` the snapshot reporter writes to"),
     _k("metrics.reporter.<name>.interval", "60", "Reporting interval, seconds"),
+    _k("metrics.reporter.<name>.port", "0",
+       "Prometheus (`JmxReporterFactory`) endpoint port; 0 = any free port, recorded with the container's locality"),
+    _k("metrics.reporter.<name>.host", "0.0.0.0", "Address the Prometheus endpoint listens on"),
+    _k("metrics.timer.enabled", "false",
+       "Time every `process` call (`process-ns`); off by default to keep clock reads off the hot path (Samza: true)"),
 ]
 
 

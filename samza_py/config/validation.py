@@ -23,6 +23,7 @@ from samza_py.config.task_config import BROADCAST_INPUTS, parse_broadcast_item
 KAFKA_CHECKPOINT_FACTORY = canonical_class_name("org.apache.samza.checkpoint.kafka.KafkaCheckpointManagerFactory")
 FILE_CHECKPOINT_FACTORY = canonical_class_name("org.apache.samza.checkpoint.file.FileSystemCheckpointManagerFactory")
 YARN_JOB_FACTORY = canonical_class_name("org.apache.samza.job.yarn.YarnJobFactory")
+SNAPSHOT_FACTORY = canonical_class_name("org.apache.samza.metrics.reporter.MetricsSnapshotReporterFactory")
 
 _INTEGER_KEYS = re.compile(
     r"""^(?:
@@ -40,7 +41,7 @@ _INTEGER_KEYS = re.compile(
                    |container\.write\.buffer\.size\.bytes|changelog\.delete\.retention\.ms
                    |changelog\.min\.compaction\.lag\.ms|rocksdb\.ttl\.ms)
     | systems\..+\.samza\.fetch\.threshold
-    | metrics\.reporter\..+\.interval
+    | metrics\.reporter\..+\.(?:interval|port)
     | (?:systems|streams)\..+\.samza\.priority
     )$""",
     re.VERBOSE,
@@ -54,6 +55,7 @@ _BOOLEAN_KEYS = re.compile(
     | cluster-manager\.container\.fail\.job\.after\.retries
     | task\.transactional\.state\.(?:checkpoint\.enabled|restore\.enabled|retain\.existing\.state)
     | stores\..+\.rocksdb\.wal\.enabled
+    | metrics\.timer\.enabled
     )$""",
     re.VERBOSE,
 )
@@ -302,6 +304,8 @@ def _check_metrics(cfg: Config) -> Problems:
             continue
         if stream is not None and not systems.is_defined(stream.system):
             yield _undefined_system(f"metrics.reporter.{reporter}.stream", stream.system)
+        elif stream is None and canonical_class_name(metrics.reporter_class(reporter) or "") == SNAPSHOT_FACTORY:
+            yield ConfigException(f"metrics.reporter.{reporter}.stream", "is required by the snapshot reporter")
 
 
 _CHECKS: tuple[Callable[[Config], Problems], ...] = (

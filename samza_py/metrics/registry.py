@@ -36,11 +36,14 @@ class MetricsRegistryMap(MetricsRegistry):
         return self._get_or_add(group, name, Timer(name))  # type: ignore[no-any-return]
 
     def snapshot(self) -> dict[str, dict[str, Any]]:
-        """Counters as counts, gauges as values, timers as averages; empty groups left out."""
+        """Counters as counts, gauges as values, timers as averages; empty groups left out.
+
+        Reporters call this from their own thread while the run loop may add metrics: iterate copies.
+        """
         out: dict[str, dict[str, Any]] = {}
-        for group, metrics in self.groups.items():
+        for group, metrics in list(self.groups.items()):
             values: dict[str, Any] = {}
-            for name, metric in metrics.items():
+            for name, metric in list(metrics.items()):
                 if isinstance(metric, Counter):
                     values[name] = metric.count
                 elif isinstance(metric, Gauge):

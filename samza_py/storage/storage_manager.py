@@ -31,6 +31,7 @@ from samza_py.config.job_config import JobConfig
 from samza_py.config.storage_config import StorageConfig
 from samza_py.metrics.registry import MetricsRegistryMap
 from samza_py.serializers.manager import SerdeManager
+from samza_py.storage.engine import METRICS_GROUP as ENGINE_GROUP
 from samza_py.storage.engine import KeyValueStorageEngine
 from samza_py.storage.errors import StoreCorruptedError
 from samza_py.system.interfaces import SystemAdmin, SystemProducer
@@ -232,6 +233,9 @@ class TaskStorageManager:
         last_exclusive = min(target + 1, upcoming)
         progress = _Progress(f"store {store!r} of {self.task_name!r} from {changelog}", last_exclusive - first)
         bytes_before = engine.restored_bytes.count
+        # For the status page: the offset span to replay (compaction may leave fewer records) and when done.
+        self._registry.new_gauge(ENGINE_GROUP, f"{store}-restore-total", max(0, last_exclusive - first))
+        done = self._registry.new_gauge(ENGINE_GROUP, f"{store}-restore-done", 0)
 
         def restore(batch: list[tuple[bytes, bytes | None]]) -> None:
             progress.add(engine.restore(batch), engine.restored_bytes.count - bytes_before)
@@ -241,6 +245,7 @@ class TaskStorageManager:
         progress.done()
         if position is not None and upcoming > target + 1:
             self._trim(engine, changelog, target + 1, upcoming)
+        done.set(1)
         return engine
 
     def _reuse_local(self, store: str, directory: Path, changelog: SystemStreamPartition, target: int) -> int | None:

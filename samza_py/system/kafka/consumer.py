@@ -8,10 +8,28 @@ from collections.abc import Iterable, Mapping
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
-from samza_py.api import END_OF_STREAM_OFFSET, IncomingMessageEnvelope, SystemStreamPartition
+from samza_py.api import END_OF_STREAM_OFFSET, IncomingMessageEnvelope, MetricsRegistry, SystemStreamPartition
+from samza_py.api.metrics import Counter, Gauge
 from samza_py.system.interfaces import SystemConsumer
 
 log = logging.getLogger(__name__)
+
+METRICS_GROUP = "org.apache.samza.system.kafka.KafkaSystemConsumerMetrics"
+WATERMARK_EVERY_S = 1.0  # high watermarks are read from the client's cache at most this often
+
+
+class _PartitionMetrics:
+    """Samza's per-partition consumer metrics; ``next_offset`` is the next offset to read."""
+
+    __slots__ = ("messages_read", "bytes_read", "high_watermark", "behind", "next_offset")
+
+    def __init__(self, registry: MetricsRegistry, ssp: SystemStreamPartition, start: int) -> None:
+        prefix = f"{ssp.system}-{ssp.stream}-{ssp.partition_id}"
+        self.messages_read: Counter = registry.new_counter(METRICS_GROUP, f"{prefix}-messages-read")
+        self.bytes_read: Counter = registry.new_counter(METRICS_GROUP, f"{prefix}-bytes-read")
+        self.high_watermark: Gauge[int] = registry.new_gauge(METRICS_GROUP, f"{prefix}-high-watermark", -1)
+        self.behind: Gauge[int] = registry.new_gauge(METRICS_GROUP, f"{prefix}-messages-behind-high-watermark", 0)
+        self.next_offset = start
 
 
 class KafkaConsumerError(Exception):
@@ -19,8 +37,17 @@ class KafkaConsumerError(Exception):
 
 
 class KafkaSystemConsumer(SystemConsumer):
-    def __init__(self, system: str, settings: Mapping[str, object], batch_size: int = 1000) -> None:
+    def __init__(
+        self,
+        system: str,
+        settings: Mapping[str, object],
+        batch_size: int = 1000,
+        registry: MetricsRegistry | None = None,
+    ) -> None:
         self.system = system
+        self._registry = registry
+        self._metrics: dict[SystemStreamPartition, _PartitionMetrics] = {}
+        self._watermarks_read = 0.0
         self._settings = dict(settings)
         self._batch_size = batch_size
         self._starts: dict[SystemStreamPartition, int] = {}
@@ -33,6 +60,8 @@ class KafkaSystemConsumer(SystemConsumer):
     def register(self, ssp: SystemStreamPartition, offset: str) -> None:
         self._starts[ssp] = int(offset)
         self._ssps[(ssp.stream, ssp.partition_id)] = ssp
+        if self._registry is not None:
+            self._metrics[ssp] = _PartitionMetrics(self._registry, ssp, int(offset))
 
     def register_end(self, ssp: SystemStreamPartition, end_offset: int) -> None:
         """Treat ``ssp`` as bounded: after ``end_offset - 1`` deliver end-of-stream."""
@@ -63,34 +92,66 @@ class KafkaSystemConsumer(SystemConsumer):
         append = out.append
         envelope = IncomingMessageEnvelope
         now_ms = int(time.time() * 1000)
-        ssps, ends = self._ssps, self._ends
-        # Messages come in runs from one partition: look the SSP up only when the partition changes.
+        ssps, ends, metrics = self._ssps, self._ends, self._metrics
+        # Messages come in runs from one partition: look the SSP up, and count what was read, only when
+        # the partition changes.
         last_topic: str | None = None
         last_partition = -1
         ssp: SystemStreamPartition | None = None
         end: int | None = None
+        run_start = run_bytes = 0
+        offset = -1
         for msg in messages:
             if msg.error() is not None:
                 self._on_error(msg)
                 continue
             topic, partition = msg.topic(), msg.partition()
             if partition != last_partition or topic != last_topic:
+                if ssp is not None and metrics:
+                    self._count(ssp, len(out) - run_start, run_bytes, offset)
+                run_start, run_bytes = len(out), 0
                 ssp = ssps[(topic, partition)]  # type: ignore[index]
                 end = ends.get(ssp)
                 last_topic, last_partition = topic, partition  # type: ignore[assignment]
-            offset: int = msg.offset()  # type: ignore[assignment]
+            offset = msg.offset()  # type: ignore[assignment]
             if end is not None and offset >= end:
                 continue
             key, value = msg.key(), msg.value()
             ts_type, ts = msg.timestamp()
-            append(envelope(
-                ssp, str(offset), key, value,  # type: ignore[arg-type]
-                (len(key) if key else 0) + (len(value) if value else 0),
-                ts if ts_type else 0, now_ms,
-            ))
+            size = (len(key) if key else 0) + (len(value) if value else 0)
+            run_bytes += size
+            append(envelope(ssp, str(offset), key, value, size, ts if ts_type else 0, now_ms))  # type: ignore[arg-type]
             if end is not None and offset + 1 >= end:
                 append(envelope(ssp, END_OF_STREAM_OFFSET, None, None))  # type: ignore[arg-type]
+        if metrics:
+            if ssp is not None:
+                self._count(ssp, len(out) - run_start, run_bytes, offset)
+            if time.monotonic() - self._watermarks_read >= WATERMARK_EVERY_S:
+                self._read_watermarks()
         return out
+
+    def _count(self, ssp: SystemStreamPartition, messages: int, nbytes: int, last_offset: int) -> None:
+        m = self._metrics[ssp]
+        m.messages_read.count += messages
+        m.bytes_read.count += nbytes
+        if last_offset >= m.next_offset:
+            m.next_offset = last_offset + 1
+
+    def _read_watermarks(self) -> None:
+        """High watermarks from the client's cache (kept fresh by fetch responses; no broker round trip)."""
+        assert self._consumer is not None
+        self._watermarks_read = time.monotonic()
+        for ssp, m in self._metrics.items():
+            try:
+                _low, high = self._consumer.get_watermark_offsets(
+                    TopicPartition(ssp.stream, ssp.partition_id), cached=True
+                )
+            except KafkaException:
+                continue
+            if high is None or high < 0:
+                continue  # not fetched yet: unknown, not zero
+            m.high_watermark.value = high
+            m.behind.value = max(0, high - m.next_offset)
 
     def _on_error(self, msg: Message) -> None:
         err = msg.error()

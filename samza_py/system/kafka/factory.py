@@ -25,14 +25,14 @@ class KafkaSystemFactory(SystemFactory):
             config, system_name, client_id=f"{ident}-{container}-{system_name}-consumer", group_id=ident
         )
         batch = config.get_int(f"systems.{system_name}.samza.poll.batch.size", 1000)
-        return KafkaSystemConsumer(system_name, settings, batch_size=batch)
+        return KafkaSystemConsumer(system_name, settings, batch_size=batch, registry=registry)
 
     def get_producer(self, system_name: str, config: Config, registry: MetricsRegistry) -> KafkaSystemProducer:
         container = os.environ.get("SAMZA_CONTAINER_ID", "0")
         settings = client_config.producer_settings(
             config, system_name, client_id=f"{_job_ident(config)}-{container}-{system_name}-producer"
         )
-        return KafkaSystemProducer(system_name, settings, self.get_admin(system_name, config))
+        return KafkaSystemProducer(system_name, settings, self.get_admin(system_name, config), registry)
 
     def get_admin(self, system_name: str, config: Config) -> KafkaSystemAdmin:
         return KafkaSystemAdmin(system_name, client_config.admin_settings(config, system_name))

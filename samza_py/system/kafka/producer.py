@@ -9,7 +9,8 @@ from typing import Any
 
 from confluent_kafka import KafkaError, Message, Producer
 
-from samza_py.api import OutgoingMessageEnvelope, SystemStream
+from samza_py.api import MetricsRegistry, OutgoingMessageEnvelope, SystemStream
+from samza_py.metrics.registry import MetricsRegistryMap
 from samza_py.system.interfaces import StreamNotFoundError, SystemProducer
 from samza_py.system.kafka.admin import KafkaSystemAdmin
 from samza_py.system.kafka.partitioner import samza_partition
@@ -17,6 +18,7 @@ from samza_py.system.kafka.partitioner import samza_partition
 log = logging.getLogger(__name__)
 
 _POLL_EVERY = 1000
+METRICS_GROUP = "org.apache.samza.system.kafka.KafkaSystemProducerMetrics"
 
 
 class KafkaProducerError(Exception):
@@ -26,7 +28,13 @@ class KafkaProducerError(Exception):
 class KafkaSystemProducer(SystemProducer):
     """One librdkafka producer for the whole container (Samza: one producer per system)."""
 
-    def __init__(self, system: str, settings: Mapping[str, object], admin: KafkaSystemAdmin) -> None:
+    def __init__(
+        self,
+        system: str,
+        settings: Mapping[str, object],
+        admin: KafkaSystemAdmin,
+        registry: MetricsRegistry | None = None,
+    ) -> None:
         self.system = system
         self._settings = dict(settings)
         # Only failures come back: a callback per delivered message would cost more than the send.
@@ -37,7 +45,13 @@ class KafkaSystemProducer(SystemProducer):
         self._partition_counts: dict[str, int] = {}
         self._failure: str | None = None
         self._unpolled = 0
-        self.sends = 0
+        registry = registry if registry is not None else MetricsRegistryMap(f"{system}-producer")
+        # Sends are counted in batches (at each poll and flush), keeping the send path free of metric work.
+        self.sends = registry.new_counter(METRICS_GROUP, f"{system}-producer-sends")
+        self.send_success = registry.new_counter(METRICS_GROUP, f"{system}-producer-send-success")
+        self.send_failed = registry.new_counter(METRICS_GROUP, f"{system}-producer-send-failed")
+        self.flushes = registry.new_counter(METRICS_GROUP, f"{system}-flushes")
+        self.flush_ns = registry.new_timer(METRICS_GROUP, f"{system}-flush-ns")
 
     def register(self, source: str) -> None:
         pass
@@ -52,8 +66,10 @@ class KafkaSystemProducer(SystemProducer):
             self._producer = None
 
     def _on_delivery(self, err: KafkaError | None, msg: Message) -> None:
-        if err is not None and self._failure is None:
-            self._failure = f"send to {msg.topic()}[{msg.partition()}] failed: {err}"
+        if err is not None:
+            self.send_failed.count += 1
+            if self._failure is None:
+                self._failure = f"send to {msg.topic()}[{msg.partition()}] failed: {err}"
 
     def _raise_failure(self) -> None:
         if self._failure is not None:
@@ -112,7 +128,7 @@ class KafkaSystemProducer(SystemProducer):
 
     def _poll(self) -> None:
         assert self._producer is not None
-        self.sends += self._unpolled
+        self.sends.count += self._unpolled
         self._unpolled = 0
         self._producer.poll(0)
         self._raise_failure()
@@ -121,9 +137,14 @@ class KafkaSystemProducer(SystemProducer):
         producer = self._producer
         if producer is None:
             return
-        self.sends += self._unpolled
+        self.sends.count += self._unpolled
         self._unpolled = 0
+        started_ns = time.perf_counter_ns()
         while producer.flush(5.0) > 0:
             log.info("waiting for %d Kafka sends of system %r", len(producer), self.system)
             self._raise_failure()
+        self.flushes.count += 1
+        self.flush_ns.update(time.perf_counter_ns() - started_ns)
+        # Only failures are reported back: after a flush, everything else sent was delivered.
+        self.send_success.count = self.sends.count - self.send_failed.count
         self._raise_failure()
