@@ -1,6 +1,7 @@
 """run-job: load and validate a job's config, then run, kill or query it.
 
     run-job --config-path job.properties [--config-path more.yaml] [--config key=value] [--operation run]
+    run-job --config-path job.properties --dry-run    # print the job model and streams; start nothing
 
 Exit status: 0 ok, 2 invalid config (every problem listed, nothing started), 1 runtime failure.
 """
@@ -22,6 +23,7 @@ from samza_py.config.job_config import JobConfig
 from samza_py.config.loader import load_config
 from samza_py.config.validation import validate
 from samza_py.coordinator.stream import CoordinatorStream
+from samza_py.job.dry_run import dry_run
 from samza_py.job.stream_job import ApplicationStatus
 
 log = logging.getLogger("samza_py.run_job")
@@ -37,7 +39,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
                         help="override one config key; repeatable")
     parser.add_argument("--operation", choices=("run", "kill", "status"), default="run")
     parser.add_argument("--config-factory", help="accepted for Samza compatibility; the file type decides")
-    return parser.parse_args(argv)
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print the job model and the streams a run would create or use; submit nothing")
+    args = parser.parse_args(argv)
+    if args.dry_run and args.operation != "run":
+        parser.error(f"--dry-run applies to --operation run, not {args.operation}")
+    return args
 
 
 def load_valid_config(args: argparse.Namespace) -> Config | None:
@@ -91,7 +98,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INVALID
     try:
         if args.operation == "run":
-            return run(config)
+            return dry_run(config) if args.dry_run else run(config)
         factory = resolve_class(JobConfig(config).factory_class)()
         return int(factory.status(config) if args.operation == "status" else factory.kill(config))
     except Exception:
