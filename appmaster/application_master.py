@@ -5,6 +5,7 @@ skein, and keeps them running under Samza's retry policy until they all finish o
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from typing import Any
@@ -27,11 +28,13 @@ from samza_py.job.model import JobModel
 from samza_py.job.yarn import service_name
 from samza_py.system.interfaces import SystemAdmin
 
+from .job_status import JobState, MetricsScraper, ProcessorState, build_status
 from .retry_policy import ContainerRetryPolicy
 
 log = logging.getLogger("samza_py.appmaster")
 
 JOB_MODEL_KEY = "job-model"
+METRICS_URL_KEY = "metrics-url/"  # + skein container id: where the container serves its metrics
 FINISHED = ("SUCCEEDED", "FAILED", "KILLED")
 # Exits YARN causes itself (preemption, node loss, bad disks): re-run elsewhere, not counted as failures.
 NOT_COUNTED = ("preempt", "aborted", "lost node", "disks failed", "node was lost")
@@ -67,6 +70,17 @@ class SamzaApplicationMaster:
         self.stopped: set[str] = set()  # given up on (fail.job.after.retries=false)
         self.located: set[str] = set()
         self.partition_counts: dict[tuple[str, str], int] = {}
+        job = JobConfig(config)
+        self.job_state = JobState(job.name, job.id, os.environ.get("SKEIN_APPLICATION_ID"))
+        self.scraper = MetricsScraper()
+        self.metrics_urls: dict[str, str] = {}  # skein container id → its metrics URL, once recorded
+
+    def status(self) -> dict[str, Any]:
+        """The live status (called from the status page's threads: reads only)."""
+        return build_status(self.job_state, self.job_model, self.config, dict(self.scraper.scrapes))
+
+    def processor(self, pid: str) -> ProcessorState:
+        return self.job_state.processors.setdefault(pid, ProcessorState())
 
     # ------------------------------------------------------------------------------------ model
     def compute_model(self) -> JobModel:
@@ -85,6 +99,8 @@ class SamzaApplicationMaster:
         log.info("job model: %d task(s) in %d container(s): %s", len(model.task_models()), len(model.containers),
                  {pid: sorted(c.tasks) for pid, c in sorted(model.containers.items())})
         self.app.kv[JOB_MODEL_KEY] = model.to_json().encode()
+        for pid in model.containers:
+            self.processor(pid)
         self.job_model = model
         return model
 
@@ -96,9 +112,12 @@ class SamzaApplicationMaster:
         return counts
 
     # ------------------------------------------------------------------------------- containers
-    def start_container(self, processor_id: str, why: str) -> None:
+    def start_container(self, processor_id: str, why: str, restart: bool = False) -> None:
         container = self.app.add_container(service_name(processor_id))
         self.current[processor_id] = skein_container_id(container)
+        proc = self.processor(processor_id)
+        proc.container, proc.state, proc.metrics_url = self.current[processor_id], "REQUESTED", None
+        proc.restarts += int(restart)
         log.info("requested container for processor %s (%s): %s", processor_id, why, self.current[processor_id])
 
     def run(self) -> tuple[str, str]:
@@ -109,6 +128,15 @@ class SamzaApplicationMaster:
         for pid in sorted(model.containers, key=lambda p: (len(p), p)):
             self.start_container(pid, "first start")
         next_partition_check = self.clock() + self.partition_check_s
+        self.scraper.start()
+        try:
+            status, diagnostics = self._supervise(model, next_partition_check)
+        finally:
+            self.scraper.stop()
+        self.job_state.state, self.job_state.message = status, diagnostics
+        return status, diagnostics
+
+    def _supervise(self, model: JobModel, next_partition_check: float) -> tuple[str, str]:
         try:
             while True:
                 self.watch_once()
@@ -129,17 +157,33 @@ class SamzaApplicationMaster:
         live = {skein_container_id(c): c for c in self.app.get_containers(states=["RUNNING"])}
         for pid, cid in self.current.items():
             container = live.get(cid)
-            if container is not None and cid not in self.located:
+            if container is None:
+                continue
+            proc = self.processor(pid)
+            proc.state = "RUNNING"
+            if cid not in self.located:
                 self.located.add(cid)
-                host = container.yarn_node_http_address.rsplit(":", 1)[0]
-                self.coordinator.write("job-coordinator", {(SET_CONTAINER_HOST, pid): {
-                    "host": host, "jmx-url": "", "jmx-tunneling-url": ""}})
-                log.info("container %s of processor %s runs on %s", cid, pid, host)
+                proc.host = container.yarn_node_http_address.rsplit(":", 1)[0]
+                self.record_locality(pid, proc.host, "")
+                log.info("container %s of processor %s runs on %s", cid, pid, proc.host)
+            if cid not in self.metrics_urls:
+                url = self.app.kv.get(f"{METRICS_URL_KEY}{cid}")
+                if url is not None:
+                    self.metrics_urls[cid] = proc.metrics_url = url.decode()
+                    # Samza's locality record has a jmx-url: here, the container's metrics endpoint.
+                    self.record_locality(pid, proc.host or "", proc.metrics_url)
+                    log.info("container %s of processor %s serves metrics at %s", cid, pid, proc.metrics_url)
+        self.scraper.targets = {pid: self.metrics_urls[cid] for pid, cid in self.current.items()
+                                if cid in self.metrics_urls}
         by_id = {skein_container_id(c): c for c in self.app.get_containers(states=list(FINISHED))}
         for pid, cid in list(self.current.items()):
             container = by_id.get(cid)
             if container is not None:
                 self.on_finished(pid, container)
+
+    def record_locality(self, pid: str, host: str, metrics_url: str) -> None:
+        self.coordinator.write("job-coordinator", {(SET_CONTAINER_HOST, pid): {
+            "host": host, "jmx-url": metrics_url, "jmx-tunneling-url": ""}})
 
     def exit_status(self, cid: str) -> str | None:
         value = self.app.kv.get(f"exit/{cid}")
@@ -150,20 +194,24 @@ class SamzaApplicationMaster:
         del self.current[pid]
         code = self.exit_status(cid)
         state = str(container.state)
+        proc = self.processor(pid)
+        proc.last_exit_status = code
         if state == "SUCCEEDED" or code == "0":
             log.info("container %s of processor %s completed", cid, pid)
+            proc.state = "COMPLETED"
             self.completed.add(pid)
             return
+        proc.state = "FAILED"
         message = (container.exit_message or "").strip()
         described = f"exit status {code if code is not None else 'unknown'} ({state}: {message})"
         if code is None and any(word in message.lower() for word in NOT_COUNTED):
             log.warning("container %s of processor %s ended by YARN, not counted: %s", cid, pid, described)
-            self.start_container(pid, "lost to YARN")
+            self.start_container(pid, "lost to YARN", restart=True)
             return
         decision = self.policy.on_failure(pid, int(self.clock() * 1000))
         log.warning("container %s of processor %s failed (failure %d): %s", cid, pid, decision.failures, described)
         if decision.restart:
-            self.start_container(pid, f"restart after failure {decision.failures}")
+            self.start_container(pid, f"restart after failure {decision.failures}", restart=True)
         elif decision.fail_job:
             cluster = ClusterManagerConfig(self.config)
             raise JobFailed(
@@ -174,6 +222,7 @@ class SamzaApplicationMaster:
             )
         else:
             log.error("processor %s failed too often; leaving it stopped (fail.job.after.retries=false)", pid)
+            proc.state = "STOPPED"
             self.stopped.add(pid)
 
     # ------------------------------------------------------------------------ partition changes

@@ -20,6 +20,8 @@ from samza_py.job.model import JobModel
 
 log = logging.getLogger("samza_py.container")
 
+METRICS_URL_KEY = "metrics-url/"  # + skein container id, in the AM's key-value store
+
 
 def read_job_model(url: str) -> JobModel:
     """From ``file://<path>``, ``http(s)://…``, or ``skein-kv:<key>`` (the AM's key-value store on YARN)."""
@@ -32,6 +34,16 @@ def read_job_model(url: str) -> JobModel:
             return JobModel.from_json(f.read())
     with urllib.request.urlopen(url, timeout=30) as response:
         return JobModel.from_json(response.read())
+
+
+def publish_metrics_url(url: str) -> None:
+    """On YARN, tell the AM where this container serves its metrics (it records it with the locality)."""
+    skein_id = os.environ.get("SKEIN_CONTAINER_ID")
+    if skein_id is None:
+        return  # a local job: the reporter logs its URL
+    import skein
+
+    skein.ApplicationClient.from_current().kv[f"{METRICS_URL_KEY}{skein_id}"] = url.encode()
 
 
 def configure_logging(processor_id: str) -> None:
@@ -56,7 +68,7 @@ def main() -> int:
     if model is None:
         log.error("the job model has no container %r (it has %s)", processor_id, sorted(job_model.containers))
         return 2
-    container = SamzaContainer(Config(job_model.config), model)
+    container = SamzaContainer(Config(job_model.config), model, on_metrics_url=publish_metrics_url)
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log.info("received %s: stopping gracefully", signal.Signals(signum).name)

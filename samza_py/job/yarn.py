@@ -26,6 +26,7 @@ from typing import Any
 from samza_py.config.cluster_manager_config import ClusterManagerConfig
 from samza_py.config.config import Config
 from samza_py.config.job_config import JobConfig
+from samza_py.job.status_summary import STATUS_URL_KEY, fetch_status, render_status
 from samza_py.job.stream_job import ApplicationStatus, StreamJob, StreamJobFactory
 
 log = logging.getLogger(__name__)
@@ -97,7 +98,9 @@ def build_spec(config: Config, config_file: Path, preferred_hosts: dict[str, str
         resources=skein.Resources(memory=cluster.am_memory_mb, vcores=cluster.am_cpu_cores),
         script=launch_script(config, "samza_py.appmaster"),
         files=files,
-        env=env,
+        # skein's web UI lists added pages through reflection that Java 17 forbids by default; without this
+        # its overview page (YARN's tracking URL) fails with HTTP 500 once the status page is linked.
+        env=dict(env, JDK_JAVA_OPTIONS="--add-opens=java.base/java.util=ALL-UNNAMED"),
     )
     return skein.ApplicationSpec(
         name=application_name(config),
@@ -162,6 +165,18 @@ def _status_of(report: Any) -> ApplicationStatus:
     return ApplicationStatus.SUCCESSFUL_FINISH if final == "SUCCEEDED" else ApplicationStatus.UNSUCCESSFUL_FINISH
 
 
+def _am_status(app: Any) -> str | None:
+    """The AM's live summary (containers, tasks, lag, throughput), or None when it cannot be read."""
+    url = app.kv.get(STATUS_URL_KEY)
+    if url is None:
+        return None
+    try:
+        return render_status(fetch_status(url.decode()))
+    except (OSError, ValueError) as exc:
+        log.warning("cannot read the job status from the ApplicationMaster at %s: %s", url.decode(), exc)
+        return None
+
+
 class YarnJobFactory(StreamJobFactory):
     def get_job(self, config: Config) -> YarnJob:
         return YarnJob(config)
@@ -173,13 +188,19 @@ class YarnJobFactory(StreamJobFactory):
                 print(f"{application_name(config)}: no YARN application")
                 return 0
             line = f"{application_name(config)}: {report.id} {report.state}"
+            details = None
             if str(report.state) == "RUNNING":
                 app = client.connect(report.id, wait=False)
                 running = app.get_containers(states=["RUNNING"])
                 line += f", {sum(c.service_name.startswith(SERVICE_PREFIX) for c in running)} container(s)"
+                details = _am_status(app)
             else:
                 line += f" ({report.final_status})"
             print(line)
+            if report.tracking_url:
+                print(f"status page: {report.tracking_url.rstrip('/')}/pages/samza/")
+            if details:
+                print(details)
             if report.diagnostics:
                 print(f"diagnostics: {report.diagnostics}")
         return 0

@@ -1,0 +1,187 @@
+"""The job's live status for the AM's page, its JSON API and ``run-job --operation status``.
+
+The AM knows the job model and each processor's container, host, restarts and last exit status; lag,
+throughput and restore progress come from each container's Prometheus endpoint (the ``jmx`` reporter),
+read every few seconds in a thread of its own so a slow container never holds up the AM's loop.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from samza_py.config.config import Config
+from samza_py.config.storage_config import StorageConfig
+from samza_py.job.model import JobModel
+from samza_py.metrics.prometheus_reporter import prometheus_name
+
+log = logging.getLogger("samza_py.appmaster.status")
+
+CONTAINER_GROUP = "org.apache.samza.container.SamzaContainerMetrics"
+SCRAPE_EVERY_S = 2.0
+SCRAPE_TIMEOUT_S = 2.0
+
+Samples = dict[tuple[str, str], float]  # (Prometheus sample name, source) → value
+
+
+def fetch_samples(url: str) -> Samples:
+    with urllib.request.urlopen(url, timeout=SCRAPE_TIMEOUT_S) as response:
+        text = response.read().decode("utf-8")
+    samples: Samples = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            samples[(sample.name, sample.labels.get("source", ""))] = sample.value
+    return samples
+
+
+@dataclass
+class Scrape:
+    url: str
+    at: float
+    samples: Samples
+    previous: Scrape | None = None
+
+    def value(self, name: str, source: str) -> float | None:
+        return self.samples.get((name, source))
+
+    def rate(self, name: str, source: str) -> float | None:
+        """Per second since the previous scrape of the same endpoint."""
+        now, before = self.value(name, source), self.previous.value(name, source) if self.previous else None
+        if now is None or before is None or self.previous is None or self.at <= self.previous.at:
+            return None
+        return max(0.0, (now - before) / (self.at - self.previous.at))
+
+
+class MetricsScraper:
+    """Scrapes each processor's metrics URL every ``interval_s``; keeps the newest two scrapes of each."""
+
+    def __init__(self, interval_s: float = SCRAPE_EVERY_S, fetch: Callable[[str], Samples] = fetch_samples,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval_s = interval_s
+        self._fetch = fetch
+        self._clock = clock
+        self.targets: dict[str, str] = {}  # processor id → URL; replaced whole by the AM's thread
+        self.scrapes: dict[str, Scrape] = {}
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="samza-metrics-scraper", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stopping.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        while not self._stopping.wait(self.interval_s):
+            self.scrape_once()
+
+    def scrape_once(self) -> None:
+        for pid, url in list(self.targets.items()):
+            try:
+                samples = self._fetch(url)
+            except Exception as exc:
+                # A container starting or gone: its numbers are unknown until the next good scrape.
+                log.debug("cannot read metrics of processor %s at %s: %s", pid, url, exc)
+                self.scrapes.pop(pid, None)
+                continue
+            previous = self.scrapes.get(pid)
+            if previous is not None and previous.url != url:
+                previous = None  # a new container: its counters started over
+            self.scrapes[pid] = Scrape(url, self._clock(), samples, _without_previous(previous))
+
+
+def _without_previous(scrape: Scrape | None) -> Scrape | None:
+    if scrape is not None:
+        scrape.previous = None  # keep two scrapes, not a chain
+    return scrape
+
+
+@dataclass
+class ProcessorState:
+    """What the AM's loop knows of one processor; swapped in whole, so readers need no lock."""
+
+    container: str | None = None
+    state: str = "REQUESTED"
+    host: str | None = None
+    restarts: int = 0
+    last_exit_status: str | None = None
+    metrics_url: str | None = None
+
+
+@dataclass
+class JobState:
+    name: str
+    id: str
+    app_id: str | None
+    state: str = "RUNNING"
+    message: str | None = None
+    processors: dict[str, ProcessorState] = field(default_factory=dict)
+
+
+def build_status(job: JobState, model: JobModel | None, config: Config, scrapes: Mapping[str, Scrape],
+                 now_ms: int | None = None) -> dict[str, Any]:
+    """The status dict the page, its API and ``run-job --operation status`` show."""
+    stores = StorageConfig(config).store_names()
+    containers = []
+    pids = sorted(set(job.processors) | set(model.containers if model else ()), key=lambda p: (len(p), p))
+    for pid in pids:
+        proc = job.processors.get(pid, ProcessorState())
+        scrape = scrapes.get(pid)
+        source = f"samza-container-{pid}"
+        tasks = []
+        container_model = model.containers.get(pid) if model else None
+        for name, task in sorted(container_model.tasks.items()) if container_model else ():
+            tasks.append(_task_status(name, task.system_stream_partitions, stores, scrape, source))
+        envelopes = scrape.value(prometheus_name("process-envelopes") + "_total", source) if scrape else None
+        containers.append({
+            "id": pid,
+            "yarn_container": proc.container,
+            "host": proc.host,
+            "state": proc.state,
+            "restarts": proc.restarts,
+            "last_exit_status": proc.last_exit_status,
+            "metrics_url": proc.metrics_url,
+            "process_envelopes": None if envelopes is None else int(envelopes),
+            "throughput": scrape.rate(prometheus_name("process-envelopes") + "_total", source) if scrape else None,
+            "tasks": tasks,
+        })
+    return {
+        "job": {"name": job.name, "id": job.id, "app_id": job.app_id, "state": job.state,
+                "updated_ms": now_ms if now_ms is not None else int(time.time() * 1000), "message": job.message},
+        "containers": containers,
+    }
+
+
+def _task_status(name: str, ssps: Any, stores: list[str], scrape: Scrape | None, container_source: str) -> dict:
+    source = f"TaskName-{name}"
+    partitions = sorted(f"{s.system}.{s.stream}.{s.partition_id}" for s in ssps)
+    lag = processed = throughput = None
+    restore: dict[str, Any] = {}
+    if scrape is not None:
+        behind = [scrape.value(prometheus_name(f"{s.system}-{s.stream}-{s.partition_id}"
+                                               "-messages-behind-high-watermark"), container_source) for s in ssps]
+        lag = None if not behind or any(b is None for b in behind) else int(sum(b for b in behind if b is not None))
+        processed_name = prometheus_name("messages-actually-processed") + "_total"
+        value = scrape.value(processed_name, source)
+        processed = None if value is None else int(value)
+        throughput = scrape.rate(processed_name, source)
+        for store in stores:
+            done = scrape.value(prometheus_name(f"{store}-restore-done"), source)
+            if done is None:
+                continue
+            restored = scrape.value(prometheus_name(f"{store}-restored-messages") + "_total", source)
+            total = scrape.value(prometheus_name(f"{store}-restore-total"), source)
+            restore[store] = {"restored": int(restored or 0), "total": None if total is None else int(total),
+                              "done": bool(done)}
+    return {"name": name, "partitions": partitions, "lag": lag, "processed": processed, "throughput": throughput,
+            "restore": restore}
