@@ -10,51 +10,15 @@ input, so it ends when it has passed everything through. Prints both rates and t
 from __future__ import annotations
 
 import argparse
-import os
 import time
 import uuid
 
+from common import DEFAULT_BOOTSTRAP, PASS_THROUGH_TASK, PassThroughTask, produce, run_container
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
-from confluent_kafka.admin import AdminClient, NewTopic
 
-from samza_py.api import (
-    IncomingMessageEnvelope,
-    MessageCollector,
-    OutgoingMessageEnvelope,
-    StreamTask,
-    SystemStream,
-    TaskCoordinator,
-)
-from samza_py.config.config import Config
-from samza_py.container.samza_container import SamzaContainer
-from samza_py.job.local import local_job_model
+from samza_py.api import SystemStream
 
 PARTITIONS = 1
-
-
-class PassThroughTask(StreamTask):
-    output = SystemStream("kafka", "unset")
-
-    def process(self, envelope: IncomingMessageEnvelope, collector: MessageCollector,
-                coordinator: TaskCoordinator) -> None:
-        collector.send(OutgoingMessageEnvelope(self.output, envelope.key, envelope.message))
-
-
-def make_input(bootstrap: str, topic: str, count: int) -> None:
-    admin = AdminClient({"bootstrap.servers": bootstrap})
-    admin.create_topics([NewTopic(topic, num_partitions=PARTITIONS, replication_factor=1)])[topic].result(30)
-    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 50, "batch.num.messages": 10000})
-    payload = os.urandom(50).hex().encode()  # 100 bytes
-    for i in range(count):
-        while True:
-            try:
-                producer.produce(topic, payload, None, i % PARTITIONS)
-                break
-            except BufferError:
-                producer.poll(0.05)
-        if i % 10000 == 0:
-            producer.poll(0)
-    assert producer.flush(120) == 0
 
 
 def raw_loop(bootstrap: str, source: str, sink: str, count: int) -> float:
@@ -85,10 +49,10 @@ def raw_loop(bootstrap: str, source: str, sink: str, count: int) -> float:
 
 def samza_job(bootstrap: str, source: str, sink: str) -> float:
     PassThroughTask.output = SystemStream("kafka", sink)
-    config = Config({
+    return run_container({
         "job.name": f"bench-{uuid.uuid4().hex[:8]}",
         "job.factory.class": "samza_py.job.local.ThreadJobFactory",
-        "task.class": "__main__.PassThroughTask",
+        "task.class": PASS_THROUGH_TASK,
         "task.inputs": f"kafka.{source}",
         "task.commit.ms": "60000",
         "systems.kafka.samza.factory": "samza_py.system.kafka.factory.KafkaSystemFactory",
@@ -96,22 +60,17 @@ def samza_job(bootstrap: str, source: str, sink: str) -> float:
         "systems.kafka.producer.bootstrap.servers": bootstrap,
         f"systems.kafka.streams.{source}.samza.bounded": "true",
     })
-    model = local_job_model(config)
-    container = SamzaContainer(config, model.containers["0"])
-    started = time.perf_counter()
-    container.run()
-    return time.perf_counter() - started
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=2_000_000)
-    parser.add_argument("--bootstrap", default="127.0.0.1:9092")
+    parser.add_argument("--bootstrap", default=DEFAULT_BOOTSTRAP)
     args = parser.parse_args()
     run = uuid.uuid4().hex[:8]
     source = f"bench-{run}-in"
     print(f"producing {args.messages:,} messages of 100 bytes to {source} ...", flush=True)
-    make_input(args.bootstrap, source, args.messages)
+    produce(args.bootstrap, source, args.messages, 100, PARTITIONS)
 
     raw_s = raw_loop(args.bootstrap, source, f"bench-{run}-raw-out", args.messages)
     job_s = samza_job(args.bootstrap, source, f"bench-{run}-job-out")

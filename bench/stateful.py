@@ -11,43 +11,31 @@
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
-from confluent_kafka import Producer
-from confluent_kafka.admin import AdminClient, NewTopic
+from common import DEFAULT_BOOTSTRAP, PASS_THROUGH_TASK, PassThroughTask, run_container
+from common import produce as produce_values
 
 from samza_py.api import (
     IncomingMessageEnvelope,
     InitableTask,
     MessageCollector,
-    OutgoingMessageEnvelope,
     StreamTask,
     SystemStream,
     TaskContext,
     TaskCoordinator,
 )
 from samza_py.config.config import Config
-from samza_py.container.samza_container import SamzaContainer
-from samza_py.job.local import local_job_model
 from samza_py.metrics.registry import MetricsRegistryMap
 from samza_py.serializers.manager import SerdeManager
 from samza_py.storage.storage_manager import TaskStorageManager
 from samza_py.system.kafka.factory import KafkaSystemFactory
 
 KEYS = 100_000
-
-
-class PassThroughTask(StreamTask):
-    output = SystemStream("kafka", "unset")
-
-    def process(self, envelope: IncomingMessageEnvelope, collector: MessageCollector,
-                coordinator: TaskCoordinator) -> None:
-        collector.send(OutgoingMessageEnvelope(self.output, envelope.key, envelope.message))
 
 
 class CountTask(StreamTask, InitableTask):
@@ -60,23 +48,12 @@ class CountTask(StreamTask, InitableTask):
         self.store.put(key, (self.store.get(key) or 0) + 1)
 
 
-def produce(bootstrap: str, topic: str, count: int, value_size: int, partitions: int = 1) -> None:
-    admin = AdminClient({"bootstrap.servers": bootstrap})
-    admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])[topic].result(30)
-    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 50, "batch.num.messages": 10000,
-                         "queue.buffering.max.kbytes": 1048576})
-    value = os.urandom(value_size // 2).hex().encode()
-    for i in range(count):
-        key = f"key-{i % KEYS if value_size <= 100 else i:08d}".encode()
-        while True:
-            try:
-                producer.produce(topic, value, key, 0)
-                break
-            except BufferError:
-                producer.poll(0.05)
-        if i % 10000 == 0:
-            producer.poll(0)
-    assert producer.flush(300) == 0
+def produce(bootstrap: str, topic: str, count: int, value_size: int) -> None:
+    """Small values go under 100,000 repeating keys, large ones (a changelog) under distinct keys."""
+    def key(i: int) -> bytes:
+        return f"key-{i % KEYS if value_size <= 100 else i:08d}".encode()
+
+    produce_values(bootstrap, topic, count, value_size, key=key)
 
 
 def base_config(bootstrap: str, source: str, task: str) -> dict[str, str]:
@@ -95,22 +72,13 @@ def base_config(bootstrap: str, source: str, task: str) -> dict[str, str]:
     }
 
 
-def run_container(settings: dict[str, str]) -> float:
-    config = Config(settings)
-    model = local_job_model(config)
-    container = SamzaContainer(config, model.containers["0"])
-    started = time.perf_counter()
-    container.run()
-    return time.perf_counter() - started
-
-
 def throughput(bootstrap: str, messages: int, state_dir: Path) -> None:
     run = uuid.uuid4().hex[:8]
     source = f"bench-{run}-in"
     print(f"producing {messages:,} messages of 100 bytes ({KEYS:,} keys) ...", flush=True)
     produce(bootstrap, source, messages, 100)
     PassThroughTask.output = SystemStream("kafka", f"bench-{run}-out")
-    stateless_s = run_container(base_config(bootstrap, source, "__main__.PassThroughTask"))
+    stateless_s = run_container(base_config(bootstrap, source, PASS_THROUGH_TASK))
     stateful = base_config(bootstrap, source, "__main__.CountTask")
     stateful.update({
         "job.logged.store.base.dir": str(state_dir),
@@ -167,7 +135,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=1_000_000)
     parser.add_argument("--restore-mb", type=int, default=1024)
-    parser.add_argument("--bootstrap", default="127.0.0.1:9092")
+    parser.add_argument("--bootstrap", default=DEFAULT_BOOTSTRAP)
     args = parser.parse_args()
     state_dir = Path(tempfile.mkdtemp(prefix="samza-py-bench-"))
     try:

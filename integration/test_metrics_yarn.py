@@ -12,8 +12,6 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-import pytest
-import skein
 from prometheus_client.parser import text_string_to_metric_families
 
 from samza_py.config.config import Config
@@ -27,12 +25,6 @@ from .test_yarn_job import wait_for_state
 CONFIG = ROOT / "config" / "wikipedia-stats-yarn.properties"
 CONTAINER_GROUP = "org.apache.samza.container.SamzaContainerMetrics"
 CONSUMER_GROUP = "org.apache.samza.system.kafka.KafkaSystemConsumerMetrics"
-
-
-@pytest.fixture(scope="module")
-def client() -> Any:
-    with skein.Client(log=False) as c:
-        yield c
 
 
 def parsed_edits() -> list[bytes]:
@@ -57,7 +49,7 @@ def scrape(url: str) -> dict[tuple[str, str], float]:
             for family in text_string_to_metric_families(text) for s in family.samples}
 
 
-def test_snapshot_and_jmx_reporters_on_yarn(client: Any, unique: str, tmp_path: Path) -> None:
+def test_snapshot_and_jmx_reporters_on_yarn(skein_client: Any, unique: str, tmp_path: Path) -> None:
     edits, metrics, job = f"{unique}-edits", f"{unique}-metrics", f"stats-{unique}"
     create_topic(edits, 2)
     create_topic(metrics, 1)
@@ -78,7 +70,7 @@ def test_snapshot_and_jmx_reporters_on_yarn(client: Any, unique: str, tmp_path: 
     ]
     result = run_job(CONFIG, *overrides, cwd=tmp_path, timeout_s=120)
     assert result.returncode == 0, result.stderr[-3000:]
-    report = wait_for_state(client, f"{job}_1", {"RUNNING"})
+    report = wait_for_state(skein_client, f"{job}_1", {"RUNNING"})
     try:
         def envelopes() -> list[int]:
             return [s["metrics"][CONTAINER_GROUP]["process-envelopes"]
@@ -134,4 +126,4 @@ def test_snapshot_and_jmx_reporters_on_yarn(client: Any, unique: str, tmp_path: 
             assert f"  Partition {p}: kafka.{edits}.{p}; lag 0," in status.stdout, status.stdout
         assert f"/proxy/{report.id}/pages/samza/" in status.stdout
     finally:
-        client.kill_application(report.id)
+        skein_client.kill_application(report.id)

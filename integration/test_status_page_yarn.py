@@ -11,8 +11,6 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-import pytest
-import skein
 from playwright.sync_api import expect
 
 from .browser import open_browser, save_screenshot
@@ -30,14 +28,8 @@ def fetch(url: str) -> str:
         return ""
 
 
-@pytest.fixture(scope="module")
-def client() -> Any:
-    with skein.Client(log=False) as c:
-        yield c
-
-
 def test_status_page_shows_containers_tasks_and_a_killed_container_coming_back(
-    client: Any, unique: str, tmp_path: Path
+    skein_client: Any, unique: str, tmp_path: Path
 ) -> None:
     copies = 20
     events = [dict(e, source=f"replay-{c}") for c in range(copies) for e in wikipedia_events()]
@@ -50,7 +42,7 @@ def test_status_page_shows_containers_tasks_and_a_killed_container_coming_back(
         "systems.kafka.samza.offset.default": "oldest",
     })
     assert run_job(PARSER_CONFIG, *overrides, cwd=tmp_path, timeout_s=120).returncode == 0
-    report = wait_for_state(client, f"yarn-{unique}_1", {"RUNNING"})
+    report = wait_for_state(skein_client, f"yarn-{unique}_1", {"RUNNING"})
     try:
         with open_browser() as page:
             # YARN's tracking URL is skein's web UI behind the RM proxy; the job's page is linked from it.
@@ -89,4 +81,4 @@ def test_status_page_shows_containers_tasks_and_a_killed_container_coming_back(
             shot = save_screenshot(page, "status-page-after-restart")
             assert shot.stat().st_size > 0
     finally:
-        client.kill_application(report.id)
+        skein_client.kill_application(report.id)

@@ -15,11 +15,14 @@ from __future__ import annotations
 import os
 import re
 import socket
+import threading
 from collections.abc import Iterator
 from typing import Any
+from wsgiref.simple_server import WSGIRequestHandler, make_server
 
-from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client import CollectorRegistry, make_wsgi_app
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.exposition import ThreadingWSGIServer
 from prometheus_client.registry import Collector
 
 from samza_py.api.metrics import Counter, Gauge
@@ -85,6 +88,11 @@ class SamzaCollector(Collector):
         yield from families.values()
 
 
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        pass  # one line per scrape would flood the container log
+
+
 class PrometheusReporter(MetricsReporter):
     def __init__(self, name: str, job: str, container: str, host: str, port: int, advertised_host: str) -> None:
         self.name = name
@@ -101,8 +109,12 @@ class PrometheusReporter(MetricsReporter):
         self._collector.registries[source] = registry
 
     def start(self) -> None:
-        self._server, _thread = start_http_server(self._port, addr=self._host, registry=self._registry)
+        self._server = make_server(self._host, self._port, make_wsgi_app(self._registry), ThreadingWSGIServer,
+                                   handler_class=_QuietHandler)
         self.port = int(self._server.server_port)
+        # A short poll interval: stop() waits for the serving loop to notice, and a container's stop with it.
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                         name=f"metrics-{self.name}", daemon=True).start()
 
     def stop(self) -> None:
         if self._server is not None:
