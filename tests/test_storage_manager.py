@@ -52,6 +52,9 @@ class LogAdmin:
         meta = SystemStreamPartitionMetadata("0", str(n - 1) if n else None, str(n))
         return {CHANGELOG.stream: SystemStreamMetadata(CHANGELOG.stream, {0: meta, 1: meta})}
 
+    def upcoming_offsets(self, ssps: Any) -> dict[Any, int]:
+        return {ssp: len(self.log.records) for ssp in ssps}
+
 
 class LogProducer(SystemProducer):
     def __init__(self, log: Log) -> None:

@@ -57,6 +57,7 @@ class CoordinatorStream:
         self._replication = job.coordinator_replication_factor
         self._bootstrap = client_config.bootstrap_servers(config, system)
         self._admin = KafkaSystemAdmin(system, client_config.admin_settings(config, system))
+        self._producer: Producer | None = None
 
     def create(self) -> None:
         self._admin.create_stream(StreamSpec(self.topic, 1, self._replication, TOPIC_CONFIG))
@@ -84,11 +85,14 @@ class CoordinatorStream:
             if err is not None:
                 failures.append(str(err))
 
-        producer = Producer({"bootstrap.servers": self._bootstrap, "acks": "all", "enable.idempotence": True,
-                             "on_delivery": delivered})
+        if self._producer is None:
+            # One producer per stream object: the AM writes a locality record at every container start.
+            self._producer = Producer({"bootstrap.servers": self._bootstrap, "acks": "all",
+                                       "enable.idempotence": True})
+        producer = self._producer
         for (kind, key), values in messages.items():
             value = None if values is None else message_value(source, values)
-            producer.produce(self.topic, value, message_key(kind, key), 0)
+            producer.produce(self.topic, value, message_key(kind, key), 0, on_delivery=delivered)
         remaining = producer.flush(60)
         if remaining or failures:
             raise CoordinatorStreamError(f"writing to {self.topic} failed: {failures or f'{remaining} unsent'}")

@@ -326,10 +326,13 @@ class TaskStorageManager:
         return result
 
     def _newest_offsets(self) -> dict[SystemStreamPartition, int]:
+        by_system: dict[str, set[SystemStreamPartition]] = {}
+        for changelog in self.changelogs.values():
+            by_system.setdefault(changelog.system, set()).add(changelog)
         out: dict[SystemStreamPartition, int] = {}
-        for changelog in set(self.changelogs.values()):
-            meta = self._admins[changelog.system].get_system_stream_metadata([changelog.stream])[changelog.stream]
-            out[changelog] = int(meta.partitions[changelog.partition_id].upcoming_offset) - 1
+        for system, changelogs in by_system.items():
+            upcoming = self._admins[system].upcoming_offsets(changelogs)
+            out.update({changelog: offset - 1 for changelog, offset in upcoming.items()})
         return out
 
     def remove_old_snapshots(self, keep_checkpoint_id: str) -> None:

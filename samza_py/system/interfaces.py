@@ -64,6 +64,12 @@ class SystemAdmin(ABC):
     def get_system_stream_metadata(self, streams: Iterable[str]) -> dict[str, SystemStreamMetadata]:
         """Partition offsets of each stream; raises StreamNotFoundError for a missing stream."""
 
+    def upcoming_offsets(self, ssps: Iterable[SystemStreamPartition]) -> dict[SystemStreamPartition, int]:
+        """The offset the next message of each partition will get; systems may answer more cheaply."""
+        ssps = list(ssps)
+        meta = self.get_system_stream_metadata({ssp.stream for ssp in ssps})
+        return {ssp: int(meta[ssp.stream].partitions[ssp.partition_id].upcoming_offset) for ssp in ssps}
+
     @abstractmethod
     def get_offsets_after(self, offsets: Mapping[SystemStreamPartition, str]) -> dict[SystemStreamPartition, str]:
         """The offset following each given offset (where to resume after a checkpoint)."""

@@ -48,6 +48,12 @@ class KafkaSystemAdmin(SystemAdmin):
             )
         return {topic: SystemStreamMetadata(topic, parts) for topic, parts in result.items()}
 
+    def upcoming_offsets(self, ssps: Iterable[SystemStreamPartition]) -> dict[SystemStreamPartition, int]:
+        """Only the given partitions' end offsets, in one request (the commit path asks this every commit)."""
+        requests = {TopicPartition(ssp.stream, ssp.partition_id): (ssp.stream, ssp.partition_id) for ssp in ssps}
+        highs = self._list_offsets(requests, OffsetSpec.latest())
+        return {ssp: highs[(ssp.stream, ssp.partition_id)] for ssp in ssps}
+
     def _list_offsets(
         self, requests: Mapping[TopicPartition, tuple[str, int]], spec: OffsetSpec
     ) -> dict[tuple[str, int], int]:
