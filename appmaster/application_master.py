@@ -16,13 +16,14 @@ from samza_py.config.config import Config
 from samza_py.config.job_config import JobConfig
 from samza_py.config.storage_config import StorageConfig
 from samza_py.config.system_config import SystemConfig
+from samza_py.config.task_config import TaskConfig
 from samza_py.coordinator.stream import (
     SET_CONTAINER_HOST,
     SET_TASK_CONTAINER,
     CoordinatorStream,
     task_assignment,
 )
-from samza_py.job.calculator import compute_job_model, input_ssps
+from samza_py.job.calculator import compute_job_model
 from samza_py.job.job_streams import create_job_streams
 from samza_py.job.model import JobModel
 from samza_py.job.yarn import service_name
@@ -105,11 +106,10 @@ class SamzaApplicationMaster:
         return model
 
     def _partition_counts(self) -> dict[tuple[str, str], int]:
-        counts: dict[tuple[str, str], int] = {}
-        for ssp in input_ssps(self.config, self.admins):
-            key = (ssp.system, ssp.stream)
-            counts[key] = counts.get(key, 0) + 1
-        return counts
+        """Partitions per input stream: only counts, no offsets (checked every few minutes)."""
+        task = TaskConfig(self.config)
+        streams = {(s.system, s.stream) for s in task.inputs} | {(s.system, s.stream) for s in task.broadcast_inputs}
+        return {(system, stream): self.admins[system].partition_count(stream) for system, stream in sorted(streams)}
 
     # ------------------------------------------------------------------------------- containers
     def start_container(self, processor_id: str, why: str, restart: bool = False) -> None:

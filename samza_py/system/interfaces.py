@@ -64,6 +64,10 @@ class SystemAdmin(ABC):
     def get_system_stream_metadata(self, streams: Iterable[str]) -> dict[str, SystemStreamMetadata]:
         """Partition offsets of each stream; raises StreamNotFoundError for a missing stream."""
 
+    def partition_count(self, stream: str) -> int:
+        """How many partitions ``stream`` has; systems may answer without reading offsets."""
+        return len(self.get_system_stream_metadata([stream])[stream].partitions)
+
     def upcoming_offsets(self, ssps: Iterable[SystemStreamPartition]) -> dict[SystemStreamPartition, int]:
         """The offset the next message of each partition will get; systems may answer more cheaply."""
         ssps = list(ssps)
