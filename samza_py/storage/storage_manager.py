@@ -181,16 +181,7 @@ class TaskStorageManager:
 
     def _send(self, store: str) -> Callable[[bytes, bytes | None], None] | None:
         changelog = self.changelogs.get(store)
-        if changelog is None:
-            return None
-        producer = self._producers[changelog.system]
-        stream, partition, source = changelog.system_stream, changelog.partition_id, self.task_name
-
-        def send(key: bytes, value: bytes | None) -> None:
-            # An int partition key lands on that partition (Java Integer.hashCode is the value).
-            producer.send_serialized(source, stream, partition, key, value)
-
-        return send
+        return None if changelog is None else self._send_raw(changelog)
 
     def _open(self, store: str) -> KeyValueStorageEngine:
         factory = resolve_class(self._storage.factory(store))()
@@ -295,9 +286,15 @@ class TaskStorageManager:
         log.info("trimmed %d uncommitted change(s) at offsets %d..%d of %s", len(keys), start, end - 1, changelog)
 
     def _send_raw(self, changelog: SystemStreamPartition) -> Callable[[bytes, bytes | None], None]:
+        """Raw bytes to the task's changelog partition (an int partition key lands on that partition, as
+        Java's Integer.hashCode is the value)."""
         producer = self._producers[changelog.system]
-        stream, partition = changelog.system_stream, changelog.partition_id
-        return lambda key, value: producer.send_serialized(self.task_name, stream, partition, key, value)
+        stream, partition, source = changelog.system_stream, changelog.partition_id, self.task_name
+
+        def send(key: bytes, value: bytes | None) -> None:
+            producer.send_serialized(source, stream, partition, key, value)
+
+        return send
 
     def _reader_settings(self, changelog: SystemStreamPartition) -> dict[str, Any]:
         return {"bootstrap.servers": client_config.bootstrap_servers(self.config, changelog.system)}
