@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 import urllib.request
 from typing import Any, ClassVar
@@ -253,3 +254,28 @@ def test_a_container_reports_samzas_metrics_for_itself_and_each_task(
     assert p0[TASK_GROUP]["process-calls"] == 7
     assert p0[TASK_GROUP]["fake-a-0-offset"] == "6"
     assert p0["org.apache.samza.checkpoint.OffsetManagerMetrics"]["fake-x-0-checkpointed-offset"] == "6"
+
+
+class StuckProducer(RecordingProducer):
+    """A broker that is away: flush never returns until released."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.release = threading.Event()
+
+    def flush(self, source: str) -> None:
+        self.release.wait()
+        super().flush(source)
+
+
+def test_a_stuck_last_snapshot_does_not_hold_up_the_stop(caplog: pytest.LogCaptureFixture) -> None:
+    producer = StuckProducer()
+    reporter = MetricsSnapshotReporter("snapshot", header(), SystemStream("kafka", "metrics"), producer,
+                                       MetricsSnapshotSerde(), 60)
+    reporter.start()
+    started = time.monotonic()
+    reporter.stop(timeout_s=0.2)
+    assert time.monotonic() - started < 5
+    assert "did not send its last snapshot" in caplog.text
+    producer.release.set()  # the broker is back: the last round completes and the producer stops
+    wait_until(lambda: producer.stopped)

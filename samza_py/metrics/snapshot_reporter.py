@@ -34,6 +34,7 @@ from samza_py.system.interfaces import SystemProducer
 log = logging.getLogger(__name__)
 
 SOURCE = "metrics-snapshot-reporter"
+STOP_TIMEOUT_S = 30.0
 JOB_VERSION = "0.0.1"  # Samza's header default when the job has no version of its own
 
 
@@ -66,7 +67,6 @@ class MetricsSnapshotReporter(MetricsReporter):
         self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
         self._reset_ms = clock_ms()
-        self._lock = threading.Lock()  # a round from the thread and the final one at stop never interleave
         self.rounds = 0
 
     def register(self, source: str, registry: MetricsRegistryMap) -> None:
@@ -81,11 +81,21 @@ class MetricsSnapshotReporter(MetricsReporter):
 
     def _run(self) -> None:
         while not self._stopping.wait(self._interval_s):
-            try:
-                self.report()
-            except Exception:
-                # One failed round (broker away) must not end reporting or the container; the next retries.
-                log.exception("metrics reporter %r could not send to %s", self.name, self._stream)
+            self._report_logged()
+        # The last round and the producer's stop happen here, so a broker that is away cannot hold up
+        # the container's stop beyond the join timeout: a lost last snapshot is the price.
+        self._report_logged()
+        try:
+            self._producer.stop()
+        except Exception:
+            log.exception("metrics reporter %r: stopping its producer failed", self.name)
+
+    def _report_logged(self) -> None:
+        try:
+            self.report()
+        except Exception:
+            # One failed round (broker away) must not end reporting or the container; the next retries.
+            log.exception("metrics reporter %r could not send to %s", self.name, self._stream)
 
     def snapshots(self) -> list[MetricsSnapshot]:
         now = self._clock_ms()
@@ -97,22 +107,20 @@ class MetricsSnapshotReporter(MetricsReporter):
         return out
 
     def report(self) -> None:
-        with self._lock:
-            host = self._header.get("host")
-            for snapshot in self.snapshots():
-                self._producer.send_serialized(SOURCE, self._stream, host, None, self._serde.to_bytes(snapshot))
-            self._producer.flush(SOURCE)
-            self.rounds += 1
+        host = self._header.get("host")
+        for snapshot in self.snapshots():
+            self._producer.send_serialized(SOURCE, self._stream, host, None, self._serde.to_bytes(snapshot))
+        self._producer.flush(SOURCE)
+        self.rounds += 1
 
-    def stop(self) -> None:
+    def stop(self, timeout_s: float = STOP_TIMEOUT_S) -> None:
         self._stopping.set()
         if self._thread is not None:
-            self._thread.join(timeout=30)
+            self._thread.join(timeout=timeout_s)
+            if self._thread.is_alive():
+                log.warning("metrics reporter %r did not send its last snapshot to %s within %.0f s; going on "
+                            "without it", self.name, self._stream, timeout_s)
             self._thread = None
-            try:
-                self.report()
-            finally:
-                self._producer.stop()
 
 
 class MetricsSnapshotReporterFactory(MetricsReporterFactory):
