@@ -10,9 +10,6 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import pytest
-import skein
-
 from samza_py.examples.wikipedia.parser import parse_edit
 
 from .conftest import ROOT
@@ -30,12 +27,6 @@ from .test_yarn_job import USERLOGS, container_pids, wait_for_state
 
 COUNTS_CONFIG = ROOT / "config" / "wikipedia-user-counts.properties"
 COPIES = 60
-
-
-@pytest.fixture(scope="module")
-def client() -> Any:
-    with skein.Client(log=False) as c:
-        yield c
 
 
 def overrides(unique: str, **extra: str) -> list[str]:
@@ -93,9 +84,9 @@ def wait_for_replacement_restore(app_id: str) -> list[int]:
     return [int(n) for n in RESTORED.findall(container_0_logs(app_id))]
 
 
-def kill_container_0_mid_stream(client: Any, unique: str, settings: list[str], tmp_path: Path) -> str:
+def kill_container_0_mid_stream(skein_client: Any, unique: str, settings: list[str], tmp_path: Path) -> str:
     assert run_job(COUNTS_CONFIG, *settings, cwd=tmp_path, timeout_s=120).returncode == 0
-    app_id = wait_for_state(client, f"counts-{unique}_1", {"RUNNING"}).id
+    app_id = wait_for_state(skein_client, f"counts-{unique}_1", {"RUNNING"}).id
     # Every parsable edit yields one count update on the output stream: kill once a tenth are through
     # and container 0 itself (tasks Partition 0 and 2, changelog partitions 0 and 2) has written state.
     wait_for(lambda: count_messages(f"{unique}-counts") >= 930 * COPIES // 10, 180, "the first count updates")
@@ -108,26 +99,26 @@ def kill_container_0_mid_stream(client: Any, unique: str, settings: list[str], t
 
 
 def test_kill_9_with_state_lost_restores_from_the_changelog_to_exact_counts(
-    client: Any, unique: str, tmp_path: Path
+    skein_client: Any, unique: str, tmp_path: Path
 ) -> None:
     truth = produce_edits(unique)
     # Without a state base dir, YARN gives every container a fresh directory: the replacement starts empty.
-    app_id = kill_container_0_mid_stream(client, unique, overrides(unique), tmp_path)
+    app_id = kill_container_0_mid_stream(skein_client, unique, overrides(unique), tmp_path)
     try:
         restored = wait_for_replacement_restore(app_id)
         wait_for(lambda: changelog_counts(unique) == truth, 300, "the counts to reach the truth")
         assert any(n > 0 for n in restored[2:]), "the replacement did not restore from the changelog"
     finally:
-        client.kill_application(app_id)
+        skein_client.kill_application(app_id)
 
 
 def test_host_affinity_with_state_kept_replays_only_the_changelog_tail(
-    client: Any, unique: str, tmp_path: Path
+    skein_client: Any, unique: str, tmp_path: Path
 ) -> None:
     truth = produce_edits(unique)
     state = tmp_path / "state"
     settings = overrides(unique, **{"job.host-affinity.enabled": "true", "job.logged.store.base.dir": str(state)})
-    app_id = kill_container_0_mid_stream(client, unique, settings, tmp_path)
+    app_id = kill_container_0_mid_stream(skein_client, unique, settings, tmp_path)
     try:
         restored = wait_for_replacement_restore(app_id)
         wait_for(lambda: changelog_counts(unique) == truth, 300, "the counts to reach the truth")
@@ -137,4 +128,4 @@ def test_host_affinity_with_state_kept_replays_only_the_changelog_tail(
         changelog_size = len(read_topic(f"{unique}-changelog"))
         assert sum(restored) < changelog_size // 4, (restored, changelog_size)
     finally:
-        client.kill_application(app_id)
+        skein_client.kill_application(app_id)

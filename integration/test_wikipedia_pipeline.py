@@ -6,9 +6,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-import skein
-
 from samza_py.examples.wikipedia.parser import parse_edit
 
 from .conftest import ROOT
@@ -19,13 +16,7 @@ CONFIG = ROOT / "config"
 PER_CHANNEL = 200
 
 
-@pytest.fixture(scope="module")
-def client() -> Any:
-    with skein.Client(log=False) as c:
-        yield c
-
-
-def test_stats_windows_count_exactly_the_parsed_edits(client: Any, unique: str, tmp_path: Path) -> None:
+def test_stats_windows_count_exactly_the_parsed_edits(skein_client: Any, unique: str, tmp_path: Path) -> None:
     create_topic(f"{unique}-raw", 2)
     create_topic(f"{unique}-edits", 1)
     create_topic(f"{unique}-stats", 1)
@@ -45,7 +36,7 @@ def test_stats_windows_count_exactly_the_parsed_edits(client: Any, unique: str, 
         for job, overrides in jobs.items():
             result = run_job(CONFIG / f"{job}-yarn.properties", *overrides, cwd=tmp_path, timeout_s=120)
             assert result.returncode == 0, result.stderr[-3000:]
-            apps.append(wait_for_state(client, f"{overrides[0].split('=')[1]}_1", {"RUNNING", "FINISHED"}).id)
+            apps.append(wait_for_state(skein_client, f"{overrides[0].split('=')[1]}_1", {"RUNNING", "FINISHED"}).id)
 
         # The bounded feed ends by itself: three channels of PER_CHANNEL lines each.
         wait_for(lambda: count_messages(f"{unique}-raw") == 3 * PER_CHANNEL, 180, "the feed's lines")
@@ -59,7 +50,7 @@ def test_stats_windows_count_exactly_the_parsed_edits(client: Any, unique: str, 
 
         wait_for(lambda: sum(w["edits"] for w in windows()) == parsed, 180, "stats windows covering every edit")
         assert windows()[-1]["edits-all-time"] == parsed
-        assert str(client.application_report(apps[0]).final_status) == "SUCCEEDED"  # the feed finished
+        assert str(skein_client.application_report(apps[0]).final_status) == "SUCCEEDED"  # the feed finished
     finally:
         for app_id in apps:
-            client.kill_application(app_id)
+            skein_client.kill_application(app_id)

@@ -25,6 +25,7 @@ from samza_py.serializers.metrics_snapshot import HEADER_FIELDS, MetricsSnapshot
 from samza_py.system.interfaces import SystemProducer
 from tests import test_container_samza_container as container_tests
 from tests.fakes import FakeWorld
+from tests.test_container_run_loop import wait_until
 from tests.test_container_samza_container import world  # noqa: F401 - the container tests' fixture
 
 CONTAINER_GROUP = "org.apache.samza.container.SamzaContainerMetrics"
@@ -68,14 +69,6 @@ def registries() -> tuple[MetricsRegistryMap, MetricsRegistryMap]:
     task.new_counter(TASK_GROUP, "process-calls").inc(3)
     task.new_gauge(TASK_GROUP, "kafka-wikipedia-raw-0-offset", "41")
     return container, task
-
-
-def wait_until(condition: Any, timeout_s: float = 10.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.01)
 
 
 def test_snapshot_reporter_sends_samzas_json_per_registry_keyed_by_host_and_flushes() -> None:

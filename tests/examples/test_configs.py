@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from samza_py.config import load_config, validate
+from samza_py.config import load_config
 from samza_py.examples.wikipedia.feed_system import settings_from_config
 
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "config"
@@ -17,14 +17,6 @@ YARN_ONLY = {"job.factory.class", "yarn.am.container.memory.mb", "cluster-manage
 
 def load(name: str) -> dict[str, str]:
     return load_config([str(CONFIG_DIR / name)]).to_dict()
-
-
-@pytest.mark.parametrize("name", [
-    "wikipedia-feed.properties", "wikipedia-feed-yarn.properties", "wikipedia-stats.properties",
-    "wikipedia-stats-yarn.properties", "wikipedia-parser.properties", "wikipedia-parser-yarn.properties",
-])
-def test_the_configs_are_valid(name: str) -> None:
-    assert validate(load(name)) == []
 
 
 @pytest.mark.parametrize(("local", "yarn"), [

@@ -169,11 +169,19 @@ def test_stop_wakes_a_sleeping_poll_and_later_polls_return_nothing() -> None:
     feed.register(EN, "0")
     feed.start()
     assert len(feed.poll(0)) == 1  # the next line is due in 1000 s
+    asleep = threading.Event()
+    real_sleep = feed._sleep
+
+    def sleep(seconds: float) -> object:
+        asleep.set()
+        return real_sleep(seconds)
+
+    feed._sleep = sleep
     result: list[list[IncomingMessageEnvelope]] = []
     poller = threading.Thread(target=lambda: result.append(feed.poll(30.0)))
     started = time.monotonic()
     poller.start()
-    time.sleep(0.05)
+    assert asleep.wait(5)  # the poll is waiting for the next line when stop comes
     feed.stop()
     poller.join(10)
     assert not poller.is_alive() and time.monotonic() - started < 10

@@ -5,8 +5,9 @@ from __future__ import annotations
 import time
 
 from samza_py.api import IncomingMessageEnvelope, SystemStream, SystemStreamPartition
+from samza_py.container.coordinator import ReadableCoordinator
 from samza_py.examples.wikipedia.feed import WikipediaFeedStreamTask
-from tests.examples.support import ListCollector, RecordingCoordinator, StubContext
+from tests.examples.support import ListCollector, stub_context
 
 LINE = "[[Porto]] M http://en.wikipedia.org/w/index.php?diff=7&oldid=5 * Anna * (+12) ce"
 EN = SystemStreamPartition.of("wikipedia", "#en.wikipedia", 0)
@@ -14,13 +15,13 @@ EN = SystemStreamPartition.of("wikipedia", "#en.wikipedia", 0)
 
 def run(task: WikipediaFeedStreamTask, envelope: IncomingMessageEnvelope) -> ListCollector:
     collector = ListCollector()
-    task.process(envelope, collector, RecordingCoordinator())
+    task.process(envelope, collector, ReadableCoordinator())
     return collector
 
 
 def test_a_line_becomes_a_feed_event_on_wikipedia_raw() -> None:
     task = WikipediaFeedStreamTask()
-    task.init(StubContext())
+    task.init(stub_context())
     collector = run(task, IncomingMessageEnvelope(EN, "3", None, LINE, event_time=1_438_000_000_123))
     [sent] = collector.sent
     assert sent.system_stream == SystemStream("kafka", "wikipedia-raw")
@@ -30,7 +31,7 @@ def test_a_line_becomes_a_feed_event_on_wikipedia_raw() -> None:
 
 def test_the_output_is_configurable_and_bytes_are_decoded() -> None:
     task = WikipediaFeedStreamTask()
-    task.init(StubContext({"wikipedia.feed.output": "other.raw-edits"}))
+    task.init(stub_context({"wikipedia.feed.output": "other.raw-edits"}))
     news = SystemStreamPartition.of("wikipedia", "#en.wikinews", 0)
     collector = run(task, IncomingMessageEnvelope(news, "0", None, LINE.encode(), event_time=5))
     [sent] = collector.sent

@@ -7,11 +7,12 @@ from typing import Any
 import pytest
 
 from samza_py.api import IncomingMessageEnvelope, KeyValueStore, SystemStream, SystemStreamPartition
+from samza_py.container.coordinator import ReadableCoordinator
 from samza_py.examples.wikipedia.feed_lines import feed_line
 from samza_py.examples.wikipedia.parser import parse_edit
 from samza_py.examples.wikipedia.stats import ALL_TIME_KEY, STORE, WikipediaStatsStreamTask
 from samza_py.serializers.builtin import JsonSerde
-from tests.examples.support import ListCollector, RecordingCoordinator, StubContext, string_int_store
+from tests.examples.support import ListCollector, string_int_store, stub_context
 
 EDITS = SystemStreamPartition.of("kafka", "wikipedia-edits", 0)
 NO_FLAGS = {"is-minor": False, "is-new": False, "is-unpatrolled": False, "is-bot-edit": False,
@@ -26,18 +27,18 @@ def edit(title: str, diff_bytes: int, **flags: bool) -> dict[str, Any]:
 class Harness:
     def __init__(self, store: KeyValueStore[Any, Any], config: dict[str, str] | None = None) -> None:
         self.task = WikipediaStatsStreamTask()
-        self.task.init(StubContext(config, {STORE: store}))
+        self.task.init(stub_context(config, {STORE: store}))
         self.collector = ListCollector()
         self.offset = 0
 
     def process(self, *edits: dict[str, Any]) -> None:
         for message in edits:
             envelope = IncomingMessageEnvelope(EDITS, str(self.offset), None, message)
-            self.task.process(envelope, self.collector, RecordingCoordinator())
+            self.task.process(envelope, self.collector, ReadableCoordinator())
             self.offset += 1
 
     def window(self) -> dict[str, Any]:
-        self.task.window(self.collector, RecordingCoordinator())
+        self.task.window(self.collector, ReadableCoordinator())
         sent = self.collector.sent[-1]
         assert sent.system_stream == SystemStream("kafka", "wikipedia-stats")
         assert sent.key is None
@@ -90,7 +91,7 @@ def test_the_all_time_count_continues_from_the_store(store: KeyValueStore[Any, A
 
 def test_the_output_stream_is_configurable(store: KeyValueStore[Any, Any]) -> None:
     stats = Harness(store, {"wikipedia.stats.output": "kafka.my-stats"})
-    stats.task.window(stats.collector, RecordingCoordinator())
+    stats.task.window(stats.collector, ReadableCoordinator())
     assert stats.collector.sent[0].system_stream == SystemStream("kafka", "my-stats")
 
 
