@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import time
+import uuid
 from collections.abc import Callable
 
 from confluent_kafka import Producer
@@ -38,6 +39,21 @@ class PassThroughTask(StreamTask):
 
 
 PASS_THROUGH_TASK = f"{PassThroughTask.__module__}.{PassThroughTask.__qualname__}"
+
+
+def job_config(bootstrap: str, source: str, task_class: str, commit_ms: int = 60000) -> dict[str, str]:
+    """A one-container ThreadJobFactory job over the bounded topic ``source``, from its oldest offset."""
+    return {
+        "job.name": f"bench-{uuid.uuid4().hex[:8]}",
+        "job.factory.class": "samza_py.job.local.ThreadJobFactory",
+        "task.class": task_class,
+        "task.inputs": f"kafka.{source}",
+        "task.commit.ms": str(commit_ms),
+        "systems.kafka.samza.factory": "samza_py.system.kafka.factory.KafkaSystemFactory",
+        "systems.kafka.samza.offset.default": "oldest",
+        "systems.kafka.producer.bootstrap.servers": bootstrap,
+        f"systems.kafka.streams.{source}.samza.bounded": "true",
+    }
 
 
 def create_topic(bootstrap: str, topic: str, partitions: int = 1) -> None:

@@ -40,6 +40,7 @@ from common import (
     DEFAULT_BOOTSTRAP,
     PassThroughTask,
     create_topic,
+    job_config,
     make_container,
     produce,
     timed_run,
@@ -143,20 +144,6 @@ class Scraper(threading.Thread):
         self.join(timeout=30)
 
 
-def job_config(bootstrap: str, source: str) -> dict[str, str]:
-    return {
-        "job.name": f"bench-{uuid.uuid4().hex[:8]}",
-        "job.factory.class": "samza_py.job.local.ThreadJobFactory",
-        "task.class": TASK_CLASS,
-        "task.inputs": f"kafka.{source}",
-        "task.commit.ms": "60000",
-        "systems.kafka.samza.factory": "samza_py.system.kafka.factory.KafkaSystemFactory",
-        "systems.kafka.samza.offset.default": "oldest",
-        "systems.kafka.producer.bootstrap.servers": bootstrap,
-        f"systems.kafka.streams.{source}.samza.bounded": "true",
-    }
-
-
 def reporter_config(metrics_topic: str) -> dict[str, str]:
     """hello-samza's metrics settings with a 1 s snapshot interval (aggressive, so the cost shows)."""
     return {
@@ -216,7 +203,7 @@ def metrics_topic_of(run_id: str, round_no: int, variant: str) -> str:
 
 
 def run_variant(bootstrap: str, source: str, run_id: str, round_no: int, variant: str, messages: int) -> Run:
-    settings = job_config(bootstrap, source)
+    settings = job_config(bootstrap, source, TASK_CLASS)
     metrics_topic = metrics_topic_of(run_id, round_no, variant)
     if variant != "off":
         create_topic(bootstrap, metrics_topic)

@@ -13,7 +13,7 @@ import argparse
 import time
 import uuid
 
-from common import DEFAULT_BOOTSTRAP, PASS_THROUGH_TASK, PassThroughTask, produce, run_container
+from common import DEFAULT_BOOTSTRAP, PASS_THROUGH_TASK, PassThroughTask, job_config, produce, run_container
 from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
 
 from samza_py.api import SystemStream
@@ -49,17 +49,7 @@ def raw_loop(bootstrap: str, source: str, sink: str, count: int) -> float:
 
 def samza_job(bootstrap: str, source: str, sink: str) -> float:
     PassThroughTask.output = SystemStream("kafka", sink)
-    return run_container({
-        "job.name": f"bench-{uuid.uuid4().hex[:8]}",
-        "job.factory.class": "samza_py.job.local.ThreadJobFactory",
-        "task.class": PASS_THROUGH_TASK,
-        "task.inputs": f"kafka.{source}",
-        "task.commit.ms": "60000",
-        "systems.kafka.samza.factory": "samza_py.system.kafka.factory.KafkaSystemFactory",
-        "systems.kafka.samza.offset.default": "oldest",
-        "systems.kafka.producer.bootstrap.servers": bootstrap,
-        f"systems.kafka.streams.{source}.samza.bounded": "true",
-    })
+    return run_container(job_config(bootstrap, source, PASS_THROUGH_TASK))
 
 
 def main() -> None:

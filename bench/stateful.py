@@ -17,7 +17,7 @@ import time
 import uuid
 from pathlib import Path
 
-from common import DEFAULT_BOOTSTRAP, PASS_THROUGH_TASK, PassThroughTask, run_container
+from common import DEFAULT_BOOTSTRAP, PASS_THROUGH_TASK, PassThroughTask, job_config, run_container
 from common import produce as produce_values
 
 from samza_py.api import (
@@ -57,18 +57,10 @@ def produce(bootstrap: str, topic: str, count: int, value_size: int) -> None:
 
 
 def base_config(bootstrap: str, source: str, task: str) -> dict[str, str]:
-    return {
-        "job.name": f"bench-{uuid.uuid4().hex[:8]}",
-        "job.factory.class": "samza_py.job.local.ThreadJobFactory",
+    # Stores and checkpoints need a default system; one broker, so replication factor 1.
+    return job_config(bootstrap, source, task, commit_ms=10000) | {
         "job.default.system": "kafka",
-        "task.class": task,
-        "task.inputs": f"kafka.{source}",
-        "task.commit.ms": "10000",
-        "systems.kafka.samza.factory": "samza_py.system.kafka.factory.KafkaSystemFactory",
-        "systems.kafka.samza.offset.default": "oldest",
-        "systems.kafka.producer.bootstrap.servers": bootstrap,
         "systems.kafka.default.stream.replication.factor": "1",
-        f"systems.kafka.streams.{source}.samza.bounded": "true",
     }
 
 
@@ -122,11 +114,9 @@ def restore(bootstrap: str, megabytes: int, state_dir: Path) -> None:
     started = time.perf_counter()
     storage.open_and_restore({})
     elapsed = time.perf_counter() - started
-    restored = storage.engines["big"]
     total_bytes = records * (1024 + 12)
     storage.close()
     producer.stop()
-    del restored
     print(f"restore: {records:,} records, {total_bytes / 1e6:,.0f} MB in {elapsed:.1f} s = "
           f"{total_bytes / 1e6 / elapsed:,.0f} MB/s")
 

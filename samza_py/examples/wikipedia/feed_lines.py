@@ -67,7 +67,7 @@ def feed_line(seed: int, channel: str, index: int) -> FeedLine:
     if roll < LOG_SHARE:
         return _log_entry(rng, wiki)
     if roll < LOG_SHARE + SPECIAL_SHARE:
-        return _reupload(rng, host, wiki, index)
+        return _reupload(rng, host)
     return _edit(rng, host, wiki, index)
 
 
@@ -153,7 +153,7 @@ def _summary(rng: Random, wiki: Wiki, title: str, kind: str) -> str:
     return rng.choice(ACTIONS)
 
 
-def _reupload(rng: Random, host: str, wiki: Wiki, index: int) -> FeedLine:
+def _reupload(rng: Random, host: str) -> FeedLine:
     # A file re-upload carries a size change on a Special: title, so the parser's is-special flag fires.
     name = f"{rng.choice(PLACES)} {rng.randrange(1900, 2016)}.jpg"
     user = registered_user(rng)

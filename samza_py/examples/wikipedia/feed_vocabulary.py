@@ -70,22 +70,21 @@ NEWS_OBJECTS = (
 
 @dataclass(frozen=True, slots=True)
 class Wiki:
-    """One wiki of the feed: its host and the namespaces its non-article edits fall in."""
+    """One wiki of the feed: its kind and the namespaces its non-article edits fall in."""
 
-    host: str
     kind: str  # "wikipedia", "wiktionary" or "wikinews": picks the title and summary style
     namespaces: tuple[str, ...]
     revision_base: int  # roughly where the wiki's revision ids stood in hello-samza's day
 
 
 WIKIS = {
-    "wikipedia": Wiki("wikipedia", "wikipedia", (
+    "wikipedia": Wiki("wikipedia", (
         "Talk:", "User:", "User talk:", "Wikipedia:", "Template:", "Category:", "File:",
     ), 690_000_000),
-    "wiktionary": Wiki("wiktionary", "wiktionary", (
+    "wiktionary": Wiki("wiktionary", (
         "Talk:", "User:", "User talk:", "Wiktionary:", "Appendix:", "Citations:", "Reconstruction:",
     ), 35_000_000),
-    "wikinews": Wiki("wikinews", "wikinews", (
+    "wikinews": Wiki("wikinews", (
         "Talk:", "User:", "User talk:", "Wikinews:", "Category:", "Comments:",
     ), 4_200_000),
 }

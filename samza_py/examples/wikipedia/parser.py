@@ -25,7 +25,7 @@ from samza_py.api import (
 
 log = logging.getLogger(__name__)
 
-OUTPUT = SystemStream("kafka", "wikipedia-edits")
+DEFAULT_OUTPUT = "kafka.wikipedia-edits"
 EDIT_LINE = re.compile(r"\[\[(.*)\]\]\s(.*)\s(.*)\s\*\s(.*)\s\*\s\(\+?(.\d*)\)\s(.*)")
 
 
@@ -59,10 +59,10 @@ def parse_edit(raw: str) -> dict[str, Any] | None:
 
 class WikipediaParserStreamTask(StreamTask, InitableTask):
     def __init__(self) -> None:
-        self.output = OUTPUT
+        self.output = SystemStream.parse(DEFAULT_OUTPUT)
 
     def init(self, context: TaskContext) -> None:
-        self.output = SystemStream.parse(context.config.get("wikipedia.parser.output", "kafka.wikipedia-edits"))
+        self.output = SystemStream.parse(context.config.get("wikipedia.parser.output", DEFAULT_OUTPUT))
 
     def process(
         self, envelope: IncomingMessageEnvelope, collector: MessageCollector, coordinator: TaskCoordinator
