@@ -48,10 +48,6 @@ class StreamPlan:
     existing_partitions: int | None  # None: the stream does not exist
     owner: str = ""  # "store <name>" of a changelog, "reporter <name>" of a metrics stream
 
-    @property
-    def exists(self) -> bool:
-        return self.existing_partitions is not None
-
 
 @dataclass(frozen=True)
 class DryRunPlan:
@@ -134,7 +130,7 @@ def plan_job(
 def existing_partitions(admins: Mapping[str, SystemAdmin], system: str, stream: str) -> int | None:
     """The stream's partition count, None when it does not exist."""
     try:
-        return len(admins[system].get_system_stream_metadata([stream])[stream].partitions)
+        return admins[system].partition_count(stream)
     except StreamNotFoundError:
         return None
 

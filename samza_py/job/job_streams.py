@@ -78,11 +78,6 @@ def changelog_streams(config: Config, changelog_mapping: Mapping[str, int]) -> l
     return streams
 
 
-def changelog_specs(config: Config, changelog_mapping: Mapping[str, int]) -> list[tuple[str, StreamSpec]]:
-    """(system, spec) of every store changelog."""
-    return [(s.system, s.spec) for s in changelog_streams(config, changelog_mapping)]
-
-
 def job_streams(config: Config, changelog_mapping: Mapping[str, int]) -> list[JobStream]:
     """What ``create_job_streams`` would create (pure: nothing is contacted), in creation order."""
     checkpoint = checkpoint_stream(config)

@@ -211,7 +211,6 @@ class RocksDbKeyValueStorageEngineFactory(BaseKeyValueStorageEngineFactory):
         block_cache_size = max(1, storage.container_cache_size_bytes(store_name) // tasks)
         ttl_ms = storage.rocksdb_ttl_ms(store_name)
         wal_enabled = storage.rocksdb_wal_enabled(store_name)
-        store_dir.mkdir(parents=True, exist_ok=True)
         return RocksDbKeyValueStore(
             store_dir,
             compression=compression,

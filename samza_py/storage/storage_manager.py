@@ -29,6 +29,7 @@ from samza_py.config.aliases import resolve_class
 from samza_py.config.config import Config
 from samza_py.config.job_config import JobConfig
 from samza_py.config.storage_config import StorageConfig
+from samza_py.config.task_config import TaskConfig
 from samza_py.metrics.registry import MetricsRegistryMap
 from samza_py.serializers.manager import SerdeManager
 from samza_py.storage.engine import METRICS_GROUP as ENGINE_GROUP
@@ -166,7 +167,7 @@ class TaskStorageManager:
         changelog (none kept, or written before the store existed) restores the whole changelog when
         ``task.transactional.state.retain.existing.state`` is true (the default), else trims it.
         """
-        retain = self.config.get_bool("task.transactional.state.retain.existing.state", True)
+        retain = TaskConfig(self.config).transactional_state_retain_existing_state
         nothing = ChangelogPosition("none", -1)
         for store in self._storage.store_names():
             changelog = self.changelogs.get(store)
@@ -297,7 +298,9 @@ class TaskStorageManager:
         return send
 
     def _reader_settings(self, changelog: SystemStreamPartition) -> dict[str, Any]:
-        return {"bootstrap.servers": client_config.bootstrap_servers(self.config, changelog.system)}
+        # Restores read a lot: large fetches and a deep queue (small reads elsewhere would wait on them).
+        return {"bootstrap.servers": client_config.bootstrap_servers(self.config, changelog.system),
+                "fetch.min.bytes": 1048576, "queued.max.messages.kbytes": 262144}
 
     # ----------------------------------------------------------------------------------- commit
     def flush(self) -> None:

@@ -32,7 +32,7 @@ class KafkaSystemFactory(SystemFactory):
         settings = client_config.producer_settings(
             config, system_name, client_id=f"{_job_ident(config)}-{container}-{system_name}-producer"
         )
-        return KafkaSystemProducer(system_name, settings, self.get_admin(system_name, config), registry)
+        return KafkaSystemProducer(system_name, settings, registry)
 
     def get_admin(self, system_name: str, config: Config) -> KafkaSystemAdmin:
         return KafkaSystemAdmin(system_name, client_config.admin_settings(config, system_name))

@@ -70,8 +70,6 @@ def read_partition(
     if end <= start:
         return 0
     consumer = Consumer({
-        "fetch.min.bytes": 1048576,
-        "queued.max.messages.kbytes": 262144,
         **settings,
         "group.id": f"samza-py-reader-{uuid.uuid4().hex}",
         "enable.auto.commit": False,

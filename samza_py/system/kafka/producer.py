@@ -12,7 +12,6 @@ from confluent_kafka import KafkaError, Message, Producer
 from samza_py.api import MetricsRegistry, OutgoingMessageEnvelope, SystemStream
 from samza_py.metrics.registry import MetricsRegistryMap
 from samza_py.system.interfaces import StreamNotFoundError, SystemProducer
-from samza_py.system.kafka.admin import KafkaSystemAdmin
 from samza_py.system.kafka.partitioner import samza_partition
 
 log = logging.getLogger(__name__)
@@ -32,7 +31,6 @@ class KafkaSystemProducer(SystemProducer):
         self,
         system: str,
         settings: Mapping[str, object],
-        admin: KafkaSystemAdmin,
         registry: MetricsRegistry | None = None,
     ) -> None:
         self.system = system
@@ -40,7 +38,6 @@ class KafkaSystemProducer(SystemProducer):
         # Only failures come back: a callback per delivered message would cost more than the send.
         self._settings["delivery.report.only.error"] = True
         self._settings["on_delivery"] = self._on_delivery
-        self._admin = admin
         self._producer: Producer | None = None
         self._partition_counts: dict[str, int] = {}
         self._failure: str | None = None
@@ -83,7 +80,7 @@ class KafkaSystemProducer(SystemProducer):
 
     def _discover_partitions(self, topic: str) -> int:
         """Partitions of an output topic; asking through the producer lets the broker auto-create it,
-        as the Java producer does (the admin's metadata requests never create topics)."""
+        as the Java producer does."""
         assert self._producer is not None
         deadline = time.monotonic() + 30
         while True:
