@@ -14,6 +14,7 @@ from samza_py.config.aliases import resolve_class
 from samza_py.config.cluster_manager_config import ClusterManagerConfig
 from samza_py.config.config import Config
 from samza_py.config.job_config import JobConfig
+from samza_py.config.metrics_config import MetricsConfig
 from samza_py.config.storage_config import StorageConfig
 from samza_py.config.system_config import SystemConfig
 from samza_py.config.task_config import TaskConfig
@@ -26,6 +27,7 @@ from samza_py.coordinator.stream import (
 from samza_py.job.calculator import compute_job_model
 from samza_py.job.job_streams import create_job_streams
 from samza_py.job.model import JobModel
+from samza_py.job.status_summary import METRICS_URL_KEY
 from samza_py.job.yarn import service_name
 from samza_py.system.interfaces import SystemAdmin
 
@@ -35,7 +37,6 @@ from .retry_policy import ContainerRetryPolicy
 log = logging.getLogger("samza_py.appmaster")
 
 JOB_MODEL_KEY = "job-model"
-METRICS_URL_KEY = "metrics-url/"  # + skein container id: where the container serves its metrics
 FINISHED = ("SUCCEEDED", "FAILED", "KILLED")
 # Exits YARN causes itself (preemption, node loss, bad disks): re-run elsewhere, not counted as failures.
 NOT_COUNTED = ("preempt", "aborted", "lost node", "disks failed", "node was lost")
@@ -69,12 +70,12 @@ class SamzaApplicationMaster:
         self.current: dict[str, str] = {}  # processor id → skein id of its live container
         self.completed: set[str] = set()
         self.stopped: set[str] = set()  # given up on (fail.job.after.retries=false)
-        self.located: set[str] = set()
         self.partition_counts: dict[tuple[str, str], int] = {}
         job = JobConfig(config)
         self.job_state = JobState(job.name, job.id, os.environ.get("SKEIN_APPLICATION_ID"))
         self.scraper = MetricsScraper()
-        self.metrics_urls: dict[str, str] = {}  # skein container id → its metrics URL, once recorded
+        # Containers publish a metrics URL only when a reporter serves one; without reporters, never ask.
+        self.expects_metrics_urls = bool(MetricsConfig(config).reporters)
 
     def status(self) -> dict[str, Any]:
         """The live status (called from the status page's threads: reads only)."""
@@ -116,7 +117,8 @@ class SamzaApplicationMaster:
         container = self.app.add_container(service_name(processor_id))
         self.current[processor_id] = skein_container_id(container)
         proc = self.processor(processor_id)
-        proc.container, proc.state, proc.metrics_url = self.current[processor_id], "REQUESTED", None
+        # A new container: where it runs and serves metrics is learnt when it is running.
+        proc.container, proc.state, proc.host, proc.metrics_url = self.current[processor_id], "REQUESTED", None, None
         proc.restarts += int(restart)
         log.info("requested container for processor %s (%s): %s", processor_id, why, self.current[processor_id])
 
@@ -161,20 +163,19 @@ class SamzaApplicationMaster:
                 continue
             proc = self.processor(pid)
             proc.state = "RUNNING"
-            if cid not in self.located:
-                self.located.add(cid)
+            if proc.host is None:
                 proc.host = container.yarn_node_http_address.rsplit(":", 1)[0]
                 self.record_locality(pid, proc.host, "")
                 log.info("container %s of processor %s runs on %s", cid, pid, proc.host)
-            if cid not in self.metrics_urls:
+            if proc.metrics_url is None and self.expects_metrics_urls:
                 url = self.app.kv.get(f"{METRICS_URL_KEY}{cid}")
                 if url is not None:
-                    self.metrics_urls[cid] = proc.metrics_url = url.decode()
+                    proc.metrics_url = url.decode()
                     # Samza's locality record has a jmx-url: here, the container's metrics endpoint.
-                    self.record_locality(pid, proc.host or "", proc.metrics_url)
+                    self.record_locality(pid, proc.host, proc.metrics_url)
                     log.info("container %s of processor %s serves metrics at %s", cid, pid, proc.metrics_url)
-        self.scraper.targets = {pid: self.metrics_urls[cid] for pid, cid in self.current.items()
-                                if cid in self.metrics_urls}
+        processors = self.job_state.processors
+        self.scraper.targets = {pid: url for pid in self.current if (url := processors[pid].metrics_url)}
         by_id = {skein_container_id(c): c for c in self.app.get_containers(states=list(FINISHED))}
         for pid, cid in list(self.current.items()):
             container = by_id.get(cid)

@@ -24,7 +24,6 @@ from samza_py.metrics.prometheus_reporter import prometheus_name
 
 log = logging.getLogger("samza_py.appmaster.status")
 
-CONTAINER_GROUP = "org.apache.samza.container.SamzaContainerMetrics"
 SCRAPE_EVERY_S = 2.0
 SCRAPE_TIMEOUT_S = 2.0
 
@@ -41,22 +40,27 @@ def fetch_samples(url: str) -> Samples:
     return samples
 
 
-@dataclass
+@dataclass(frozen=True)
 class Scrape:
+    """One scrape of a container's endpoint, with the one before it (same URL) for rates."""
+
     url: str
     at: float
     samples: Samples
-    previous: Scrape | None = None
+    previous_at: float | None = None
+    previous_samples: Samples | None = None
 
     def value(self, name: str, source: str) -> float | None:
         return self.samples.get((name, source))
 
     def rate(self, name: str, source: str) -> float | None:
         """Per second since the previous scrape of the same endpoint."""
-        now, before = self.value(name, source), self.previous.value(name, source) if self.previous else None
-        if now is None or before is None or self.previous is None or self.at <= self.previous.at:
+        if self.previous_samples is None or self.previous_at is None or self.at <= self.previous_at:
             return None
-        return max(0.0, (now - before) / (self.at - self.previous.at))
+        now, before = self.value(name, source), self.previous_samples.get((name, source))
+        if now is None or before is None:
+            return None
+        return max(0.0, (now - before) / (self.at - self.previous_at))
 
 
 class MetricsScraper:
@@ -95,20 +99,15 @@ class MetricsScraper:
                 self.scrapes.pop(pid, None)
                 continue
             previous = self.scrapes.get(pid)
-            if previous is not None and previous.url != url:
-                previous = None  # a new container: its counters started over
-            self.scrapes[pid] = Scrape(url, self._clock(), samples, _without_previous(previous))
-
-
-def _without_previous(scrape: Scrape | None) -> Scrape | None:
-    if scrape is not None:
-        scrape.previous = None  # keep two scrapes, not a chain
-    return scrape
+            if previous is not None and previous.url == url:  # another URL: a new container, counters anew
+                self.scrapes[pid] = Scrape(url, self._clock(), samples, previous.at, previous.samples)
+            else:
+                self.scrapes[pid] = Scrape(url, self._clock(), samples)
 
 
 @dataclass
 class ProcessorState:
-    """What the AM's loop knows of one processor; swapped in whole, so readers need no lock."""
+    """What the AM's loop knows of one processor (its thread writes, status requests only read)."""
 
     container: str | None = None
     state: str = "REQUESTED"
@@ -133,7 +132,8 @@ def build_status(job: JobState, model: JobModel | None, config: Config, scrapes:
     """The status dict the page, its API and ``run-job --operation status`` show."""
     stores = StorageConfig(config).store_names()
     containers = []
-    pids = sorted(set(job.processors) | set(model.containers if model else ()), key=lambda p: (len(p), p))
+    # The current model's processors (an earlier model's, after a repartition, are gone).
+    pids = sorted(model.containers if model else job.processors, key=lambda p: (len(p), p))
     for pid in pids:
         proc = job.processors.get(pid, ProcessorState())
         scrape = scrapes.get(pid)

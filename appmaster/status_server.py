@@ -48,7 +48,7 @@ class StatusServer:
         httpd.status_fn = self.status  # type: ignore[attr-defined]
         self._httpd = httpd
         self._thread = threading.Thread(
-            target=httpd.serve_forever, kwargs={"poll_interval": 0.2}, name="samza-status-server", daemon=True
+            target=httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="samza-status-server", daemon=True
         )
         self._thread.start()
         name = host if host not in ("", "0.0.0.0") else (os.environ.get("NM_HOST") or socket.getfqdn())

@@ -17,10 +17,9 @@ from types import FrameType
 from samza_py.config.config import Config
 from samza_py.container.samza_container import SamzaContainer
 from samza_py.job.model import JobModel
+from samza_py.job.status_summary import METRICS_URL_KEY
 
 log = logging.getLogger("samza_py.container")
-
-METRICS_URL_KEY = "metrics-url/"  # + skein container id, in the AM's key-value store
 
 
 def read_job_model(url: str) -> JobModel:

@@ -23,6 +23,7 @@ from samza_py.config.task_config import TaskConfig
 from samza_py.container.chooser import RoundRobinChooser
 from samza_py.container.collector import TaskInstanceCollector
 from samza_py.container.consumers import SystemConsumers
+from samza_py.container.run_loop import GROUP as CONTAINER_GROUP
 from samza_py.container.run_loop import RunLoop
 from samza_py.container.task_context import TaskContextImpl
 from samza_py.container.task_instance import TaskInstance, exception_matcher
@@ -35,7 +36,6 @@ from samza_py.system.interfaces import SystemAdmin, SystemConsumer, SystemProduc
 
 log = logging.getLogger(__name__)
 
-CONTAINER_GROUP = "org.apache.samza.container.SamzaContainerMetrics"
 
 
 class SamzaContainer:
@@ -81,19 +81,20 @@ class SamzaContainer:
         finally:
             self._shutdown(clean)
 
-    def _start_metrics(self) -> None:
+    def _start_metrics(self) -> MetricsReporters:
         """Reporters first (Samza's order), so restores and startup are visible while they happen."""
-        self.reporters = MetricsReporters(build_reporters(self.config, self.name))
-        self.reporters.register(self.registry.source, self.registry)
-        self.reporters.start()
-        for url in self.reporters.urls:
-            if self._on_metrics_url is not None:
+        reporters = self.reporters = MetricsReporters(build_reporters(self.config, self.name))
+        reporters.register(self.registry.source, self.registry)
+        reporters.start()
+        if self._on_metrics_url is not None:
+            for url in reporters.urls:
                 self._on_metrics_url(url)
+        return reporters
 
     def _start(self) -> None:
         started_ns = time.monotonic_ns()
         config = self.config
-        self._start_metrics()
+        reporters = self._start_metrics()
         systems = SystemConfig(config)
         task_config = TaskConfig(config)
         factories = {s: resolve_class(systems.factory_class(s))() for s in systems.system_names()}
@@ -124,8 +125,7 @@ class SamzaContainer:
         for name, task_model in sorted(self.model.tasks.items()):
             registry = MetricsRegistryMap(f"TaskName-{name}")
             self.task_registries[name] = registry
-            assert self.reporters is not None
-            self.reporters.register(registry.source, registry)
+            reporters.register(registry.source, registry)
             restore_started_ns = time.monotonic_ns()
             # Stores are restored before any task is initialised (Samza's order).
             storage = TaskStorageManager(name, task_model.changelog_partition, config, serdes, self._producers,

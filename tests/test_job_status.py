@@ -109,6 +109,7 @@ def test_the_am_tracks_state_restarts_and_exit_status_per_processor() -> None:
 def test_the_am_records_a_containers_metrics_url_with_its_locality(monkeypatch: Any) -> None:
     app, now = FakeApp(), [0.0]
     am = make_am(app, now)
+    am.expects_metrics_urls = True  # as with metrics.reporters set
     written: list[tuple[str, str, str]] = []
     monkeypatch.setattr(am, "record_locality", lambda pid, host, url: written.append((pid, host, url)))
     running = [FakeContainer("samza-container-0", 0, "RUNNING", yarn_node_http_address="node-3:8042")]

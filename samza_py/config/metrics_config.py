@@ -26,6 +26,14 @@ class MetricsConfig(ConfigView):
     def reporter_interval_s(self, reporter: str) -> int:
         return self.config.get_int(f"metrics.reporter.{reporter}.interval", DEFAULT_REPORTER_INTERVAL_S)
 
+    def reporter_host(self, reporter: str) -> str:
+        """Where a reporter that serves its metrics listens; all interfaces by default."""
+        return self.config.get_str(f"metrics.reporter.{reporter}.host") or "0.0.0.0"
+
+    def reporter_port(self, reporter: str) -> int:
+        """The port it listens on; 0 = any free port."""
+        return self.config.get_int(f"metrics.reporter.{reporter}.port", 0)
+
     @property
     def timer_enabled(self) -> bool:
         """Per-message timers (``process-ns``); samza-py defaults to off, Samza to on."""

@@ -7,6 +7,7 @@ import urllib.request
 from typing import Any
 
 STATUS_URL_KEY = "status-url"  # in the AM's key-value store: the status server's base URL
+METRICS_URL_KEY = "metrics-url/"  # + skein container id, in the same store: where a container serves metrics
 
 
 def fetch_status(base_url: str, timeout_s: float = 10.0) -> dict[str, Any]:

@@ -27,6 +27,8 @@ from prometheus_client.registry import Collector
 
 from samza_py.api.metrics import Counter, Gauge
 from samza_py.config.config import Config
+from samza_py.config.job_config import JobConfig
+from samza_py.config.metrics_config import MetricsConfig
 from samza_py.metrics.registry import MetricsRegistryMap
 from samza_py.metrics.reporter import MetricsReporter, MetricsReporterFactory
 
@@ -129,8 +131,8 @@ class PrometheusReporter(MetricsReporter):
 
 class PrometheusReporterFactory(MetricsReporterFactory):
     def get_metrics_reporter(self, name: str, container_name: str, config: Config) -> PrometheusReporter:
-        job = f"{config.get_str('job.name', '')}-{config.get_str('job.id', '1')}"
-        host = config.get_str(f"metrics.reporter.{name}.host", "0.0.0.0") or "0.0.0.0"
-        port = config.get_int(f"metrics.reporter.{name}.port", 0)
+        job_config, metrics = JobConfig(config), MetricsConfig(config)
+        job = f"{job_config.name}-{job_config.id}"
+        host, port = metrics.reporter_host(name), metrics.reporter_port(name)
         advertised = host if host not in ("0.0.0.0", "::") else os.environ.get("NM_HOST") or socket.getfqdn()
         return PrometheusReporter(name, job, container_name, host, port, advertised)

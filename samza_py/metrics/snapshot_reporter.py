@@ -22,6 +22,7 @@ from samza_py.api import SystemStream
 from samza_py.config.aliases import resolve_class
 from samza_py.config.config import Config
 from samza_py.config.errors import ConfigException
+from samza_py.config.job_config import JobConfig
 from samza_py.config.metrics_config import MetricsConfig
 from samza_py.config.system_config import SystemConfig
 from samza_py.metrics.registry import MetricsRegistryMap
@@ -137,8 +138,8 @@ class MetricsSnapshotReporterFactory(MetricsReporterFactory):
         )
         serde = SerdeManager(config).serdes(stream)[1] or MetricsSnapshotSerde()
         header = {
-            "job-name": config.get_str("job.name", ""),
-            "job-id": config.get_str("job.id", "1"),
+            "job-name": JobConfig(config).name,
+            "job-id": JobConfig(config).id,
             "container-name": container_name,
             "exec-env-container-id": os.environ.get("CONTAINER_ID", os.environ.get("SKEIN_CONTAINER_ID", "")),
             "samza-epoch-id": os.environ.get("SKEIN_APPLICATION_ID", ""),
