@@ -108,9 +108,8 @@ class SamzaApplicationMaster:
 
     def _partition_counts(self) -> dict[tuple[str, str], int]:
         """Partitions per input stream: only counts, no offsets (checked every few minutes)."""
-        task = TaskConfig(self.config)
-        streams = {(s.system, s.stream) for s in task.inputs} | {(s.system, s.stream) for s in task.broadcast_inputs}
-        return {(system, stream): self.admins[system].partition_count(stream) for system, stream in sorted(streams)}
+        return {(s.system, s.stream): self.admins[s.system].partition_count(s.stream)
+                for s in TaskConfig(self.config).input_streams}
 
     # ------------------------------------------------------------------------------- containers
     def start_container(self, processor_id: str, why: str, restart: bool = False) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -14,15 +13,9 @@ from typing import Any
 from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from .conftest import KAFKA_BOOTSTRAP, ROOT
+from .conftest import KAFKA_BOOTSTRAP
 
-WIKIPEDIA_RAW = ROOT.parent / "shared" / "data" / "wikipedia-raw.json"
 RUN_JOB = Path(sys.executable).parent / "run-job"
-
-
-def wikipedia_events() -> list[dict[str, Any]]:
-    with WIKIPEDIA_RAW.open() as f:
-        return [json.loads(line) for line in f if line.strip()]
 
 
 def create_topic(topic: str, partitions: int) -> None:

@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 
 from samza_py.examples.wikipedia.parser import parse_edit
+from tests.wikipedia_data import parsable_count, wikipedia_events
 
 from .conftest import ROOT
-from .jobs import create_topic, produce_round_robin, read_topic, run_job, wikipedia_events
+from .jobs import create_topic, produce_round_robin, read_topic, run_job
 
 PARSER_CONFIG = ROOT / "config" / "wikipedia-parser.properties"
 
@@ -74,7 +75,7 @@ def test_thread_job_with_file_checkpoints_resumes_where_it_stopped(unique: str, 
     })
     first = run_job(PARSER_CONFIG, *settings, cwd=tmp_path)
     assert first.returncode == 0, first.stderr[-3000:]
-    assert len(read_topic(f"{unique}-edits")) == 930
+    assert len(read_topic(f"{unique}-edits")) == parsable_count(events)
 
     for p in range(4):
         saved = json.loads((checkpoints / f"parser-{unique}-Partition {p}-checkpoints").read_text())
@@ -84,4 +85,4 @@ def test_thread_job_with_file_checkpoints_resumes_where_it_stopped(unique: str, 
     second = run_job(PARSER_CONFIG, *settings, cwd=tmp_path)
     assert second.returncode == 0, second.stderr[-3000:]
     assert "starts at offset 250" in second.stderr
-    assert len(read_topic(f"{unique}-edits")) == 930
+    assert len(read_topic(f"{unique}-edits")) == parsable_count(events)

@@ -8,9 +8,10 @@ from pathlib import Path
 from samza_py.config.config import Config
 from samza_py.config.loader import load_config
 from samza_py.coordinator.stream import CoordinatorStream
+from tests.wikipedia_data import wikipedia_events
 
 from .conftest import ROOT
-from .jobs import create_topic, produce_round_robin, read_topic, run_job, wikipedia_events
+from .jobs import create_topic, produce_round_robin, read_topic, run_job
 
 PARSER_CONFIG = ROOT / "config" / "wikipedia-parser.properties"
 

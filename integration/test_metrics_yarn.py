@@ -17,9 +17,10 @@ from prometheus_client.parser import text_string_to_metric_families
 from samza_py.config.config import Config
 from samza_py.coordinator.stream import SET_CONTAINER_HOST, CoordinatorStream
 from samza_py.examples.wikipedia.parser import parse_edit
+from tests.wikipedia_data import wikipedia_events
 
 from .conftest import ROOT
-from .jobs import create_topic, produce_round_robin, read_topic, run_job, wait_for, wikipedia_events
+from .jobs import create_topic, produce_round_robin, read_topic, run_job, wait_for
 from .test_yarn_job import wait_for_state
 
 CONFIG = ROOT / "config" / "wikipedia-stats-yarn.properties"

@@ -11,6 +11,7 @@ from confluent_kafka import KafkaException
 from confluent_kafka.admin import AdminClient
 
 from samza_py.examples.wikipedia.parser import parse_edit
+from tests.wikipedia_data import wikipedia_events
 
 from .conftest import KAFKA_BOOTSTRAP, ROOT
 from .jobs import (
@@ -21,7 +22,6 @@ from .jobs import (
     run_job,
     start_run_job,
     wait_for,
-    wikipedia_events,
 )
 
 CLASSIC = ROOT / "integration" / "configs" / "hello-samza-wikipedia-parser.properties"

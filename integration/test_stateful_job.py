@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from samza_py.examples.wikipedia.parser import parse_edit
+from tests.wikipedia_data import parsable_count, wikipedia_events
 
 from .conftest import ROOT
 from .jobs import (
@@ -21,7 +22,6 @@ from .jobs import (
     read_topic,
     run_job,
     wait_for,
-    wikipedia_events,
 )
 from .test_yarn_job import USERLOGS, container_pids, wait_for_state
 
@@ -89,7 +89,8 @@ def kill_container_0_mid_stream(skein_client: Any, unique: str, settings: list[s
     app_id = wait_for_state(skein_client, f"counts-{unique}_1", {"RUNNING"}).id
     # Every parsable edit yields one count update on the output stream: kill once a tenth are through
     # and container 0 itself (tasks Partition 0 and 2, changelog partitions 0 and 2) has written state.
-    wait_for(lambda: count_messages(f"{unique}-counts") >= 930 * COPIES // 10, 180, "the first count updates")
+    tenth = parsable_count(wikipedia_events()) * COPIES // 10
+    wait_for(lambda: count_messages(f"{unique}-counts") >= tenth, 180, "the first count updates")
     wait_for(lambda: all(end_offsets(f"{unique}-changelog").get(p, 0) > 0 for p in (0, 2)), 180,
              "container 0's first changelog writes")
     wait_for(lambda: bool(container_pids(app_id, "samza-container-0_0")), 30, "container 0's process")

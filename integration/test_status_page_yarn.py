@@ -13,8 +13,10 @@ from typing import Any
 
 from playwright.sync_api import expect
 
+from tests.wikipedia_data import wikipedia_events
+
 from .browser import open_browser, save_screenshot
-from .jobs import create_topic, produce_round_robin, run_job, wait_for, wikipedia_events
+from .jobs import create_topic, produce_round_robin, run_job, wait_for
 from .test_yarn_job import PARSER_CONFIG, container_pids, wait_for_state, yarn_overrides
 
 TIMEOUT_MS = 60_000

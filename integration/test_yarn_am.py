@@ -13,9 +13,10 @@ import skein
 from confluent_kafka.admin import AdminClient, NewPartitions
 
 from samza_py.examples.wikipedia.parser import parse_edit
+from tests.wikipedia_data import wikipedia_events
 
 from .conftest import KAFKA_BOOTSTRAP
-from .jobs import count_messages, create_topic, produce_round_robin, run_job, wait_for, wikipedia_events
+from .jobs import count_messages, create_topic, produce_round_robin, run_job, wait_for
 from .test_yarn_job import PARSER_CONFIG, USERLOGS, am_log, identities, wait_for_state, yarn_overrides
 
 

@@ -16,9 +16,10 @@ import skein
 from samza_py.config.loader import load_config
 from samza_py.coordinator.stream import CoordinatorStream, container_hosts
 from samza_py.examples.wikipedia.parser import parse_edit
+from tests.wikipedia_data import parsable_count, wikipedia_events
 
 from .conftest import ROOT
-from .jobs import count_messages, create_topic, produce_round_robin, read_topic, run_job, wait_for, wikipedia_events
+from .jobs import count_messages, create_topic, produce_round_robin, read_topic, run_job, wait_for
 
 PARSER_CONFIG = ROOT / "config" / "wikipedia-parser.properties"
 USERLOGS = ROOT / "deploy" / "yarn" / "userlogs"
@@ -100,7 +101,7 @@ def test_parser_job_on_yarn_runs_reports_and_is_killed(client: Any, unique: str,
     report = wait_for_state(client, name, {"RUNNING"})
     assert f"submitted {name} as {report.id}" in submitted.stdout
 
-    wait_for(lambda: count_messages(f"{unique}-edits") >= 930, 180, "930 edits")
+    wait_for(lambda: count_messages(f"{unique}-edits") >= parsable_count(events), 180, "every edit")
     edits = Counter(identities(unique))
     expected = Counter((e["source"], p["diff-url"]) for e in events if (p := parse_edit(e["raw"])) is not None)
     assert edits == expected

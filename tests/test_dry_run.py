@@ -13,7 +13,7 @@ from samza_py.job import run_job
 from samza_py.job.dry_run import DryRunPlan, dry_run, plan_job, render
 from samza_py.job.job_streams import CHANGELOG, CHECKPOINT, create_job_streams, job_streams
 from samza_py.system.interfaces import StreamNotFoundError, SystemStreamMetadata
-from tests.fakes import FakeSystemAdmin, FakeSystemFactory, FakeWorld, partition_metadata
+from tests.fakes import FakeSystemAdmin, FakeWorld, partition_metadata
 
 COORDINATOR_TOPIC = "__samza_coordinator_stats_1"
 CHECKPOINT_TOPIC = "__samza_checkpoint_ver_1_for_stats_1"
@@ -225,13 +225,6 @@ def test_job_streams_lists_what_create_job_streams_creates() -> None:
 
 
 # --- run-job --dry-run ------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def world(monkeypatch: pytest.MonkeyPatch) -> FakeWorld:
-    world = FakeWorld()
-    monkeypatch.setattr(FakeSystemFactory, "world", world)
-    return world
 
 
 def write_config(tmp_path: Any, config: Config) -> str:

@@ -72,6 +72,12 @@ class TaskConfig(ConfigView):
         return parse_broadcast_inputs(self.config.get_str(BROADCAST_INPUTS) or "")
 
     @property
+    def input_streams(self) -> list[SystemStream]:
+        """Every stream the job reads, ``task.inputs`` and broadcast inputs, sorted by system and stream."""
+        streams = set(self.inputs) | {ssp.system_stream for ssp in self.broadcast_inputs}
+        return sorted(streams)
+
+    @property
     def window_ms(self) -> int:
         return self.config.get_int("task.window.ms", -1)
 

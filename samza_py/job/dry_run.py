@@ -115,10 +115,8 @@ def plan_job(
         if target is not None:
             existing = existing_partitions(admins, target.system, target.stream)
             streams.append(StreamPlan(METRICS, target.system, target.stream, None, existing, f"reporter {reporter}"))
-    task = TaskConfig(config)
-    inputs = {(s.system, s.stream) for s in task.inputs} | {(s.system, s.stream) for s in task.broadcast_inputs}
-    for system, stream in sorted(inputs):
-        streams.append(StreamPlan(INPUT, system, stream, None, existing_partitions(admins, system, stream)))
+    for s in TaskConfig(config).input_streams:
+        streams.append(StreamPlan(INPUT, s.system, s.stream, None, existing_partitions(admins, s.system, s.stream)))
 
     has_changelogs = any(s.kind == CHANGELOG for s in planned)
     return DryRunPlan(

@@ -24,6 +24,7 @@ from samza_py.config.loader import load_config
 from samza_py.config.validation import validate
 from samza_py.coordinator.stream import CoordinatorStream
 from samza_py.job.dry_run import dry_run
+from samza_py.job.input_check import warn_missing_inputs
 from samza_py.job.stream_job import ApplicationStatus
 
 log = logging.getLogger("samza_py.run_job")
@@ -63,6 +64,7 @@ def load_valid_config(args: argparse.Namespace) -> Config | None:
 
 
 def run(config: Config) -> int:
+    warn_missing_inputs(config)
     if JobConfig(config).coordinator_system is not None:
         stream = CoordinatorStream(config)
         stream.create()

@@ -24,7 +24,7 @@ from samza_py.job.model import ContainerModel, TaskModel
 from samza_py.metrics.registry import MetricsRegistryMap
 from samza_py.serializers.manager import SerdeManager
 from samza_py.system.interfaces import StreamSpec
-from tests.fakes import FakeSystemFactory, FakeWorld
+from tests.fakes import FakeWorld
 
 EN = SystemStreamPartition.of("wikipedia", "#en.wikipedia", 0)
 WIKT = SystemStreamPartition.of("wikipedia", "#en.wiktionary", 0)
@@ -98,13 +98,6 @@ def test_system_consumers_pass_the_lines_through_unchanged() -> None:
         (NEWS, "1", feed_line(1, "#en.wikinews", 1).render()),
         (NEWS, "\0END_OF_STREAM", None),
     ], key=lambda c: (c[0].stream, c[1]))
-
-
-@pytest.fixture
-def world(monkeypatch: pytest.MonkeyPatch) -> FakeWorld:
-    fresh = FakeWorld()
-    monkeypatch.setattr(FakeSystemFactory, "world", fresh)
-    return fresh
 
 
 def test_a_feed_container_resumes_from_its_checkpoint_and_stops_at_the_end_of_the_channels(world: FakeWorld) -> None:
