@@ -23,6 +23,18 @@ def create_topic(topic: str, partitions: int) -> None:
     admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])[topic].result(30)
 
 
+def delete_topics(topics: Iterable[str], timeout_s: float = 60) -> None:
+    """Delete ``topics`` (those that exist) and wait until the broker no longer lists any of them."""
+    admin = AdminClient({"bootstrap.servers": KAFKA_BOOTSTRAP})
+    existing = set(admin.list_topics(timeout=10).topics)
+    doomed = [t for t in topics if t in existing]
+    if doomed:
+        for future in admin.delete_topics(doomed, operation_timeout=30).values():
+            future.result(30)
+    wait_for(lambda: not set(doomed) & set(admin.list_topics(timeout=10).topics), timeout_s,
+             f"the deletion of {doomed}")
+
+
 def produce_round_robin(topic: str, partitions: int, values: Iterable[bytes]) -> int:
     """Message j goes to partition j % partitions, so on a new topic it lands at offset j // partitions."""
     producer = Producer({"bootstrap.servers": KAFKA_BOOTSTRAP, "linger.ms": 5})

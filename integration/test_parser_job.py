@@ -30,6 +30,7 @@ PARTITIONS = 4
 def job_overrides(unique: str, **extra: str) -> list[str]:
     overrides = {
         "job.name": f"parser-{unique}",
+        "job.container.count": "2",  # the shipped config runs one, as hello-samza's
         "task.inputs": f"kafka.{unique}-raw",
         "wikipedia.parser.output": f"kafka.{unique}-edits",
         # Bounded input: the job ends by itself once it has read what was there at its start.

@@ -30,6 +30,7 @@ def yarn_overrides(unique: str, **extra: str) -> list[str]:
     values = {
         "job.factory.class": YARN,
         "job.name": f"yarn-{unique}",
+        "job.container.count": "2",
         "task.inputs": f"kafka.{unique}-raw",
         "wikipedia.parser.output": f"kafka.{unique}-edits",
         "yarn.am.container.memory.mb": "512",

@@ -117,7 +117,17 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """An exited process its parent has not reaped yet (a run-job started by a script that waits later)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False  # no /proc: trust the signal check
+    # The state follows the command name, which is in parentheses and may itself hold spaces or ')'.
+    return stat[stat.rfind(")") + 2:][:1] == "Z"
 
 
 class LocalJobFactory(StreamJobFactory):

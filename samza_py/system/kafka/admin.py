@@ -18,18 +18,31 @@ from samza_py.system.interfaces import (
 )
 
 _TIMEOUT_S = 30.0
+# How long a topic the broker may be auto-creating is waited for before it counts as missing.
+_AUTO_CREATE_WAIT_S = 5.0
 
 
 class KafkaSystemAdmin(SystemAdmin):
     def __init__(self, system: str, settings: Mapping[str, object]) -> None:
         self.system = system
         self._admin = AdminClient(dict(settings))  # type: ignore[arg-type]
+        # librdkafka's admin asks the broker to auto-create a missing topic unless told not to.
+        self._may_auto_create = str(settings.get("allow.auto.create.topics", True)).lower() != "false"
 
     def partition_count(self, topic: str) -> int:
-        meta = self._admin.list_topics(topic, timeout=_TIMEOUT_S).topics.get(topic)
-        if meta is None or meta.error is not None or not meta.partitions:
-            raise StreamNotFoundError(self.system, topic)
-        return len(meta.partitions)
+        """The topic's partition count. A missing topic is asked for again for a few seconds when this client
+        may auto-create it: the broker answers "unknown topic" to the request that creates it (as Java Samza's
+        admin, which retries its metadata fetch, a job may start before the job that writes its input)."""
+        deadline = time.monotonic() + (_AUTO_CREATE_WAIT_S if self._may_auto_create else 0.0)
+        backoff = 0.05
+        while True:
+            meta = self._admin.list_topics(topic, timeout=_TIMEOUT_S).topics.get(topic)
+            if meta is not None and meta.error is None and meta.partitions:
+                return len(meta.partitions)
+            if time.monotonic() + backoff > deadline:
+                raise StreamNotFoundError(self.system, topic)
+            time.sleep(backoff)
+            backoff = min(backoff * 2, 1.0)
 
     def get_system_stream_metadata(self, streams: Iterable[str]) -> dict[str, SystemStreamMetadata]:
         streams = list(streams)
