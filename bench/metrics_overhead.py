@@ -176,7 +176,10 @@ def read_snapshots(bootstrap: str, topic: str, source: str) -> list[MetricsSnaps
                 if msg.error() is not None:
                     continue
                 read_to = msg.offset() + 1  # type: ignore[operator]
-                snapshot = serde.from_bytes(msg.value())
+                value = msg.value()
+                if value is None:  # the reporter never writes tombstones
+                    raise RuntimeError(f"{topic}: offset {read_to - 1} holds no snapshot")
+                snapshot = serde.from_bytes(value)
                 if snapshot.header.get("source") == source:
                     out.append(snapshot)
         return out

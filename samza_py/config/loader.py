@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlparse
 
+import javaproperties
 import yaml
 
 from samza_py.config.config import Config
@@ -15,98 +16,19 @@ from samza_py.config.errors import ConfigException, ConfigFileError
 
 # java.util.Properties ends lines at \n, \r or \r\n only (str.splitlines knows many more breaks).
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-# The whitespace java.util.Properties skips and splits on: no newline, no other Unicode space.
-_WS = " \t\f"
-_SIMPLE_ESCAPES = {"t": "\t", "n": "\n", "r": "\r", "f": "\f"}
-_HEX = frozenset("0123456789abcdefABCDEF")
-
-
-class _MalformedEscape(ValueError):
-    pass
 
 
 def parse_properties(text: str, source: str = "<string>") -> dict[str, str]:
     """Parse ``.properties`` text as ``java.util.Properties.load`` does; later duplicates win."""
-    lines = _LINE_BREAK.split(text)
     result: dict[str, str] = {}
-    i = 0
-    while i < len(lines):
-        lineno = i + 1
-        line = lines[i].lstrip(_WS)
-        i += 1
-        # Comments are recognised only where a logical line starts, never on a continuation line.
-        if not line or line[0] in "#!":
-            continue
-        while _ends_with_odd_backslashes(line):
-            line = line[:-1]
-            if i >= len(lines):
-                break
-            line += lines[i].lstrip(_WS)
-            i += 1
-        raw_key, raw_value = _split_key_value(line)
-        try:
-            result[_unescape(raw_key)] = _unescape(raw_value)
-        except _MalformedEscape as exc:
-            raise ConfigFileError(source, f"line {lineno}: {exc}") from None
-    return result
-
-
-def _ends_with_odd_backslashes(line: str) -> bool:
-    return (len(line) - len(line.rstrip("\\"))) % 2 == 1
-
-
-def _split_key_value(line: str) -> tuple[str, str]:
-    """Split at the first unescaped ``=``, ``:`` or whitespace; one ``=``/``:`` may follow whitespace."""
-    escaped = False
-    end = len(line)
-    has_separator = False
-    for pos, char in enumerate(line):
-        if not escaped and char in "=:":
-            end, has_separator = pos, True
-            break
-        if not escaped and char in _WS:
-            end = pos
-            break
-        escaped = char == "\\" and not escaped
-    start = end + 1
-    while start < len(line):
-        char = line[start]
-        if char not in _WS:
-            if has_separator or char not in "=:":
-                break
-            has_separator = True
-        start += 1
-    return line[:end], line[start:]
-
-
-def _unescape(text: str) -> str:
-    if "\\" not in text:
-        return text
-    out: list[str] = []
-    pos = 0
-    length = len(text)
-    while pos < length:
-        char = text[pos]
-        pos += 1
-        if char != "\\":
-            out.append(char)
-            continue
-        if pos >= length:
-            break  # a lone trailing backslash stands for nothing
-        char = text[pos]
-        pos += 1
-        if char == "u":
-            digits = text[pos : pos + 4]
-            if len(digits) < 4 or not set(digits) <= _HEX:
-                raise _MalformedEscape(f"malformed \\uxxxx escape: \\u{digits}")
-            out.append(chr(int(digits, 16)))
-            pos += 4
-        else:
-            out.append(_SIMPLE_ESCAPES.get(char, char))
-    result = "".join(out)
-    # \uXXXX escapes are UTF-16 code units: join surrogate pairs into the character they encode.
-    if any("\ud800" <= c <= "\udfff" for c in result):
-        result = result.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+    lineno = 1  # where the element being parsed starts, for errors
+    try:
+        for element in javaproperties.parse(text):
+            if isinstance(element, javaproperties.KeyValue):
+                result[element.key] = element.value
+            lineno += len(_LINE_BREAK.findall(element.source))
+    except javaproperties.InvalidUEscapeError as exc:
+        raise ConfigFileError(source, f"line {lineno}: malformed \\uxxxx escape: {exc.escape}") from None
     return result
 
 

@@ -102,6 +102,13 @@ def test_malformed_unicode_escape_names_the_line(tmp_path: Path) -> None:
     assert info.value.reason.startswith("line 2: malformed \\uxxxx escape")
 
 
+def test_malformed_escape_line_counts_continuations_and_every_line_ending() -> None:
+    with pytest.raises(ConfigFileError) as info:
+        parse_properties("# c\r\na=1\\\n  2\r\nb=3\rbad=\\uZZZZ\n", source="job.properties")
+    assert info.value.path == "job.properties"
+    assert info.value.reason == "line 5: malformed \\uxxxx escape: \\uZZZZ"
+
+
 def test_short_unicode_escape_is_malformed() -> None:
     with pytest.raises(ConfigFileError):
         parse_properties("k=\\u12")
