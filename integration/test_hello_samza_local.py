@@ -64,7 +64,8 @@ def test_feed_then_parser_then_stats_on_an_empty_broker(tmp_path: Path) -> None:
 def test_a_missing_input_topic_is_named_in_one_warning_line(unique: str, tmp_path: Path) -> None:
     # A misspelled input: the broker auto-creates it empty, so the bounded job ends at once, but run-job said so.
     overrides = (f"job.name=missing-{unique}", f"task.inputs=kafka.{unique}-rwa",
-                 f"systems.kafka.streams.{unique}-rwa.samza.bounded=true", f"wikipedia.parser.output=kafka.{unique}-out")
+                 f"systems.kafka.streams.{unique}-rwa.samza.bounded=true",
+                 f"wikipedia.parser.output=kafka.{unique}-out")
     result = run_job(config("wikipedia-parser"), *overrides, cwd=tmp_path, timeout_s=120)
     assert result.returncode == 0, result.stderr[-3000:]
     warnings = [line for line in result.stderr.splitlines() if "does not exist yet" in line]
