@@ -8,6 +8,8 @@ without it (where it applies).
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import NamedTuple
 
 from samza_py.config.job_config import DEFAULT_SSP_GROUPER_FACTORY, DEFAULT_TASK_NAME_GROUPER_FACTORY
@@ -17,14 +19,23 @@ NONE = "—"
 REQUIRED = "required"
 
 
+NOT_YET = "**Not yet** (accepted, not acted on; setting it warns):"
+
+
 class ConfigKey(NamedTuple):
     key: str
     default: str
     meaning: str
+    acted_on: bool = True
 
 
 def _k(key: str, default: str, meaning: str) -> ConfigKey:
     return ConfigKey(key, default, meaning)
+
+
+def _not_yet(key: str, default: str, meaning: str) -> ConfigKey:
+    """A Samza key samza-py accepts but does not act on yet: the table says so and run-job warns."""
+    return ConfigKey(key, default, f"{NOT_YET} {meaning}", acted_on=False)
 
 
 _SS = "systems.<s>.streams.<stream>.samza."
@@ -73,11 +84,12 @@ REFERENCE: list[ConfigKey] = [
        "Skip (log and count) input the serde cannot read instead of failing"),
     _k("task.ignored.exceptions", NONE,
        "Comma list of exception class names `process()` may raise without failing; `*` = all"),
-    _k("task.max.concurrency", "1", "Messages in flight per task"),
-    _k("task.callback.timeout.ms", "-1", "Timeout of an async task's callback; negative = none"),
-    _k("task.transactional.state.checkpoint.enabled", "true", "Snapshot stores and record changelog offsets at commit"),
-    _k("task.transactional.state.restore.enabled", "true",
-       "Restore from the checkpointed snapshot and changelog offset"),
+    _not_yet("task.max.concurrency", "1", "Messages in flight per task"),
+    _not_yet("task.callback.timeout.ms", "-1", "Timeout of an async task's callback; negative = none"),
+    _not_yet("task.transactional.state.checkpoint.enabled", "true",
+             "Snapshot stores and record changelog offsets at commit; samza-py always does"),
+    _not_yet("task.transactional.state.restore.enabled", "true",
+             "Restore from the checkpointed snapshot and changelog offset; samza-py always does"),
     _k("task.transactional.state.retain.existing.state", "true",
        "Keep a matching local snapshot instead of a full restore"),
     # -------------------------------------------------------------------------------------- systems
@@ -103,8 +115,8 @@ REFERENCE: list[ConfigKey] = [
     _k(_SS + "msg.serde", "systems.<s>.samza.msg.serde", "Message serde of one stream"),
     _k(_SS + "offset.default", "systems.<s>.samza.offset.default", "`oldest` or `upcoming` for one stream"),
     _k(_SS + "reset.offset", "false", "Ignore the checkpoint at every start and begin at `offset.default`"),
-    _k(_SS + "priority", "-1", "Chooser priority; higher wins"),
-    _k(_SS + "bootstrap", "false", "Read the stream up to its current end before other inputs"),
+    _not_yet(_SS + "priority", "-1", "Chooser priority; higher wins"),
+    _not_yet(_SS + "bootstrap", "false", "Read the stream up to its current end before other inputs"),
     _k(_SS + "bounded", "false",
        "samza-py: the stream ends at the offsets current when the job started; then `on_end_of_stream` and"
        " the job ends"),
@@ -179,6 +191,25 @@ REFERENCE: list[ConfigKey] = [
     _k("metrics.timer.enabled", "false",
        "Time every `process` call (`process-ns`); off by default to keep clock reads off the hot path (Samza: true)"),
 ]
+
+
+def _key_pattern(key: str) -> str:
+    """A reference key as a regex: ``<placeholder>`` and ``*`` stand for any non-empty text."""
+    parts = re.split(r"(<[a-z]+>|\*)", key)
+    return "".join(".+" if part == "*" or part.startswith("<") else re.escape(part) for part in parts)
+
+
+def _not_yet_patterns() -> re.Pattern[str]:
+    keys = [entry.key for entry in REFERENCE if not entry.acted_on]
+    # A per-stream property also has its stream-id spelling, ``streams.<stream>.samza.<property>``.
+    keys += ["streams.<stream>.samza." + key[len(_SS):] for key in keys if key.startswith(_SS)]
+    return re.compile("|".join(f"(?:{_key_pattern(key)})" for key in keys))
+
+
+def keys_not_acted_on(config: Iterable[str]) -> list[str]:
+    """The keys of ``config`` that samza-py accepts but does not act on yet, sorted."""
+    pattern = _not_yet_patterns()
+    return sorted(key for key in config if pattern.fullmatch(key))
 
 
 def _default_cell(default: str) -> str:

@@ -21,6 +21,7 @@ from samza_py.config.config import Config
 from samza_py.config.errors import ConfigException
 from samza_py.config.job_config import JobConfig
 from samza_py.config.loader import load_config
+from samza_py.config.reference import keys_not_acted_on
 from samza_py.config.validation import validate
 from samza_py.coordinator.stream import CoordinatorStream
 from samza_py.job.dry_run import dry_run
@@ -60,6 +61,8 @@ def load_valid_config(args: argparse.Namespace) -> Config | None:
         for problem in problems:
             print(f"  - {problem}", file=sys.stderr)
         return None
+    for key in keys_not_acted_on(config):
+        log.warning("%s is not acted on yet by samza-py: the job runs as if it were not set", key)
     return config
 
 
