@@ -94,10 +94,10 @@ def config(tmp_path: Path, factory: str, changelog: bool = True) -> Config:
 
 
 def manager(tmp_path: Path, log: Log, factory: str, task_name: str = "Partition 3",
-            changelog: bool = True) -> TaskStorageManager:
+            changelog: bool = True, registry: MetricsRegistryMap | None = None) -> TaskStorageManager:
     cfg = config(tmp_path, factory, changelog)
     return TaskStorageManager(task_name, 1, cfg, SerdeManager(cfg), {"kafka": LogProducer(log)},
-                              {"kafka": LogAdmin(log)}, MetricsRegistryMap("t"), 1, reader=log.read)
+                              {"kafka": LogAdmin(log)}, registry or MetricsRegistryMap("t"), 1, reader=log.read)
 
 
 def n(value: int) -> bytes:
@@ -247,12 +247,13 @@ def test_twenty_commits_of_a_bracketed_task_keep_one_snapshot_and_a_restart_repl
     checkpointed = dict(checkpoints.checkpoints[BRACKETED].offsets)
     assert ChangelogPosition.parse(checkpointed[CHANGELOG] or "").offset == 19
 
-    restarted = manager(tmp_path, log, ROCKSDB, BRACKETED)
+    registry = MetricsRegistryMap("t")
+    restarted = manager(tmp_path, log, ROCKSDB, BRACKETED, registry=registry)
     log.reads.clear()
     restarted.open_and_restore(checkpointed)
     # The snapshot already holds offset 19: nothing to replay; the uncommitted offset 20 is only trimmed.
     assert log.reads == [(20, 20), (20, 21)]
-    restore = restarted._registry.snapshot()[ENGINE_GROUP]
+    restore = registry.snapshot()[ENGINE_GROUP]
     assert (restore["counts-restore-total"], restore["counts-restore-done"]) == (0, 1)
     assert [restarted.engines["counts"].get(f"k{i}") for i in range(20)] == list(range(20))
     assert restarted.engines["counts"].get("late") is None
