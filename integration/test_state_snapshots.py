@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 from confluent_kafka import KafkaException
@@ -72,16 +73,15 @@ def snapshots(state: Path, task_name: str) -> list[str]:
     return sorted(p.name for p in (state / STORE).iterdir() if p.name.startswith(prefix))
 
 
-def run_until(unique: str, state: Path, tmp_path: Path, log: Path, truth: Counter[tuple[int, str]],
-              commits: int) -> str:
-    """Run the job until the changelog holds the true counts and each task committed ``commits`` times;
-    stop it gracefully (a last commit); return its log."""
-    job = start_run_job(COUNTS_CONFIG, *settings(unique, state), cwd=tmp_path, log=log)
+def run_until(config: Path, unique: str, state: Path, tmp_path: Path, log: Path, truth: Counter[tuple[int, str]],
+              committed: Callable[[], bool]) -> str:
+    """Run the job until the changelog holds the true counts and ``committed()`` holds; stop it gracefully
+    (a last commit); return its log."""
+    job = start_run_job(config, *settings(unique, state), cwd=tmp_path, log=log)
     try:
         wait_for(lambda: changelog_counts(unique) == dict(truth), 180, "the counts to reach the truth")
-        wait_for(lambda: all(checkpoints_per_task(unique)[t] >= commits for t in task_names(unique)), 120,
-                 f"{commits} commits of each task")
-        assert run_job(COUNTS_CONFIG, *settings(unique, state), cwd=tmp_path, operation="kill").returncode == 0
+        wait_for(committed, 120, f"{COMMITS} commits of each task")
+        assert run_job(config, *settings(unique, state), cwd=tmp_path, operation="kill").returncode == 0
         job.wait(60)
     finally:
         if job.poll() is None:
@@ -91,6 +91,15 @@ def run_until(unique: str, state: Path, tmp_path: Path, log: Path, truth: Counte
     return text
 
 
+def checkpointed(unique: str, commits: int) -> Callable[[], bool]:
+    return lambda: all(checkpoints_per_task(unique)[t] >= commits for t in task_names(unique))
+
+
+def assert_one_snapshot_per_task(unique: str, state: Path) -> None:
+    for task in task_names(unique):
+        assert len(snapshots(state, task)) == 1, snapshots(state, task)
+
+
 def test_a_bracketed_task_name_keeps_one_snapshot_and_its_restart_replays_nothing_committed(
     unique: str, tmp_path: Path
 ) -> None:
@@ -98,15 +107,35 @@ def test_a_bracketed_task_name_keeps_one_snapshot_and_its_restart_replays_nothin
     create_topic(f"{unique}-raw", PARTITIONS)
     truth: Counter[tuple[int, str]] = Counter()
     produce(unique, 4, truth)
-    first = run_until(unique, state, tmp_path, tmp_path / "first.log", truth, COMMITS)
+    first = run_until(COUNTS_CONFIG, unique, state, tmp_path, tmp_path / "first.log", truth,
+                      checkpointed(unique, COMMITS))
     assert {name for name, _ in RESTORED.findall(first)} == set(task_names(unique))
-    for task in task_names(unique):
-        assert len(snapshots(state, task)) == 1, snapshots(state, task)
+    assert_one_snapshot_per_task(unique, state)
 
     produce(unique, 1, truth)  # new input for the second run
-    second = run_until(unique, state, tmp_path, tmp_path / "second.log", truth, 2 * COMMITS)
+    second = run_until(COUNTS_CONFIG, unique, state, tmp_path, tmp_path / "second.log", truth,
+                       checkpointed(unique, 2 * COMMITS))
     # The last commit's snapshot holds the whole committed changelog: nothing to replay.
     assert sorted(RESTORED.findall(second)) == sorted((task, "0") for task in task_names(unique)), second[-4000:]
     assert second.count("reusing local snapshot") == PARTITIONS
-    for task in task_names(unique):
-        assert len(snapshots(state, task)) == 1, snapshots(state, task)
+    assert_one_snapshot_per_task(unique, state)
+
+
+def test_without_checkpoints_only_the_newest_snapshot_is_kept(unique: str, tmp_path: Path) -> None:
+    config = tmp_path / "no-checkpoints.properties"
+    lines = COUNTS_CONFIG.read_text().splitlines()
+    config.write_text("\n".join(line for line in lines if not line.startswith("task.checkpoint.factory=")) + "\n")
+    state = tmp_path / "state"
+    create_topic(f"{unique}-raw", PARTITIONS)
+    truth: Counter[tuple[int, str]] = Counter()
+    produce(unique, 2, truth)
+    seen: set[str] = set()
+
+    def snapshots_seen() -> bool:
+        """Each commit makes a snapshot with a new name: having seen COMMITS of them per task, that many ran."""
+        if (state / STORE).is_dir():
+            seen.update(name for task in task_names(unique) for name in snapshots(state, task))
+        return len(seen) >= COMMITS * PARTITIONS
+
+    run_until(config, unique, state, tmp_path, tmp_path / "first.log", truth, snapshots_seen)
+    assert_one_snapshot_per_task(unique, state)
