@@ -159,8 +159,10 @@ class TaskInstance:
                 gauge = self._checkpointed_gauges.get(ssp)
                 if gauge is not None and offset is not None:
                     gauge.value = offset
-            if self.storage is not None:
-                self.storage.remove_old_snapshots(checkpoint_id)
+        if self.storage is not None:
+            # Earlier snapshots go once this commit's checkpoint is written; with no checkpoints kept,
+            # only the newest snapshot can ever be restored from, so the others go at once.
+            self.storage.remove_old_snapshots(checkpoint_id)
         log.debug("committed %r in %.1f ms", self.task_name, (time.monotonic() - started) * 1000)
 
     def close(self) -> None:

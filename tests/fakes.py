@@ -27,6 +27,7 @@ from samza_py.container.task_context import TaskContextImpl
 from samza_py.container.task_instance import TaskInstance, exception_matcher
 from samza_py.metrics.registry import MetricsRegistryMap
 from samza_py.serializers.manager import SerdeManager
+from samza_py.storage.storage_manager import TaskStorageManager
 from samza_py.system.interfaces import (
     StreamSpec,
     SystemAdmin,
@@ -289,6 +290,7 @@ def make_task(
     checkpointed: Checkpoint | None = None,
     ignored: Iterable[str] = (),
     config: Mapping[str, str] | None = None,
+    storage: TaskStorageManager | None = None,
 ) -> TaskInstance:
     """A TaskInstance whose commit flushes every producer (source "commit", as the container does)."""
     cfg = Config(config or {})
@@ -304,7 +306,8 @@ def make_task(
             producer.flush("commit")
 
     return TaskInstance(
-        name, task, owned, collector, context, registry, flush, checkpoints, checkpointed, exception_matcher(ignored)
+        name, task, owned, collector, context, registry, flush, checkpoints, checkpointed, exception_matcher(ignored),
+        storage,
     )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +14,11 @@ from samza_py.api import OutgoingMessageEnvelope, SystemStreamPartition
 from samza_py.config.config import Config
 from samza_py.metrics.registry import MetricsRegistryMap
 from samza_py.serializers.manager import SerdeManager
+from samza_py.storage.engine import METRICS_GROUP as ENGINE_GROUP
+from samza_py.storage.errors import StoreCorruptedError, StoreOpenError
 from samza_py.storage.storage_manager import (
     ChangelogPosition,
+    StoreRestoreError,
     TaskStorageManager,
     read_offset_file,
     write_offset_file,
@@ -23,6 +28,7 @@ from samza_py.system.interfaces import (
     SystemStreamMetadata,
     SystemStreamPartitionMetadata,
 )
+from tests.fakes import EventLog, FakeCheckpointManager, make_task
 
 CHANGELOG = SystemStreamPartition.of("kafka", "counts-changelog", 1)
 
@@ -70,8 +76,8 @@ class LogProducer(SystemProducer):
         self.log.records.append((envelope.key, envelope.message))
 
 
-def config(tmp_path: Path, factory: str) -> Config:
-    return Config({
+def config(tmp_path: Path, factory: str, changelog: bool = True) -> Config:
+    settings = {
         "job.name": "counts",
         "job.logged.store.base.dir": str(tmp_path / "state"),
         "systems.kafka.samza.factory": "samza_py.system.kafka.factory.KafkaSystemFactory",
@@ -81,13 +87,17 @@ def config(tmp_path: Path, factory: str) -> Config:
         "stores.counts.msg.serde": "integer",
         "stores.counts.changelog": "kafka.counts-changelog",
         "stores.counts.object.cache.size": "0",
-    })
+    }
+    if not changelog:
+        del settings["stores.counts.changelog"]
+    return Config(settings)
 
 
-def manager(tmp_path: Path, log: Log, factory: str) -> TaskStorageManager:
-    cfg = config(tmp_path, factory)
-    return TaskStorageManager("Partition 3", 1, cfg, SerdeManager(cfg), {"kafka": LogProducer(log)},
-                              {"kafka": LogAdmin(log)}, MetricsRegistryMap("t"), 1, reader=log.read)
+def manager(tmp_path: Path, log: Log, factory: str, task_name: str = "Partition 3",
+            changelog: bool = True, registry: MetricsRegistryMap | None = None) -> TaskStorageManager:
+    cfg = config(tmp_path, factory, changelog)
+    return TaskStorageManager(task_name, 1, cfg, SerdeManager(cfg), {"kafka": LogProducer(log)},
+                              {"kafka": LogAdmin(log)}, registry or MetricsRegistryMap("t"), 1, reader=log.read)
 
 
 def n(value: int) -> bytes:
@@ -202,3 +212,175 @@ def test_a_task_without_a_checkpoint_starts_empty_and_trims_what_reached_the_cha
     assert store.get("a") is None and store.get("b") is None
     assert sorted(log.records[3:]) == [(b"a", None), (b"b", None)]
     storage.close()
+
+
+# --- snapshots are found by exact name, and only the newest is kept -------------------------------------------
+
+BRACKETED = "SystemStreamPartition [kafka, in, 1]"  # a GroupBySystemStreamPartitionFactory task name
+
+
+class Idle:
+    def process(self, *args: Any) -> None: ...
+
+
+def snapshot_names(tmp_path: Path, task_name: str) -> list[str]:
+    task_dir = task_name.replace(" ", "_")
+    return sorted(p.name for p in (tmp_path / "state" / "counts").iterdir() if p.name.startswith(f"{task_dir}-"))
+
+
+def test_twenty_commits_of_a_bracketed_task_keep_one_snapshot_and_a_restart_replays_nothing_committed(
+    tmp_path: Path,
+) -> None:
+    log = Log([])
+    storage = manager(tmp_path, log, ROCKSDB, BRACKETED)
+    storage.open_and_restore({})
+    checkpoints = FakeCheckpointManager(EventLog())
+    task = make_task(BRACKETED, Idle(), [], EventLog(), checkpoints=checkpoints, storage=storage)
+    store = storage.engines["counts"]
+    for i in range(20):
+        store.put(f"k{i}", i)
+        task.commit()
+        assert len(snapshot_names(tmp_path, BRACKETED)) == 1
+    store.put("late", 1)  # reaches the changelog (offset 20) but no commit covers it
+    storage.flush()
+    storage.close()
+    checkpointed = dict(checkpoints.checkpoints[BRACKETED].offsets)
+    assert ChangelogPosition.parse(checkpointed[CHANGELOG] or "").offset == 19
+
+    registry = MetricsRegistryMap("t")
+    restarted = manager(tmp_path, log, ROCKSDB, BRACKETED, registry=registry)
+    log.reads.clear()
+    restarted.open_and_restore(checkpointed)
+    # The snapshot already holds offset 19: nothing to replay; the uncommitted offset 20 is only trimmed.
+    assert log.reads == [(20, 20), (20, 21)]
+    restore = registry.snapshot()[ENGINE_GROUP]
+    assert (restore["counts-restore-total"], restore["counts-restore-done"]) == (0, 1)
+    assert [restarted.engines["counts"].get(f"k{i}") for i in range(20)] == list(range(20))
+    assert restarted.engines["counts"].get("late") is None
+    restarted.close()
+
+
+def test_commits_without_checkpoints_keep_one_snapshot_and_a_restart_replays_only_the_tail(
+    tmp_path: Path,
+) -> None:
+    log = Log([])
+    storage = manager(tmp_path, log, ROCKSDB)
+    storage.open_and_restore({})
+    task = make_task("Partition 3", Idle(), [], EventLog(), checkpoints=None, storage=storage)
+    store = storage.engines["counts"]
+    for i in range(5):
+        store.put(f"k{i}", i)
+        task.commit()
+    assert snapshot_names(tmp_path, "Partition 3") == [snapshot_names(tmp_path, "Partition 3")[-1]]
+    store.put("tail", 9)  # after the last commit
+    storage.flush()
+    storage.close()
+
+    restarted = manager(tmp_path, log, ROCKSDB)
+    log.reads.clear()
+    restarted.open_and_restore({})  # no checkpoints kept: the state is the whole changelog
+    assert log.reads == [(5, 6)]  # only the tail after the snapshot at offset 4
+    assert restarted.engines["counts"].get("tail") == 9 and restarted.engines["counts"].get("k4") == 4
+    restarted.close()
+
+
+# --- a store is deleted only when it is corrupted and has a changelog -----------------------------------------
+
+def write_and_close(storage: TaskStorageManager, snapshot_id: str | None = None) -> None:
+    storage.open_and_restore({})
+    storage.engines["counts"].put("a", 1)
+    storage.engines["counts"].put("b", 2)
+    storage.flush()
+    if snapshot_id is not None:
+        storage.checkpoint(snapshot_id)
+    storage.close()
+
+
+def corrupt_sst(directory: Path) -> bytes:
+    """Zero the footer of the store's table file (RocksDB: "Corruption: Bad table magic number")."""
+    sst = next(directory.glob("*.sst"))
+    data = bytearray(sst.read_bytes())
+    data[-48:] = bytes(48)
+    sst.write_bytes(bytes(data))
+    return bytes(data)
+
+
+def test_a_corrupted_sst_file_with_a_changelog_is_wiped_and_rebuilt_from_the_whole_changelog(
+    tmp_path: Path,
+) -> None:
+    log = Log([])
+    write_and_close(manager(tmp_path, log, ROCKSDB), "8-1")
+    corrupt_sst(tmp_path / "state" / "counts" / "Partition_3-8-1")
+    restarted = manager(tmp_path, log, ROCKSDB)
+    log.reads.clear()
+    restarted.open_and_restore({CHANGELOG: "8-1:1"})
+    assert log.reads[0] == (0, 2)
+    assert restarted.engines["counts"].get("a") == 1 and restarted.engines["counts"].get("b") == 2
+    restarted.close()
+
+
+def test_a_corrupted_sst_file_without_a_changelog_fails_and_the_store_is_kept(tmp_path: Path) -> None:
+    log = Log([])
+    write_and_close(manager(tmp_path, log, ROCKSDB, changelog=False))
+    directory = tmp_path / "state" / "counts" / "Partition_3"
+    corrupted = corrupt_sst(directory)
+    restarted = manager(tmp_path, log, ROCKSDB, changelog=False)
+    with pytest.raises(StoreRestoreError) as info:
+        restarted.open_and_restore({})
+    assert str(directory) in str(info.value) and "Corruption:" in str(info.value)
+    assert isinstance(info.value.__cause__, StoreCorruptedError)
+    assert next(directory.glob("*.sst")).read_bytes() == corrupted  # nothing deleted
+
+
+@contextlib.contextmanager
+def read_only(directory: Path) -> Iterator[None]:
+    """``directory`` made immutable (chattr +i): root cannot write in it either; skips where unsupported."""
+    if subprocess.run(["chattr", "+i", str(directory)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not supported here")
+    try:
+        try:
+            (directory / "probe").touch()
+        except PermissionError:
+            yield
+            return
+        (directory / "probe").unlink()
+        pytest.skip("an immutable directory is still writable here")
+    finally:
+        subprocess.run(["chattr", "-i", str(directory)], check=True)
+
+
+def test_a_store_in_a_read_only_directory_fails_naming_it_and_keeps_its_files(tmp_path: Path) -> None:
+    log = Log([])
+    write_and_close(manager(tmp_path, log, ROCKSDB, changelog=False))
+    directory = tmp_path / "state" / "counts" / "Partition_3"
+    files = sorted(p.name for p in directory.iterdir())
+    restarted = manager(tmp_path, log, ROCKSDB, changelog=False)
+    with read_only(directory), pytest.raises(StoreOpenError) as info:
+        restarted.open_and_restore({})
+    assert not isinstance(info.value, StoreCorruptedError)
+    assert f"store {directory} cannot be opened" in str(info.value) and "Operation not permitted" in str(info.value)
+    assert sorted(p.name for p in directory.iterdir()) == files
+
+
+def test_a_logged_store_whose_directory_is_read_only_fails_naming_it(tmp_path: Path) -> None:
+    log = Log([])
+    write_and_close(manager(tmp_path, log, ROCKSDB), "9-1")
+    stores = tmp_path / "state" / "counts"  # holds the store dir and its snapshot Partition_3-9-1
+    restarted = manager(tmp_path, log, ROCKSDB)
+    with read_only(stores), pytest.raises(OSError) as info:
+        restarted.open_and_restore({CHANGELOG: "9-1:1"})
+    assert not isinstance(info.value, StoreCorruptedError)
+    assert str(stores / "Partition_3") in str(info.value) and "Operation not permitted" in str(info.value)
+    assert read_offset_file(stores / "Partition_3-9-1", CHANGELOG, 60_000) == 1  # the snapshot is kept
+
+
+def test_a_store_dir_under_a_regular_file_fails_naming_the_directory_and_the_cause(tmp_path: Path) -> None:
+    (tmp_path / "state").write_text("not a directory")
+    storage = manager(tmp_path, Log([]), ROCKSDB, changelog=False)
+    with pytest.raises(StoreOpenError) as info:
+        storage.open_and_restore({})
+    assert not isinstance(info.value, StoreCorruptedError)
+    assert info.value.path == tmp_path / "state" / "counts" / "Partition_3"
+    assert f"store {info.value.path} cannot be opened" in str(info.value) and "Not a directory" in str(info.value)
+    assert (tmp_path / "state").read_text() == "not a directory"
+

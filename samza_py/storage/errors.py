@@ -24,12 +24,17 @@ class StoreLockedError(StoreError):
         self.cause = cause
 
 
-class StoreCorruptedError(StoreError):
-    """The store's files cannot be opened for a reason other than a lock; rebuilding it is the way out."""
+class StoreOpenError(StoreError):
+    """The store's directory cannot be opened (permissions, disk full, too many open files, ...): the
+    files may be fine, so they are left alone and the container fails naming the directory and cause."""
 
     def __init__(self, path: Path, cause: BaseException) -> None:
         super().__init__(f"store {path} cannot be opened: {cause}", path)
         self.cause = cause
+
+
+class StoreCorruptedError(StoreOpenError):
+    """RocksDB reported real corruption (a ``Corruption:`` status): rebuilding from a changelog is the way out."""
 
 
 class StoreClosedError(StoreError):

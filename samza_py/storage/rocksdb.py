@@ -12,7 +12,7 @@ import rocksdict
 from samza_py.api.storage import Entry, KeyValueIterator, KeyValueStore
 from samza_py.config.storage_config import StorageConfig
 from samza_py.storage.entries import RawEntries, entry_pairs
-from samza_py.storage.errors import StoreClosedError, StoreCorruptedError, StoreLockedError
+from samza_py.storage.errors import StoreClosedError, StoreCorruptedError, StoreLockedError, StoreOpenError
 from samza_py.storage.factory import BaseKeyValueStorageEngineFactory
 from samza_py.storage.raw_checks import check_bytes
 from samza_py.storage.rocksdb_options import rocksdb_options
@@ -28,13 +28,21 @@ def ttl_seconds(ttl_ms: int) -> int:
     return -(-ttl_ms // 1000)
 
 
+# RocksDB's Status::Corruption text: the only open failure that says the files themselves are bad.
+CORRUPTION_PREFIX = "Corruption:"
+
+
 def _open(path: Path, options: rocksdict.Options, access: rocksdict.AccessType) -> rocksdict.Rdict:
     try:
+        path.mkdir(parents=True, exist_ok=True)
         return rocksdict.Rdict(str(path), options, access_type=access)
     except Exception as exc:  # rocksdict raises bare Exception with RocksDB's status text
         if any(marker in str(exc) for marker in LOCK_MARKERS):
             raise StoreLockedError(path, exc) from exc
-        raise StoreCorruptedError(path, exc) from exc
+        if str(exc).startswith(CORRUPTION_PREFIX):
+            raise StoreCorruptedError(path, exc) from exc
+        # Permissions, a full disk, too many open files, a path that is not a directory: not the files' fault.
+        raise StoreOpenError(path, exc) from exc
 
 
 def _scan(it: rocksdict.RdictIter, to_key: bytes | None) -> Iterator[Entry[bytes, bytes]]:
@@ -82,7 +90,6 @@ class RocksDbKeyValueStore(KeyValueStore[bytes, bytes]):
         self.block_cache_size = block_cache_size
         self.ttl_ms = ttl_ms
         self.wal_enabled = wal_enabled
-        self.path.mkdir(parents=True, exist_ok=True)
         self._db: rocksdict.Rdict | None = _open(self.path, options, access)
         self._write_options = rocksdict.WriteOptions()
         # The stub declares disable_wal a method; the binding exposes it as a settable property.

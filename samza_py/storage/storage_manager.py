@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import time
 import zlib
@@ -42,6 +43,7 @@ from samza_py.system.kafka.partition_reader import read_partition
 log = logging.getLogger(__name__)
 
 OFFSET_FILE = "OFFSET"
+CHECKPOINT_ID = re.compile(r"\d+-\d+")  # <millis>-<nano id>, the suffix of a snapshot dir
 PROGRESS_EVERY_S = 3.0
 
 
@@ -91,6 +93,21 @@ def read_offset_file(directory: Path, ssp: SystemStreamPartition, max_age_ms: in
         return int(json.loads(data)[str(ssp)])
     except (OSError, ValueError, KeyError):
         return None
+
+
+def snapshot_dirs(directory: Path) -> list[Path]:
+    """The snapshots ``<store dir>-<checkpoint id>`` beside a store dir, matched by exact name: task names
+    such as ``SystemStreamPartition [kafka, in, 1]`` hold characters a glob pattern would read as syntax."""
+    if not directory.parent.is_dir():
+        return []
+    prefix = f"{directory.name}-"
+    return [entry for entry in directory.parent.iterdir()
+            if entry.name.startswith(prefix) and CHECKPOINT_ID.fullmatch(entry.name[len(prefix):])
+            and entry.is_dir()]
+
+
+def _warn_unremovable(function: Any, path: str, exc_info: Any) -> None:
+    log.warning("cannot remove old store snapshot file %s: %s", path, exc_info[1])
 
 
 def _link_or_copy(src: str, dst: str) -> None:
@@ -200,7 +217,7 @@ class TaskStorageManager:
     ) -> KeyValueStorageEngine:
         directory = self.store_dir(store)
         if changelog is None:
-            return self._open_or_wipe(store)  # not logged: whatever is on disk
+            return self._open_unlogged(store, directory)  # not logged: whatever is on disk
         admin = self._admins[changelog.system]
         meta = admin.get_system_stream_metadata([changelog.stream])[changelog.stream].partitions.get(
             changelog.partition_id
@@ -244,13 +261,14 @@ class TaskStorageManager:
         """Install the newest valid snapshot at or below ``target`` as the store dir; the offset it holds."""
         max_age = self._storage.changelog_delete_retention_ms(store)
         best: tuple[int, Path] | None = None
-        for candidate in directory.parent.glob(f"{directory.name}-*"):
+        for candidate in snapshot_dirs(directory):
             offset = read_offset_file(candidate, changelog, max_age)
             if offset is not None and offset <= target and (best is None or offset > best[0]):
                 best = (offset, candidate)
         if best is None:
             return None
-        shutil.rmtree(directory, ignore_errors=True)
+        if directory.exists():
+            shutil.rmtree(directory)
         # SST files never change once written, so they are shared; everything else RocksDB may append to.
         shutil.copytree(best[1], directory, copy_function=_link_or_copy)
         (directory / OFFSET_FILE).unlink(missing_ok=True)
@@ -264,14 +282,15 @@ class TaskStorageManager:
             shutil.rmtree(directory)
         return self._open(store)
 
-    def _open_or_wipe(self, store: str) -> KeyValueStorageEngine:
+    def _open_unlogged(self, store: str, directory: Path) -> KeyValueStorageEngine:
+        """A store without a changelog is never deleted: nothing could rebuild it."""
         try:
             return self._open(store)
         except StoreCorruptedError as exc:
-            log.warning("store %r of %r cannot be opened (%s): wiping it and rebuilding from the changelog",
-                        store, self.task_name, exc)
-            shutil.rmtree(self.store_dir(store), ignore_errors=True)
-            return self._open(store)
+            raise StoreRestoreError(
+                f"store {store!r} of task {self.task_name!r} in {directory} is corrupted and has no changelog to "
+                f"rebuild it from; it is left as it is: {exc.cause}"
+            ) from exc
 
     def _trim(self, engine: KeyValueStorageEngine, changelog: SystemStreamPartition, start: int, end: int) -> None:
         keys: dict[bytes, None] = {}
@@ -339,9 +358,10 @@ class TaskStorageManager:
         """Once a checkpoint is written, the snapshots of earlier ones are no longer needed."""
         for store in self.changelogs:
             directory = self.store_dir(store)
-            for candidate in directory.parent.glob(f"{directory.name}-*"):
+            for candidate in snapshot_dirs(directory):
                 if candidate.name != f"{directory.name}-{keep_checkpoint_id}":
-                    shutil.rmtree(candidate, ignore_errors=True)
+                    # A snapshot left behind costs disk, not correctness: warn, and let the commit stand.
+                    shutil.rmtree(candidate, onerror=_warn_unremovable)
 
     def close(self) -> None:
         for engine in self.engines.values():

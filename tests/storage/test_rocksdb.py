@@ -13,7 +13,7 @@ import pytest
 from samza_py.config.config import Config
 from samza_py.config.errors import ConfigException
 from samza_py.metrics.registry import MetricsRegistryMap
-from samza_py.storage.errors import StoreCorruptedError, StoreLockedError
+from samza_py.storage.errors import StoreCorruptedError, StoreLockedError, StoreOpenError
 from samza_py.storage.rocksdb import RocksDbKeyValueStorageEngineFactory, RocksDbKeyValueStore, ttl_seconds
 from samza_py.storage.rocksdb_options import COMPACTION_STYLES, COMPRESSIONS
 from tests.storage.conftest import MB, open_rocksdb
@@ -111,6 +111,57 @@ def test_garbage_current_file_raises_store_corrupted(tmp_path: Path) -> None:
     assert info.value.path == path
     assert "CURRENT" in str(info.value.cause)
     assert str(info.value).startswith(f"store {path} cannot be opened: ")
+
+
+def test_a_corrupted_table_file_raises_store_corrupted(tmp_path: Path) -> None:
+    path = tmp_path / "db"
+    store = open_rocksdb(path)
+    store.put(b"k", b"v")
+    store.close()
+    sst = next(path.glob("*.sst"))
+    sst.write_bytes(sst.read_bytes()[:-48] + bytes(48))  # the footer's magic number gone
+    with pytest.raises(StoreCorruptedError) as info:
+        open_rocksdb(path)
+    assert str(info.value.cause).startswith("Corruption:") and sst.name in str(info.value)
+
+
+def test_a_path_under_a_regular_file_raises_store_open_error_not_corruption(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(StoreOpenError) as info:
+        open_rocksdb(tmp_path / "file" / "db")
+    assert not isinstance(info.value, StoreCorruptedError)
+    assert info.value.path == tmp_path / "file" / "db"
+    assert isinstance(info.value.cause, NotADirectoryError)
+
+
+def test_too_many_open_files_raises_store_open_error_not_corruption(tmp_path: Path) -> None:
+    path = tmp_path / "db"
+    store = open_rocksdb(path)
+    store.put(b"k", b"v")
+    store.close()
+    # In a child process: no file descriptor left beyond those already open when RocksDB opens the store.
+    script = textwrap.dedent(f"""
+        import os, resource
+        from pathlib import Path
+        from samza_py.storage.errors import StoreCorruptedError, StoreOpenError
+        from samza_py.storage.rocksdb import RocksDbKeyValueStore
+        in_use = len(os.listdir("/proc/self/fd"))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (in_use, resource.getrlimit(resource.RLIMIT_NOFILE)[1]))
+        try:
+            RocksDbKeyValueStore(Path({str(path)!r}), write_buffer_size=1 << 20, block_cache_size=1 << 20)
+        except StoreCorruptedError as exc:
+            print("CORRUPTED", exc)
+        except StoreOpenError as exc:
+            print("OPEN ERROR", exc)
+        else:
+            print("OPENED")
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=REPO, timeout=60)
+    assert result.stdout.startswith(f"OPEN ERROR store {path} cannot be opened: "), result.stdout + result.stderr
+    assert "Too many open files" in result.stdout
+    reopened = open_rocksdb(path)  # the files were never the problem
+    assert reopened.get(b"k") == b"v"
+    reopened.close()
 
 
 def test_missing_directory_is_created(tmp_path: Path) -> None:

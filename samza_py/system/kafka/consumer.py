@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
 
-from samza_py.api import END_OF_STREAM_OFFSET, IncomingMessageEnvelope, MetricsRegistry, SystemStreamPartition
+from samza_py.api import IncomingMessageEnvelope, MetricsRegistry, SystemStreamPartition
 from samza_py.api.metrics import Counter, Gauge
 from samza_py.system.interfaces import SystemConsumer
 
@@ -53,6 +53,7 @@ class KafkaSystemConsumer(SystemConsumer):
         self._starts: dict[SystemStreamPartition, int] = {}
         # Bounded streams end at the offset that was upcoming at registration: then end-of-stream.
         self._ends: dict[SystemStreamPartition, int] = {}
+        self._ended: set[SystemStreamPartition] = set()
         self._ssps: dict[tuple[str, int], SystemStreamPartition] = {}
         self._consumer: Consumer | None = None
         self._pending_eos: list[SystemStreamPartition] = []
@@ -64,7 +65,7 @@ class KafkaSystemConsumer(SystemConsumer):
             self._metrics[ssp] = _PartitionMetrics(self._registry, ssp, int(offset))
 
     def register_end(self, ssp: SystemStreamPartition, end_offset: int) -> None:
-        """Treat ``ssp`` as bounded: after ``end_offset - 1`` deliver end-of-stream."""
+        """Treat ``ssp`` as bounded: once the consumer's position reaches ``end_offset``, deliver end-of-stream."""
         self._ends[ssp] = end_offset
 
     def start(self) -> None:
@@ -73,6 +74,7 @@ class KafkaSystemConsumer(SystemConsumer):
         if assignment:
             self._consumer.assign(assignment)
         self._pending_eos = [ssp for ssp, end in self._ends.items() if self._starts.get(ssp, 0) >= end]
+        self._ended.update(self._pending_eos)
 
     def stop(self) -> None:
         if self._consumer is not None:
@@ -121,13 +123,29 @@ class KafkaSystemConsumer(SystemConsumer):
             size = (len(key) if key else 0) + (len(value) if value else 0)
             run_bytes += size
             append(envelope(ssp, str(offset), key, value, size, ts if ts_type else 0, now_ms))  # type: ignore[arg-type]
-            if end is not None and offset + 1 >= end:
-                append(envelope(ssp, END_OF_STREAM_OFFSET, None, None))  # type: ignore[arg-type]
         if metrics:
             if ssp is not None:
                 self._count(ssp, len(out) - run_start, run_bytes, offset)
             if time.monotonic() - self._watermarks_read >= WATERMARK_EVERY_S:
                 self._read_watermarks()
+        if len(self._ended) < len(ends):
+            out.extend(self._reached_ends())
+        return out
+
+    def _reached_ends(self) -> list[IncomingMessageEnvelope]:
+        """End-of-stream for each bounded partition whose position reached its end offset.
+
+        The position, not the last message seen: a transactional producer's commit marker takes the
+        last offset and is never delivered, but the position moves past it.
+        """
+        assert self._consumer is not None
+        open_ends = [(ssp, end) for ssp, end in self._ends.items() if ssp not in self._ended]
+        positions = self._consumer.position(self._partitions(ssp for ssp, _ in open_ends))
+        out: list[IncomingMessageEnvelope] = []
+        for (ssp, end), position in zip(open_ends, positions, strict=True):
+            if position.offset >= end:  # an unknown position is negative (OFFSET_INVALID)
+                self._ended.add(ssp)
+                out.append(IncomingMessageEnvelope.end_of_stream(ssp))
         return out
 
     def _count(self, ssp: SystemStreamPartition, messages: int, nbytes: int, last_offset: int) -> None:
