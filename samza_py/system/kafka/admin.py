@@ -23,7 +23,15 @@ _TIMEOUT_S = 30.0
 class KafkaSystemAdmin(SystemAdmin):
     def __init__(self, system: str, settings: Mapping[str, object]) -> None:
         self.system = system
-        self._admin = AdminClient(dict(settings))  # type: ignore[arg-type]
+        self.settings = dict(settings)
+        self._client: AdminClient | None = None
+
+    @property
+    def _admin(self) -> AdminClient:
+        # Connected on first use: building an admin (e.g. to inspect its settings) opens no connection.
+        if self._client is None:
+            self._client = AdminClient(self.settings)  # type: ignore[arg-type]
+        return self._client
 
     def partition_count(self, topic: str) -> int:
         meta = self._admin.list_topics(topic, timeout=_TIMEOUT_S).topics.get(topic)
