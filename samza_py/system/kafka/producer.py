@@ -12,6 +12,7 @@ from confluent_kafka import KafkaError, Message, Producer
 from samza_py.api import MetricsRegistry, OutgoingMessageEnvelope, SystemStream
 from samza_py.metrics.registry import MetricsRegistryMap
 from samza_py.system.interfaces import StreamNotFoundError, SystemProducer
+from samza_py.system.kafka.client_config import DEFAULT_MAX_BLOCK_MS
 from samza_py.system.kafka.partitioner import samza_partition
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,7 @@ class KafkaSystemProducer(SystemProducer):
         system: str,
         settings: Mapping[str, object],
         registry: MetricsRegistry | None = None,
-        max_block_ms: int = 60000,
+        max_block_ms: int = DEFAULT_MAX_BLOCK_MS,
     ) -> None:
         self.system = system
         self._settings = dict(settings)
