@@ -76,3 +76,17 @@ def test_librdkafka_errors_are_logged_with_the_client(caplog: pytest.LogCaptureF
     with caplog.at_level(logging.WARNING):
         settings["error_cb"](KafkaError(KafkaError._ALL_BROKERS_DOWN, "1/1 brokers are down"))  # type: ignore[operator]
     assert "Kafka client j-1-p" in caplog.text and "brokers are down" in caplog.text
+
+
+def test_a_broker_that_is_away_is_not_logged_at_every_reconnect(caplog: pytest.LogCaptureFixture) -> None:
+    config = Config({"job.name": "j", "systems.kafka.producer.bootstrap.servers": "127.0.0.1:1"})
+    error_cb = client_config.producer_settings(config, "kafka", "c")["error_cb"]
+    refused = KafkaError(KafkaError._TRANSPORT, "Connection refused")
+    with caplog.at_level(logging.WARNING):
+        for _ in range(50):
+            error_cb(refused)  # type: ignore[operator]
+        error_cb(KafkaError(KafkaError._ALL_BROKERS_DOWN, "1/1 brokers are down"))  # type: ignore[operator]
+        error_cb(KafkaError(KafkaError._FENCED, "fenced", fatal=True))  # type: ignore[operator]
+    lines = [r.getMessage() for r in caplog.records]
+    assert len(lines) == 3, lines
+    assert "Connection refused" in lines[0] and "brokers are down" in lines[1] and "fatal" in lines[2]

@@ -13,6 +13,7 @@ and its role, and an ``error_cb`` that logs what librdkafka reports.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Mapping
 
 from confluent_kafka import KafkaError
@@ -57,6 +58,8 @@ _CONSUMER_ONLY = {
 _OFFSET_RESET = {"largest": "latest", "smallest": "earliest", "latest": "latest", "earliest": "earliest",
                  "none": "error"}
 
+ERROR_LOG_EVERY_S = 10.0
+
 _warned: set[str] = set()
 
 
@@ -76,13 +79,25 @@ def client_id(config: Config, role: str) -> str:
 
 
 def _error_logger(client: str) -> Callable[[KafkaError], None]:
-    """librdkafka's error_cb: broker-down and authentication errors would otherwise go unseen."""
+    """librdkafka's error_cb: broker-down and authentication errors would otherwise go unseen.
+
+    A broker that is away is reported at every reconnect attempt: each kind of error is logged at most
+    once per ERROR_LOG_EVERY_S, with how many were left out.
+    """
+    last_logged: dict[int, float] = {}
+    left_out: dict[int, int] = {}
 
     def log_error(err: KafkaError) -> None:
         if err.fatal():
             log.error("Kafka client %s: fatal error: %s", client, err)
-        else:
-            log.warning("Kafka client %s: %s", client, err)
+            return
+        code, now = err.code(), time.monotonic()
+        if code in last_logged and now - last_logged[code] < ERROR_LOG_EVERY_S:
+            left_out[code] = left_out.get(code, 0) + 1
+            return
+        last_logged[code] = now
+        more = left_out.pop(code, 0)
+        log.warning("Kafka client %s: %s%s", client, err, f" ({more} more like it left out)" if more else "")
 
     return log_error
 
