@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-GRID = ROOT / "deploy" / "grid"
+# This checkout's grid; SAMZA_PY_GRID names another checkout's (a git worktree has no grid of its own).
+GRID = Path(os.environ.get("SAMZA_PY_GRID") or ROOT / "deploy" / "grid")
 KAFKA_BOOTSTRAP = "127.0.0.1:9092"
 ZOOKEEPER_CONNECT = "127.0.0.1:2181"
 RM_WEB = "http://127.0.0.1:8088"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -113,3 +115,44 @@ def start_run_job(config_path: Path, *overrides: str, cwd: Path, log: Path) -> s
     with log.open("wb") as out:
         return subprocess.Popen(run_job_command(config_path, *overrides), cwd=cwd, stdout=out,
                                 stderr=subprocess.STDOUT, env=dict(os.environ))
+
+
+V1, V2 = "checkpoint", "checkpoint-v2"
+_CHECKPOINT_KEY = re.compile(
+    rb'^\{"systemstreampartition-grouper-factory":"org\.apache\.samza\.container\.grouper\.stream\.'
+    rb'GroupByPartitionFactory","taskName":"Partition \d+","type":"(checkpoint|checkpoint-v2)"\}$'
+)
+
+
+def checkpointed_offsets(value: bytes, key_type: str) -> dict[tuple[str, int], str]:
+    """(stream, partition) → offset of one checkpoint record, checking Samza's value format of its version."""
+    node = json.loads(value)
+    if key_type == V1:
+        out = {}
+        for ssp_text, entry in node.items():
+            assert set(entry) == {"system", "stream", "partition", "offset"}, entry
+            assert all(isinstance(v, str) for v in entry.values())
+            assert ssp_text == f"SystemStreamPartition [{entry['system']}, {entry['stream']}, {entry['partition']}]"
+            out[(entry["stream"], int(entry["partition"]))] = entry["offset"]
+        return out
+    assert list(node) == ["checkpoint-id", "input-offsets", "state-checkpoint-markers", "version"], node
+    assert node["version"] == 2 and re.fullmatch(r"\d+-\d+", node["checkpoint-id"])
+    out = {}
+    for ssp_text, offset in node["input-offsets"].items():
+        system, _, rest = ssp_text.partition(".")
+        stream, _, partition = rest.rpartition(".")
+        out[(stream, int(partition))] = offset
+    return out
+
+
+def latest_checkpoints(topic: str, key_type: str = V1) -> dict[int, int]:
+    """Input partition → last checkpointed (processed) offset among ``key_type`` records, checking Samza's
+    key and value formats of both versions on the way."""
+    latest: dict[int, int] = {}
+    for msg in read_topic(topic):
+        match = _CHECKPOINT_KEY.match(msg.key())
+        assert match, msg.key()
+        offsets = checkpointed_offsets(msg.value(), match.group(1).decode())
+        if match.group(1).decode() == key_type:
+            latest.update({partition: int(offset) for (_, partition), offset in offsets.items()})
+    return latest

@@ -10,9 +10,10 @@ from pathlib import Path
 from confluent_kafka import Producer
 
 from samza_py.examples.wikipedia.parser import parse_edit
+from tests.wikipedia_data import wikipedia_events
 
 from .conftest import KAFKA_BOOTSTRAP, ROOT
-from .jobs import create_topic, end_offsets, read_topic, run_job, wikipedia_events
+from .jobs import create_topic, end_offsets, read_topic, run_job
 
 PARSER_CONFIG = ROOT / "config" / "wikipedia-parser.properties"
 PARTITIONS = 2

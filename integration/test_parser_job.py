@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 from collections import Counter
 from pathlib import Path
@@ -14,8 +13,10 @@ from tests.wikipedia_data import hello_samza_fields, parsable_count, wikipedia_e
 
 from .conftest import ROOT
 from .jobs import (
+    V2,
     count_messages,
     create_topic,
+    latest_checkpoints,
     produce_round_robin,
     read_topic,
     run_job,
@@ -70,26 +71,6 @@ def test_every_parsable_line_yields_exactly_one_edit(unique: str, tmp_path: Path
     assert {json.loads(m.key())["taskName"] for m in checkpoints} == {f"Partition {p}" for p in range(PARTITIONS)}
 
 
-CHECKPOINT_KEY = re.compile(
-    rb'^\{"systemstreampartition-grouper-factory":"org\.apache\.samza\.container\.grouper\.stream\.'
-    rb'GroupByPartitionFactory","taskName":"Partition \d+","type":"checkpoint"\}$'
-)
-
-
-def latest_checkpoints(topic: str) -> dict[int, int]:
-    """Partition → last checkpointed (processed) offset, checking Samza's key and value format."""
-    latest: dict[int, int] = {}
-    for msg in read_topic(topic):
-        assert CHECKPOINT_KEY.match(msg.key()), msg.key()
-        value = json.loads(msg.value())
-        for ssp_text, entry in value.items():
-            assert set(entry) == {"system", "stream", "partition", "offset"}
-            assert all(isinstance(v, str) for v in entry.values())
-            assert ssp_text == f"SystemStreamPartition [{entry['system']}, {entry['stream']}, {entry['partition']}]"
-            latest[int(entry["partition"])] = int(entry["offset"])
-    return latest
-
-
 def test_kill_9_of_a_container_then_rerun_loses_nothing(unique: str, tmp_path: Path) -> None:
     copies = 60
     events = wikipedia_events()
@@ -132,3 +113,5 @@ def test_kill_9_of_a_container_then_rerun_loses_nothing(unique: str, tmp_path: P
             assert seen == 2
     final = latest_checkpoints(f"__samza_checkpoint_ver_1_for_parser-{unique}_1")
     assert final == {p: total - 1 for p in range(PARTITIONS)}
+    # Each commit wrote Samza 1.8's v2 record too.
+    assert latest_checkpoints(f"__samza_checkpoint_ver_1_for_parser-{unique}_1", V2) == final

@@ -12,9 +12,10 @@ from pathlib import Path
 from confluent_kafka import KafkaException
 
 from samza_py.examples.wikipedia.parser import parse_edit
+from tests.wikipedia_data import wikipedia_events
 
 from .conftest import ROOT
-from .jobs import create_topic, produce_round_robin, read_topic, run_job, start_run_job, wait_for, wikipedia_events
+from .jobs import create_topic, produce_round_robin, read_topic, run_job, start_run_job, wait_for
 
 COUNTS_CONFIG = ROOT / "config" / "wikipedia-user-counts.properties"
 STORE = "user-edit-counts"

@@ -8,9 +8,10 @@ from collections import Counter
 from pathlib import Path
 
 from samza_py.examples.wikipedia.parser import parse_edit
+from tests.wikipedia_data import wikipedia_events
 
 from .conftest import ROOT
-from .jobs import create_topic, produce_round_robin, read_topic, run_job, wikipedia_events
+from .jobs import create_topic, produce_round_robin, read_topic, run_job
 
 COUNTS_CONFIG = ROOT / "config" / "wikipedia-user-counts.properties"
 STORE = "user-edit-counts"

@@ -28,12 +28,12 @@ class CheckpointKey(NamedTuple):
     grouper_factory: str
 
 
-def _dumps(value: Any) -> bytes:
+def json_bytes(value: Any) -> bytes:
     # Jackson's default output: compact, UTF-8, non-ASCII unescaped.
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
 
 
-def _loads(data: bytes, what: str) -> Any:
+def parse_json(data: bytes, what: str) -> Any:
     try:
         return json.loads(bytes(data).decode("utf-8"))
     except ValueError as exc:
@@ -50,7 +50,7 @@ def samza_grouper_factory_name(name: str) -> str:
 
 def checkpoint_key_bytes(task_name: str, grouper_factory_java_name: str, key_type: str = CHECKPOINT_KEY_TYPE) -> bytes:
     # Field order is fixed to match Samza's key bytes exactly; compaction keys on the raw bytes.
-    return _dumps(
+    return json_bytes(
         {
             _GROUPER_FIELD: samza_grouper_factory_name(grouper_factory_java_name),
             _TASK_FIELD: task_name,
@@ -60,7 +60,7 @@ def checkpoint_key_bytes(task_name: str, grouper_factory_java_name: str, key_typ
 
 
 def parse_checkpoint_key(data: bytes) -> CheckpointKey:
-    node = _loads(data, "key")
+    node = parse_json(data, "key")
     if not isinstance(node, dict):
         raise CheckpointFormatError("checkpoint key must be a JSON object")
     fields = []
@@ -78,7 +78,7 @@ def _ssp_order(ssp: SystemStreamPartition) -> tuple[str, str, int]:
 
 def checkpoint_value_bytes(checkpoint: Checkpoint) -> bytes:
     """v1 JSON keyed by ``str(ssp)``, all values strings, SSPs sorted so the bytes are deterministic."""
-    return _dumps(
+    return json_bytes(
         {
             str(ssp): {
                 "system": ssp.system,
@@ -96,7 +96,7 @@ def parse_checkpoint_value(data: bytes) -> Checkpoint:
 
     Extra inner fields (1.x writes "keyBucket") are ignored.
     """
-    node = _loads(data, "value")
+    node = parse_json(data, "value")
     if not isinstance(node, dict):
         raise CheckpointFormatError("checkpoint value must be a JSON object")
     offsets: dict[SystemStreamPartition, str | None] = {}

@@ -9,6 +9,11 @@ from samza_py.config.errors import ConfigException
 BROADCAST_INPUTS = "task.broadcast.inputs"
 DEFAULT_CHOOSER_CLASS = "org.apache.samza.system.chooser.RoundRobinChooserFactory"
 DEFAULT_CHECKPOINT_REPLICATION_FACTOR = 3  # Samza's code; its docs say 2
+CHECKPOINT_WRITE_VERSIONS = "task.checkpoint.write.versions"
+CHECKPOINT_READ_VERSIONS = "task.checkpoint.read.versions"
+CHECKPOINT_VERSIONS = (1, 2)
+# Samza's Kafka checkpoint manager retries a write for 15 minutes (a constant there; a key here).
+DEFAULT_CHECKPOINT_WRITE_TIMEOUT_MS = 15 * 60 * 1000
 _BROADCAST_FORM = "expected 'system.stream#N' or 'system.stream#[N-M]'"
 
 
@@ -100,6 +105,39 @@ class TaskConfig(ConfigView):
         if self.checkpoint_system is not None:
             keys.append(f"systems.{self.checkpoint_system}.default.stream.replication.factor")
         return self.int_of(tuple(keys), DEFAULT_CHECKPOINT_REPLICATION_FACTOR)
+
+    @property
+    def checkpoint_write_versions(self) -> list[int]:
+        """Checkpoint versions each commit writes, in order (Samza 1.8: both, v1 first)."""
+        return self._versions(CHECKPOINT_WRITE_VERSIONS, [1, 2])
+
+    @property
+    def checkpoint_read_versions(self) -> list[int]:
+        """Checkpoint versions read at start, most preferred first (Samza 1.8: only v1)."""
+        return self._versions(CHECKPOINT_READ_VERSIONS, [1])
+
+    def _versions(self, key: str, default: list[int]) -> list[int]:
+        items = self.config.get_list(key) if self.config.get_str(key) is not None else [str(v) for v in default]
+        if not items:
+            raise ConfigException(key, "must name at least one checkpoint version (1 or 2)")
+        versions: list[int] = []
+        for item in items:
+            if item not in ("1", "2"):
+                raise ConfigException(key, f"{item!r} is not a checkpoint version: expected 1 or 2")
+            if int(item) not in versions:
+                versions.append(int(item))
+        return versions
+
+    @property
+    def live_checkpoint_max_age_ms(self) -> int:
+        """A checkpoint of a less preferred version still wins when written this much later than the
+        preferred one (the job stopped writing the preferred version)."""
+        return self.config.get_int("task.live.checkpoint.max.age", 600000)
+
+    @property
+    def checkpoint_write_timeout_ms(self) -> int:
+        """How long a checkpoint write is retried before the container fails."""
+        return self.config.get_int("task.checkpoint.write.timeout.ms", DEFAULT_CHECKPOINT_WRITE_TIMEOUT_MS)
 
     @property
     def checkpoint_path(self) -> str | None:

@@ -18,7 +18,7 @@ from samza_py.config.serializer_config import SerializerConfig
 from samza_py.config.storage_config import StorageConfig
 from samza_py.config.stream_config import StreamConfig
 from samza_py.config.system_config import SystemConfig, checked_offset_default
-from samza_py.config.task_config import BROADCAST_INPUTS, parse_broadcast_item
+from samza_py.config.task_config import BROADCAST_INPUTS, TaskConfig, parse_broadcast_item
 
 KAFKA_CHECKPOINT_FACTORY = canonical_class_name("org.apache.samza.checkpoint.kafka.KafkaCheckpointManagerFactory")
 FILE_CHECKPOINT_FACTORY = canonical_class_name("org.apache.samza.checkpoint.file.FileSystemCheckpointManagerFactory")
@@ -28,7 +28,7 @@ SNAPSHOT_FACTORY = canonical_class_name("org.apache.samza.metrics.reporter.Metri
 _INTEGER_KEYS = re.compile(
     r"""^(?:
       task\.(?:window\.ms|commit\.ms|consumer\.batch\.size|poll\.interval\.ms|shutdown\.ms
-              |max\.concurrency|callback\.timeout\.ms)
+              |max\.concurrency|callback\.timeout\.ms|checkpoint\.write\.timeout\.ms|live\.checkpoint\.max\.age)
     | (?:job|yarn)\.container\.count
     | .+\.replication\.factor
     | (?:cluster-manager|yarn)\.container\.(?:memory\.mb|cpu\.cores|retry\.count|retry\.window\.ms
@@ -267,6 +267,12 @@ def _check_checkpoint(cfg: Config) -> Problems:
             )
         elif not SystemConfig(cfg).is_defined(cfg[key].strip()):
             yield _undefined_system(key, cfg[key].strip())
+        task = TaskConfig(cfg)
+        for versions in (lambda: task.checkpoint_write_versions, lambda: task.checkpoint_read_versions):
+            try:
+                versions()
+            except ConfigException as exc:
+                yield exc
     elif kind == FILE_CHECKPOINT_FACTORY and cfg.get_str("task.checkpoint.path") is None:
         yield ConfigException("task.checkpoint.path", f"is required by {factory.strip()}")
 

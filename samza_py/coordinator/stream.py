@@ -55,12 +55,17 @@ class CoordinatorStream:
             raise CoordinatorStreamError("job.coordinator.system (or job.default.system) is not set")
         self.topic = job.coordinator_topic()
         self._replication = job.coordinator_replication_factor
-        self._bootstrap = client_config.bootstrap_servers(config, system)
-        self._admin = KafkaSystemAdmin(system, client_config.admin_settings(config, system))
+        self.reader_settings = client_config.reader_settings(config, system, "coordinator-reader")
+        # Durable or nothing: whatever the system's producer settings say about acks.
+        self.producer_settings: dict[str, object] = dict(
+            client_config.producer_settings(config, system, client_config.client_id(config, "coordinator-producer")),
+            acks="all", **{"enable.idempotence": True},
+        )
+        self.admin = KafkaSystemAdmin(system, client_config.admin_settings(config, system, "coordinator-admin"))
         self._producer: Producer | None = None
 
     def create(self) -> None:
-        self._admin.create_stream(StreamSpec(self.topic, 1, self._replication, TOPIC_CONFIG))
+        self.admin.create_stream(StreamSpec(self.topic, 1, self._replication, TOPIC_CONFIG))
 
     def read(self) -> dict[tuple[str, str], dict[str, Any]]:
         """The current value of every (type, key)."""
@@ -74,7 +79,7 @@ class CoordinatorStream:
                 else:
                     state[(kind, name)] = json.loads(value)["values"]
 
-        read_to_end({"bootstrap.servers": self._bootstrap}, self.topic, 0, apply)
+        read_to_end(self.reader_settings, self.topic, 0, apply)
         return state
 
     def write(self, source: str, messages: Mapping[tuple[str, str], Mapping[str, str] | None]) -> None:
@@ -87,8 +92,7 @@ class CoordinatorStream:
 
         if self._producer is None:
             # One producer per stream object: the AM writes a locality record at every container start.
-            self._producer = Producer({"bootstrap.servers": self._bootstrap, "acks": "all",
-                                       "enable.idempotence": True})
+            self._producer = Producer(self.producer_settings)
         producer = self._producer
         for (kind, key), values in messages.items():
             value = None if values is None else message_value(source, values)

@@ -206,7 +206,8 @@ def dry_run_admins(config: Config) -> dict[str, SystemAdmin]:
     for system in systems.system_names():
         factory = resolve_class(systems.factory_class(system))
         if isinstance(factory, type) and issubclass(factory, KafkaSystemFactory):
-            settings = dict(client_config.admin_settings(config, system), **{"allow.auto.create.topics": False})
+            settings = dict(client_config.admin_settings(config, system, f"{system}-dry-run-admin"),
+                            **{"allow.auto.create.topics": False})
             admins[system] = KafkaSystemAdmin(system, settings)
         else:
             admins[system] = factory().get_admin(system, config)

@@ -318,7 +318,7 @@ class TaskStorageManager:
 
     def _reader_settings(self, changelog: SystemStreamPartition) -> dict[str, Any]:
         # Restores read a lot: large fetches and a deep queue (small reads elsewhere would wait on them).
-        return {"bootstrap.servers": client_config.bootstrap_servers(self.config, changelog.system),
+        return {**client_config.reader_settings(self.config, changelog.system, "restore-reader"),
                 "fetch.min.bytes": 1048576, "queued.max.messages.kbytes": 262144}
 
     # ----------------------------------------------------------------------------------- commit

@@ -25,9 +25,17 @@ _AUTO_CREATE_WAIT_S = 5.0
 class KafkaSystemAdmin(SystemAdmin):
     def __init__(self, system: str, settings: Mapping[str, object]) -> None:
         self.system = system
-        self._admin = AdminClient(dict(settings))  # type: ignore[arg-type]
+        self.settings = dict(settings)
+        self._client: AdminClient | None = None
         # librdkafka's admin asks the broker to auto-create a missing topic unless told not to.
-        self._may_auto_create = str(settings.get("allow.auto.create.topics", True)).lower() != "false"
+        self._may_auto_create = str(self.settings.get("allow.auto.create.topics", True)).lower() != "false"
+
+    @property
+    def _admin(self) -> AdminClient:
+        # Connected on first use: building an admin (e.g. to inspect its settings) opens no connection.
+        if self._client is None:
+            self._client = AdminClient(self.settings)  # type: ignore[arg-type]
+        return self._client
 
     def partition_count(self, topic: str) -> int:
         """The topic's partition count. A missing topic is asked for again for a few seconds when this client

@@ -3,12 +3,20 @@
 Samza passes these keys to the Java clients; librdkafka (under confluent-kafka) spells some of them
 differently, knows others not at all, and some (ZooKeeper-era keys) are obsolete. One broker list
 serves consumer, producer and admin.
+
+Every Kafka client samza-py opens is configured here, so security settings (``security.protocol``,
+``ssl.*``, ``sasl.*``) reach all of them: the task's consumer and producer, and the checkpoint manager,
+coordinator stream, changelog restore readers and admin clients. Each gets a client id naming the job
+and its role, and an ``error_cb`` that logs what librdkafka reports.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
+
+from confluent_kafka import KafkaError
 
 from samza_py.config.config import Config
 from samza_py.config.errors import ConfigException
@@ -26,15 +34,31 @@ _RENAMED = {
 _JAVA_ONLY = {
     "key.serializer", "value.serializer", "key.deserializer", "value.deserializer",
     "max.poll.records", "max.poll.interval.ms", "partition.assignment.strategy", "interceptor.classes",
-    "exclude.internal.topics", "client.dns.lookup", "max.block.ms", "buffer.memory",
+    "exclude.internal.topics", "client.dns.lookup", "buffer.memory",
     "ssl.truststore.location", "ssl.truststore.password", "ssl.truststore.type",
     "ssl.keystore.location", "ssl.keystore.password", "ssl.keystore.type",
 }
+# Java client keys samza-py itself reads rather than passing on: max.block.ms bounds how long a send
+# waits for room in a full producer queue.
+MAX_BLOCK_MS = "max.block.ms"
+DEFAULT_MAX_BLOCK_MS = 60000  # the Java producer's default
+_READ_BY_SAMZA_PY = {MAX_BLOCK_MS}
 _OBSOLETE = {"zookeeper.connect", "zookeeper.connection.timeout.ms", "zookeeper.session.timeout.ms",
              "auto.commit.enable", "fetch.message.max.bytes", "socket.timeout.ms", "rebalance.max.retries",
              "metadata.broker.list"}
+# librdkafka's consumer-only properties: an admin client (built from the consumer's settings, as Samza
+# builds its admin) would only warn about each of them.
+_CONSUMER_ONLY = {
+    "group.id", "group.instance.id", "session.timeout.ms", "heartbeat.interval.ms", "group.protocol.type",
+    "coordinator.query.interval.ms", "enable.auto.commit", "auto.commit.interval.ms", "enable.auto.offset.store",
+    "queued.min.messages", "queued.max.messages.kbytes", "fetch.wait.max.ms", "fetch.max.bytes",
+    "max.partition.fetch.bytes", "fetch.min.bytes", "fetch.error.backoff.ms", "fetch.queue.backoff.ms",
+    "isolation.level", "enable.partition.eof", "check.crcs", "allow.auto.create.topics", "auto.offset.reset",
+}
 _OFFSET_RESET = {"largest": "latest", "smallest": "earliest", "latest": "latest", "earliest": "earliest",
                  "none": "error"}
+
+ERROR_LOG_EVERY_S = 10.0
 
 _warned: set[str] = set()
 
@@ -43,6 +67,39 @@ def _warn_once(key: str, why: str) -> None:
     if key not in _warned:
         _warned.add(key)
         log.warning("ignoring %s: %s", key, why)
+
+
+def job_ident(config: Config) -> str:
+    return f"{config.get_str('job.name', 'samza-job')}-{config.get_str('job.id', '1')}"
+
+
+def client_id(config: Config, role: str) -> str:
+    """``<job.name>-<job.id>-<role>``: which job's which client a broker log line is about."""
+    return f"{job_ident(config)}-{role}"
+
+
+def _error_logger(client: str) -> Callable[[KafkaError], None]:
+    """librdkafka's error_cb: broker-down and authentication errors would otherwise go unseen.
+
+    A broker that is away is reported at every reconnect attempt: each kind of error is logged at most
+    once per ERROR_LOG_EVERY_S, with how many were left out.
+    """
+    last_logged: dict[int, float] = {}
+    left_out: dict[int, int] = {}
+
+    def log_error(err: KafkaError) -> None:
+        if err.fatal():
+            log.error("Kafka client %s: fatal error: %s", client, err)
+            return
+        code, now = err.code(), time.monotonic()
+        if code in last_logged and now - last_logged[code] < ERROR_LOG_EVERY_S:
+            left_out[code] = left_out.get(code, 0) + 1
+            return
+        last_logged[code] = now
+        more = left_out.pop(code, 0)
+        log.warning("Kafka client %s: %s%s", client, err, f" ({more} more like it left out)" if more else "")
+
+    return log_error
 
 
 def bootstrap_servers(config: Config, system: str) -> str:
@@ -60,7 +117,9 @@ def bootstrap_servers(config: Config, system: str) -> str:
 def _translate(prefix: str, values: Mapping[str, str]) -> dict[str, str]:
     out: dict[str, str] = {}
     for key, value in values.items():
-        if key in _OBSOLETE:
+        if key in _READ_BY_SAMZA_PY:
+            continue
+        elif key in _OBSOLETE:
             _warn_once(prefix + key, "obsolete ZooKeeper-era Kafka setting")
         elif key in _JAVA_ONLY:
             _warn_once(prefix + key, "a Java Kafka client setting with no librdkafka equivalent")
@@ -84,11 +143,20 @@ def consumer_settings(config: Config, system: str, client_id: str, group_id: str
         "bootstrap.servers": bootstrap_servers(config, system),
         "group.id": group_id,
         "client.id": client_id,
+        "error_cb": _error_logger(client_id),
         "enable.auto.commit": False,
         "enable.auto.offset.store": False,
         "enable.partition.eof": False,
     })
     return settings
+
+
+def reader_settings(config: Config, system: str, role: str) -> dict[str, object]:
+    """A partition reader's consumer (checkpoints, coordinator stream, changelog restore); the reader
+    picks its own throwaway group id. It reads a known offset range, so an offset that went out of range
+    under it means "from the oldest", never "skip to the end"."""
+    ident = client_id(config, role)
+    return dict(consumer_settings(config, system, client_id=ident, group_id=ident), **{"auto.offset.reset": "earliest"})
 
 
 def producer_settings(config: Config, system: str, client_id: str) -> dict[str, object]:
@@ -99,8 +167,24 @@ def producer_settings(config: Config, system: str, client_id: str) -> dict[str, 
     settings.update(_translate(prefix, config.subset(prefix)))
     settings["bootstrap.servers"] = bootstrap_servers(config, system)
     settings["client.id"] = client_id
+    settings["error_cb"] = _error_logger(client_id)
     return settings
 
 
-def admin_settings(config: Config, system: str) -> dict[str, object]:
-    return {"bootstrap.servers": bootstrap_servers(config, system)}
+def producer_max_block_ms(config: Config, system: str) -> int:
+    return config.get_int(f"systems.{system}.producer.{MAX_BLOCK_MS}", DEFAULT_MAX_BLOCK_MS)
+
+
+def admin_settings(config: Config, system: str, role: str = "admin") -> dict[str, object]:
+    """Samza builds its admin from the consumer's settings; librdkafka's consumer-only ones are left out."""
+    prefix = f"systems.{system}.consumer."
+    settings: dict[str, object] = {
+        key: value for key, value in _translate(prefix, config.subset(prefix)).items() if key not in _CONSUMER_ONLY
+    }
+    ident = client_id(config, role)
+    settings.update({
+        "bootstrap.servers": bootstrap_servers(config, system),
+        "client.id": ident,
+        "error_cb": _error_logger(ident),
+    })
+    return settings

@@ -201,3 +201,7 @@ class KafkaSystemConsumer(SystemConsumer):
         except KafkaException:
             return None
 
+    @property
+    def settings(self) -> dict[str, object]:
+        """The librdkafka settings the consumer is built with."""
+        return dict(self._settings)

@@ -13,13 +13,9 @@ from samza_py.system.kafka.consumer import KafkaSystemConsumer
 from samza_py.system.kafka.producer import KafkaSystemProducer
 
 
-def _job_ident(config: Config) -> str:
-    return f"{config.get_str('job.name', 'samza-job')}-{config.get_str('job.id', '1')}"
-
-
 class KafkaSystemFactory(SystemFactory):
     def get_consumer(self, system_name: str, config: Config, registry: MetricsRegistry) -> KafkaSystemConsumer:
-        ident = _job_ident(config)
+        ident = client_config.job_ident(config)
         container = os.environ.get("SAMZA_CONTAINER_ID", "0")
         settings = client_config.consumer_settings(
             config, system_name, client_id=f"{ident}-{container}-{system_name}-consumer", group_id=ident
@@ -30,9 +26,10 @@ class KafkaSystemFactory(SystemFactory):
     def get_producer(self, system_name: str, config: Config, registry: MetricsRegistry) -> KafkaSystemProducer:
         container = os.environ.get("SAMZA_CONTAINER_ID", "0")
         settings = client_config.producer_settings(
-            config, system_name, client_id=f"{_job_ident(config)}-{container}-{system_name}-producer"
+            config, system_name, client_id=client_config.client_id(config, f"{container}-{system_name}-producer")
         )
-        return KafkaSystemProducer(system_name, settings, registry)
+        max_block_ms = client_config.producer_max_block_ms(config, system_name)
+        return KafkaSystemProducer(system_name, settings, registry, max_block_ms=max_block_ms)
 
     def get_admin(self, system_name: str, config: Config) -> KafkaSystemAdmin:
-        return KafkaSystemAdmin(system_name, client_config.admin_settings(config, system_name))
+        return KafkaSystemAdmin(system_name, client_config.admin_settings(config, system_name, f"{system_name}-admin"))

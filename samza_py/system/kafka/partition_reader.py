@@ -12,10 +12,12 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
+from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, TopicPartition
 
 Batch = list[tuple[bytes, bytes | None]]
+TimedBatch = list[tuple[bytes, bytes | None, int]]  # (key, value, timestamp in ms)
 _DONE = object()
 
 
@@ -24,14 +26,14 @@ class PartitionReadError(Exception):
 
 
 def _fetch(consumer: Consumer, topic: str, partition: int, start: int, end: int, batch_size: int,
-           timeout_s: float, out: queue.Queue[object], stop: threading.Event) -> None:
+           timeout_s: float, timestamps: bool, out: queue.Queue[object], stop: threading.Event) -> None:
     try:
         deadline = time.monotonic() + timeout_s
         position = start
         while position < end and not stop.is_set():
             if time.monotonic() > deadline:
                 raise PartitionReadError(f"timed out reading {topic}[{partition}] at offset {position} of {end}")
-            batch: Batch = []
+            batch: list[Any] = []
             for msg in consumer.consume(num_messages=batch_size, timeout=1.0):
                 err = msg.error()
                 if err is not None:
@@ -45,7 +47,10 @@ def _fetch(consumer: Consumer, topic: str, partition: int, start: int, end: int,
                     position = end
                     break
                 position = offset + 1
-                batch.append((msg.key(), msg.value()))  # type: ignore[arg-type]
+                if timestamps:
+                    batch.append((msg.key(), msg.value(), msg.timestamp()[1]))
+                else:
+                    batch.append((msg.key(), msg.value()))
             if batch:
                 out.put(batch)
         out.put(_DONE)
@@ -67,6 +72,11 @@ def read_partition(
 
     Compaction leaves gaps in offsets, so reading stops at the first offset at or past ``end``.
     """
+    return _read(settings, topic, partition, start, end, on_batch, batch_size, timeout_s, timestamps=False)
+
+
+def _read(settings: Mapping[str, object], topic: str, partition: int, start: int, end: int,
+          on_batch: Callable[[Any], None], batch_size: int, timeout_s: float, timestamps: bool) -> int:
     if end <= start:
         return 0
     consumer = Consumer({
@@ -79,7 +89,8 @@ def read_partition(
     stop = threading.Event()
     consumer.assign([TopicPartition(topic, partition, start)])
     fetcher = threading.Thread(target=_fetch, name=f"read-{topic}-{partition}", daemon=True,
-                               args=(consumer, topic, partition, start, end, batch_size, timeout_s, batches, stop))
+                               args=(consumer, topic, partition, start, end, batch_size, timeout_s, timestamps,
+                                     batches, stop))
     fetcher.start()
     count = 0
     try:
@@ -103,9 +114,22 @@ def read_partition(
 def read_to_end(settings: Mapping[str, object], topic: str, partition: int, on_batch: Callable[[Batch], None]) -> int:
     """Every record of the partition, from its oldest to the end it has now (startup reads of
     single-partition topics such as checkpoints and the coordinator stream)."""
+    low, high = _watermarks(settings, topic, partition)
+    return read_partition(settings, topic, partition, low, high, on_batch)
+
+
+def read_to_end_with_timestamps(
+    settings: Mapping[str, object], topic: str, partition: int, on_batch: Callable[[TimedBatch], None]
+) -> int:
+    """As ``read_to_end``, each record with its timestamp."""
+    low, high = _watermarks(settings, topic, partition)
+    return _read(settings, topic, partition, low, high, on_batch, 1000, 3600.0, timestamps=True)
+
+
+def _watermarks(settings: Mapping[str, object], topic: str, partition: int) -> tuple[int, int]:
     probe = Consumer({**settings, "group.id": f"samza-py-reader-{uuid.uuid4().hex}"})
     try:
         low, high = probe.get_watermark_offsets(TopicPartition(topic, partition), timeout=30)
     finally:
         probe.close()
-    return read_partition(settings, topic, partition, low, high, on_batch)
+    return low, high

@@ -12,11 +12,14 @@ from confluent_kafka import KafkaError, Message, Producer
 from samza_py.api import MetricsRegistry, OutgoingMessageEnvelope, SystemStream
 from samza_py.metrics.registry import MetricsRegistryMap
 from samza_py.system.interfaces import StreamNotFoundError, SystemProducer
+from samza_py.system.kafka.client_config import DEFAULT_MAX_BLOCK_MS
 from samza_py.system.kafka.partitioner import samza_partition
 
 log = logging.getLogger(__name__)
 
 _POLL_EVERY = 1000
+_DEFAULT_MESSAGE_TIMEOUT_MS = 300000  # librdkafka's message.timeout.ms
+_FLUSH_GRACE_S = 30.0  # past the message timeout every send has a delivery report, good or bad
 METRICS_GROUP = "org.apache.samza.system.kafka.KafkaSystemProducerMetrics"
 
 
@@ -32,9 +35,14 @@ class KafkaSystemProducer(SystemProducer):
         system: str,
         settings: Mapping[str, object],
         registry: MetricsRegistry | None = None,
+        max_block_ms: int = DEFAULT_MAX_BLOCK_MS,
     ) -> None:
         self.system = system
         self._settings = dict(settings)
+        # A full local queue waits at most max.block.ms for room, as the Java producer's send does.
+        self._max_block_s = max_block_ms / 1000
+        timeout_ms = self._settings.get("message.timeout.ms", self._settings.get("delivery.timeout.ms"))
+        self._flush_timeout_s = int(str(timeout_ms or _DEFAULT_MESSAGE_TIMEOUT_MS)) / 1000 + _FLUSH_GRACE_S
         # Only failures come back: a callback per delivered message would cost more than the send.
         self._settings["delivery.report.only.error"] = True
         self._settings["on_delivery"] = self._on_delivery
@@ -49,6 +57,11 @@ class KafkaSystemProducer(SystemProducer):
         self.send_failed = registry.new_counter(METRICS_GROUP, f"{system}-producer-send-failed")
         self.flushes = registry.new_counter(METRICS_GROUP, f"{system}-flushes")
         self.flush_ns = registry.new_timer(METRICS_GROUP, f"{system}-flush-ns")
+
+    @property
+    def settings(self) -> dict[str, object]:
+        """The librdkafka settings the producer is built with."""
+        return dict(self._settings)
 
     def register(self, source: str) -> None:
         pass
@@ -115,13 +128,19 @@ class KafkaSystemProducer(SystemProducer):
         producer = self._producer
         assert producer is not None
         partition = -1 if partition_key is None else samza_partition(partition_key, self.partition_count(topic))
+        deadline = time.monotonic() + self._max_block_s
         while True:
             producer.poll(0.1)  # the local queue is full: let deliveries drain
+            self._raise_failure()
             try:
                 producer.produce(topic, message, key, partition)
                 return
             except BufferError:
-                continue
+                if time.monotonic() >= deadline:
+                    raise KafkaProducerError(
+                        f"Kafka producer of system {self.system!r}: no room in the send queue for {topic} within "
+                        f"max.block.ms={self._max_block_s * 1000:.0f} ({len(producer)} sends waiting)"
+                    ) from None
 
     def _poll(self) -> None:
         assert self._producer is not None
@@ -137,9 +156,15 @@ class KafkaSystemProducer(SystemProducer):
         self.sends.count += self._unpolled
         self._unpolled = 0
         started_ns = time.perf_counter_ns()
+        deadline = time.monotonic() + self._flush_timeout_s
         while producer.flush(5.0) > 0:
             log.info("waiting for %d Kafka sends of system %r", len(producer), self.system)
             self._raise_failure()
+            if time.monotonic() >= deadline:
+                raise KafkaProducerError(
+                    f"Kafka producer of system {self.system!r}: {len(producer)} sends not delivered within "
+                    f"{self._flush_timeout_s:.0f} s (message.timeout.ms plus {_FLUSH_GRACE_S:.0f} s)"
+                )
         self.flushes.count += 1
         self.flush_ns.update(time.perf_counter_ns() - started_ns)
         # Only failures are reported back: after a flush, everything else sent was delivered.
