@@ -22,7 +22,9 @@ from .conftest import ROOT
 from .jobs import count_messages, create_topic, produce_round_robin, read_topic, run_job, wait_for
 
 PARSER_CONFIG = ROOT / "config" / "wikipedia-parser.properties"
-USERLOGS = ROOT / "deploy" / "yarn" / "userlogs"
+# The grid that runs the tests keeps its NodeManager's logs beside its conf (HADOOP_CONF_DIR, from deploy/env),
+# which may be another checkout's grid.
+USERLOGS = Path(os.environ.get("HADOOP_CONF_DIR") or ROOT / "deploy" / "conf").parent / "yarn" / "userlogs"
 YARN = "org.apache.samza.job.yarn.YarnJobFactory"
 
 
