@@ -59,6 +59,7 @@ def main() -> int:
     processor_id = os.environ.get("SAMZA_CONTAINER_ID")
     url = os.environ.get("SAMZA_JOB_MODEL_URL")
     configure_logging(processor_id or "?")
+    log.info("Python %s (prefix %s)", sys.executable, sys.prefix)  # on YARN: the job package's, if one is shipped
     if processor_id is None or url is None:
         log.error("SAMZA_CONTAINER_ID and SAMZA_JOB_MODEL_URL must be set")
         return 2

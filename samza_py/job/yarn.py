@@ -8,8 +8,10 @@ which the AM uses to bring a processor back to the node it last ran on (appmaste
 Code reaches the nodes in one of two ways:
 
 - ``yarn.package.path`` names an archive (``.tar.gz``/``.tgz``/``.zip``) that YARN localizes as
-  ``__package``: a venv-pack'ed environment (its ``bin/python`` is used) or a tarball of the job's
-  code (put on ``PYTHONPATH``, run by ``samza-py.python``);
+  ``__package``: a venv-pack'ed environment (``bin/package`` builds one; its ``bin/python`` is used) or
+  a tarball of the job's code (put on ``PYTHONPATH``, run by ``samza-py.python``). A local path or
+  ``file://`` URL is uploaded by skein; any other scheme (``hdfs://``, ``viewfs://``) is localized from
+  where it is;
 - without it (a single-node grid) the containers run the interpreter that ran run-job
   (``samza-py.python`` overrides it) with run-job's working directory on ``PYTHONPATH``.
 """
@@ -68,9 +70,12 @@ def launch_script(config: Config, module: str) -> str:
     python = config.get_str("samza-py.python") or sys.executable
     lines = ["set -u"]
     if ClusterManagerConfig(config).package_path:
+        # A venv-pack'ed environment (bin/package) runs its own Python, which finds samza-py and the job's
+        # code itself; a tarball of code goes on PYTHONPATH for samza-py.python.
         lines += [
-            f'export PYTHONPATH="$PWD/{PACKAGE_DIR}${{PYTHONPATH:+:$PYTHONPATH}}"',
-            f'PY={shlex.quote(python)}; [ -x {PACKAGE_DIR}/bin/python ] && PY={PACKAGE_DIR}/bin/python',
+            f'if [ -x {PACKAGE_DIR}/bin/python ]; then PY="$PWD/{PACKAGE_DIR}/bin/python"; else',
+            f'  export PYTHONPATH="$PWD/{PACKAGE_DIR}${{PYTHONPATH:+:$PYTHONPATH}}"; PY={shlex.quote(python)}',
+            "fi",
         ]
     else:
         cwd = shlex.quote(os.getcwd())
