@@ -55,12 +55,13 @@ class CoordinatorStream:
             raise CoordinatorStreamError("job.coordinator.system (or job.default.system) is not set")
         self.topic = job.coordinator_topic()
         self._replication = job.coordinator_replication_factor
+        self.topic_config = {**TOPIC_CONFIG, **job.coordinator_topic_properties}
         self._bootstrap = client_config.bootstrap_servers(config, system)
         self._admin = KafkaSystemAdmin(system, client_config.admin_settings(config, system))
         self._producer: Producer | None = None
 
     def create(self) -> None:
-        self._admin.create_stream(StreamSpec(self.topic, 1, self._replication, TOPIC_CONFIG))
+        self._admin.create_stream(StreamSpec(self.topic, 1, self._replication, self.topic_config))
 
     def read(self) -> dict[tuple[str, str], dict[str, Any]]:
         """The current value of every (type, key)."""

@@ -46,6 +46,7 @@ class KafkaCheckpointManager(CheckpointManager):
         job, task = JobConfig(config), TaskConfig(config)
         self.topic = job.checkpoint_topic()
         self._replication = task.checkpoint_replication_factor
+        self.topic_config = {**TOPIC_CONFIG, **task.checkpoint_topic_properties}
         self._grouper = samza_grouper_factory_name(job.ssp_grouper_factory)
         self._validate = job.checkpoint_validation_enabled
         self._bootstrap = client_config.bootstrap_servers(config, system)
@@ -56,7 +57,7 @@ class KafkaCheckpointManager(CheckpointManager):
         self._failure: str | None = None
 
     def create_topic(self) -> None:
-        self._admin.create_stream(StreamSpec(self.topic, 1, self._replication, TOPIC_CONFIG))
+        self._admin.create_stream(StreamSpec(self.topic, 1, self._replication, self.topic_config))
 
     def start(self) -> None:
         self.create_topic()
