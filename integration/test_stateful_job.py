@@ -71,8 +71,10 @@ def changelog_counts(unique: str) -> dict[tuple[int, str], int]:
 
 
 def container_0_logs(app_id: str) -> str:
-    # In container order: the first container's log, then its replacement's.
-    return "\n".join(p.read_text() for p in sorted(USERLOGS.glob(f"{app_id}/container_*/samza-container-0.log")))
+    # In container order: the first container's log, then its replacement's (with host affinity the replacement
+    # is asked for through its node's service, so its log is samza-container-on-<host>.log).
+    logs = (p.read_text() for p in sorted(USERLOGS.glob(f"{app_id}/container_*/samza-container-*.log")))
+    return "\n".join(text for text in logs if "[container 0]" in text)
 
 
 RESTORED = re.compile(r"restored store 'user-edit-counts' .*?: (\d+) records")
