@@ -25,7 +25,7 @@ from samza_py.job.model import JobModel
 from samza_py.job.status_summary import METRICS_URL_KEY
 from samza_py.system.interfaces import SystemAdmin
 
-from .host_affinity import HostAffinity
+from .host_affinity import SKEIN_REQUEST_LATENCY_S, HostAffinity
 from .job_status import JobState, MetricsScraper, ProcessorState, build_status
 from .retry_policy import ContainerRetryPolicy
 
@@ -141,8 +141,8 @@ class SamzaApplicationMaster:
             self.app.kill_container(late.container_id)
             del self.current[pid]
             log.warning("no container on host %s for processor %s within cluster-manager.container.request."
-                        "timeout.ms=%d: withdrew %s, asking for any host", late.host, pid, timeout_ms,
-                        late.container_id)
+                        "timeout.ms=%d (+%.0f s for skein to pass the request on): withdrew %s, asking for any host",
+                        late.host, pid, timeout_ms, SKEIN_REQUEST_LATENCY_S, late.container_id)
             self.start_container(pid, f"host {late.host} unavailable", any_host=True)
 
     def run(self) -> tuple[str, str]:

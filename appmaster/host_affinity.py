@@ -4,8 +4,9 @@ skein fixes a service's node preference when the application is submitted and ca
 request, so run-job adds one service per YARN node (that node only, no relaxed locality) beside each
 processor's own any-node service. With ``job.host-affinity.enabled`` the AM asks the node's service for
 the host a processor last ran on, and when YARN has given no container there within
-``cluster-manager.container.request.timeout.ms`` it withdraws that request and asks the processor's own
-service for any node (Samza's ContainerAllocator with host affinity: preferred host, then ANY_HOST).
+``cluster-manager.container.request.timeout.ms`` (plus the time skein takes to pass the request on) it
+withdraws that request and asks the processor's own service for any node (Samza's ContainerAllocator
+with host affinity: preferred host, then ANY_HOST).
 """
 
 from __future__ import annotations
@@ -14,6 +15,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from samza_py.job.yarn import node_of_service, service_name
+
+# skein's AM passes new requests to the ResourceManager on its next heartbeat, every 5 s while it has none
+# pending (min(5 s, yarn.am.liveness-monitor.expiry-interval-ms / 2)), and hands out what YARN allocated on
+# the heartbeat after (1 s): the request timeout counts from when YARN could have answered.
+SKEIN_REQUEST_LATENCY_S = 6.0
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,7 @@ class HostAffinity:
         self.enabled = enabled
         self.node_services = dict(node_services)  # host → its service
         self.timeout_s = request_timeout_ms / 1000.0
+        self.wait_s = self.timeout_s + SKEIN_REQUEST_LATENCY_S  # how long a preferred-host request stands
         self.pending: dict[str, PendingAsk] = {}  # processor id → its unanswered preferred-host request
 
     @classmethod
@@ -56,7 +63,7 @@ class HostAffinity:
     def requested(self, ask: ContainerAsk, container_id: str, now: float) -> None:
         self.pending.pop(ask.processor_id, None)
         if ask.host is not None:
-            self.pending[ask.processor_id] = PendingAsk(ask.processor_id, container_id, ask.host, now + self.timeout_s)
+            self.pending[ask.processor_id] = PendingAsk(ask.processor_id, container_id, ask.host, now + self.wait_s)
 
     def running(self, processor_id: str) -> None:
         self.pending.pop(processor_id, None)

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from samza_py.appmaster.application_master import SamzaApplicationMaster
-from samza_py.appmaster.host_affinity import HostAffinity
+from samza_py.appmaster.host_affinity import SKEIN_REQUEST_LATENCY_S, HostAffinity
 from samza_py.config.config import Config
 from samza_py.coordinator.stream import SET_CONTAINER_HOST
 from samza_py.job.locality import ContainerLocality, container_host
@@ -55,7 +55,7 @@ def test_a_restarted_container_is_asked_on_the_node_it_ran_on_and_comes_back_the
     p0 = am.job_state.processors["0"]
     assert (p0.state, p0.host, p0.last_host, p0.preferred_host) == ("REQUESTED", None, "node-2", "node-2")
     assert "container 0: REQUESTED on ? (asked for node-2)" in render_status(am.status())
-    now[0] += 4.9  # answered within cluster-manager.container.request.timeout.ms
+    now[0] += am.affinity.wait_s - 0.1  # answered within the request timeout
     run(app, "samza-container-on-node-2_0", "node-2")
     am.watch_once()
     now[0] += 60
@@ -72,10 +72,12 @@ def test_an_unanswered_preferred_host_request_is_withdrawn_for_any_node_after_th
     # Lost with its node: not counted as a failure, and its node is asked for first.
     fail(am, app, "0", "samza-container-0_0", "Container released on a *lost* node", code=None)
     assert am.current["0"] == "samza-container-on-node-1_0" and am.policy.failures("0") == 0
-    now[0] += 4.9
+    # cluster-manager.container.request.timeout.ms, plus the time skein's AM takes to pass a request on.
+    assert am.affinity.wait_s == 5.0 + SKEIN_REQUEST_LATENCY_S
+    now[0] += am.affinity.wait_s - 0.1
     am.watch_once()
     assert app.killed == []
-    now[0] += 0.1  # 5000 ms after the request
+    now[0] += 0.1
     am.watch_once()
     assert app.killed == ["samza-container-on-node-1_0"]
     assert am.current["0"] == "samza-container-0_1" and app.envs["samza-container-0_1"] is None
@@ -89,7 +91,7 @@ def test_an_unanswered_preferred_host_request_is_withdrawn_for_any_node_after_th
     assert "0" not in am.completed and am.current["0"] == "samza-container-0_1"
 
 
-def test_a_request_answered_just_at_the_deadline_is_kept() -> None:
+def test_a_request_answered_late_but_before_the_am_looked_is_kept() -> None:
     app, now = FakeApp(NODE_SERVICES), [0.0]
     am = make_am(app, now, AFFINITY)
     am.processor("0").host = "node-1"
