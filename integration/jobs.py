@@ -91,6 +91,18 @@ def read_topic(topic: str, start: dict[int, int] | None = None, timeout_s: float
     return out
 
 
+def changelog_counts(unique: str) -> dict[tuple[int, str], int]:
+    """The latest value per key of each changelog partition: the stores' contents."""
+    latest: dict[tuple[int, str], int] = {}
+    for msg in read_topic(f"{unique}-changelog"):
+        key = (msg.partition(), msg.key().decode())
+        if msg.value() is None:
+            latest.pop(key, None)
+        else:
+            latest[key] = int.from_bytes(msg.value(), "big", signed=True)
+    return latest
+
+
 def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
     deadline = time.monotonic() + timeout_s
     while not condition():

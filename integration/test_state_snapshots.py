@@ -15,7 +15,7 @@ from samza_py.examples.wikipedia.parser import parse_edit
 from tests.wikipedia_data import wikipedia_events
 
 from .conftest import ROOT
-from .jobs import create_topic, produce_round_robin, read_topic, run_job, start_run_job, wait_for
+from .jobs import changelog_counts, create_topic, produce_round_robin, read_topic, run_job, start_run_job, wait_for
 
 COUNTS_CONFIG = ROOT / "config" / "wikipedia-user-counts.properties"
 STORE = "user-edit-counts"
@@ -48,17 +48,6 @@ def produce(unique: str, copies: int, truth: Counter[tuple[int, str]]) -> None:
     events = wikipedia_events() * copies
     produce_round_robin(f"{unique}-raw", PARTITIONS, (json.dumps(e).encode() for e in events))
     truth.update((j % PARTITIONS, p["user"]) for j, e in enumerate(events) if (p := parse_edit(e["raw"])) is not None)
-
-
-def changelog_counts(unique: str) -> dict[tuple[int, str], int]:
-    latest: dict[tuple[int, str], int] = {}
-    for msg in read_topic(f"{unique}-changelog"):
-        key = (msg.partition(), msg.key().decode())
-        if msg.value() is None:
-            latest.pop(key, None)
-        else:
-            latest[key] = int.from_bytes(msg.value(), "big", signed=True)
-    return latest
 
 
 def checkpoints_per_task(unique: str) -> Counter[str]:

@@ -15,6 +15,7 @@ from tests.wikipedia_data import parsable_count, wikipedia_events
 
 from .conftest import ROOT
 from .jobs import (
+    changelog_counts,
     count_messages,
     create_topic,
     end_offsets,
@@ -56,18 +57,6 @@ def produce_edits(unique: str) -> dict[tuple[int, str], int]:
     return dict(Counter(
         (j % 4, p["user"]) for j, e in enumerate(events) if (p := parse_edit(e["raw"])) is not None
     ))
-
-
-def changelog_counts(unique: str) -> dict[tuple[int, str], int]:
-    """The latest value per key of each changelog partition: the stores' contents."""
-    latest: dict[tuple[int, str], int] = {}
-    for msg in read_topic(f"{unique}-changelog"):
-        key = (msg.partition(), msg.key().decode())
-        if msg.value() is None:
-            latest.pop(key, None)
-        else:
-            latest[key] = int.from_bytes(msg.value(), "big", signed=True)
-    return latest
 
 
 def container_0_logs(app_id: str) -> str:
