@@ -17,6 +17,7 @@ log = logging.getLogger("samza_py.appmaster")
 def main() -> int:
     logging.basicConfig(level=os.environ.get("SAMZA_LOG_LEVEL", "INFO"),
                         format="%(asctime)s %(levelname)s [appmaster] %(name)s: %(message)s", stream=sys.stderr)
+    log.info("Python %s (prefix %s)", sys.executable, sys.prefix)
     import skein
 
     from .application_master import SamzaApplicationMaster

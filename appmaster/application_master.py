@@ -18,19 +18,14 @@ from samza_py.config.metrics_config import MetricsConfig
 from samza_py.config.storage_config import StorageConfig
 from samza_py.config.system_config import SystemConfig
 from samza_py.config.task_config import TaskConfig
-from samza_py.coordinator.stream import (
-    SET_CONTAINER_HOST,
-    SET_TASK_CONTAINER,
-    CoordinatorStream,
-    task_assignment,
-)
+from samza_py.coordinator.stream import SET_TASK_CONTAINER, CoordinatorStream, container_hosts, task_assignment
 from samza_py.job.calculator import compute_job_model
 from samza_py.job.job_streams import create_job_streams
 from samza_py.job.model import JobModel
 from samza_py.job.status_summary import METRICS_URL_KEY
-from samza_py.job.yarn import service_name
 from samza_py.system.interfaces import SystemAdmin
 
+from .host_affinity import SKEIN_REQUEST_LATENCY_S, HostAffinity
 from .job_status import JobState, MetricsScraper, ProcessorState, build_status
 from .retry_policy import ContainerRetryPolicy
 
@@ -76,6 +71,10 @@ class SamzaApplicationMaster:
         self.scraper = MetricsScraper()
         # Containers publish a metrics URL only when a reporter serves one; without reporters, never ask.
         self.expects_metrics_urls = bool(MetricsConfig(config).reporters)
+        affinity = job.host_affinity_enabled
+        services = app.get_specification().services if affinity else {}
+        self.affinity = HostAffinity.from_services(affinity, services, cluster.container_request_timeout_ms)
+        self.recorded_hosts: dict[str, str] = {}  # processor id → host its container recorded (earlier runs)
 
     def status(self) -> dict[str, Any]:
         """The live status (called from the status page's threads: reads only)."""
@@ -90,6 +89,7 @@ class SamzaApplicationMaster:
         state = self.coordinator.read()
         previous_changelog = {k: int(v["Partition"]) for (kind, k), v in state.items() if kind == "set-changelog"}
         previous_assignment = task_assignment(state) if job.host_affinity_enabled else None
+        self.recorded_hosts = container_hosts(state)
         model, changelog = compute_job_model(self.config, self.admins, previous_changelog, previous_assignment)
         self.coordinator.write_changelog_mapping(changelog, previous_changelog)
         self.coordinator.write("job-coordinator", {
@@ -112,14 +112,38 @@ class SamzaApplicationMaster:
                 for s in TaskConfig(self.config).input_streams}
 
     # ------------------------------------------------------------------------------- containers
-    def start_container(self, processor_id: str, why: str, restart: bool = False) -> None:
-        container = self.app.add_container(service_name(processor_id))
-        self.current[processor_id] = skein_container_id(container)
+    def last_host(self, processor_id: str) -> str | None:
+        """Where the processor ran last: in this application, else as its container recorded in a run before."""
         proc = self.processor(processor_id)
+        return proc.host or proc.last_host or self.recorded_hosts.get(processor_id)
+
+    def start_container(self, processor_id: str, why: str, restart: bool = False, any_host: bool = False) -> None:
+        proc = self.processor(processor_id)
+        last_host = self.last_host(processor_id)
+        ask = self.affinity.ask(processor_id, None if any_host else last_host)
+        container = self.app.add_container(ask.service, env=ask.env or None)
+        cid = self.current[processor_id] = skein_container_id(container)
+        self.affinity.requested(ask, cid, self.clock())
         # A new container: where it runs and serves metrics is learnt when it is running.
-        proc.container, proc.state, proc.host, proc.metrics_url = self.current[processor_id], "REQUESTED", None, None
+        proc.container, proc.state, proc.host, proc.metrics_url = cid, "REQUESTED", None, None
+        proc.last_host, proc.preferred_host = last_host, ask.host
         proc.restarts += int(restart)
-        log.info("requested container for processor %s (%s): %s", processor_id, why, self.current[processor_id])
+        log.info("requested container for processor %s (%s): %s%s", processor_id, why, cid,
+                 f" on host {ask.host}" if ask.host else "")
+
+    def fall_back_to_any_host(self, live: dict[str, Any]) -> None:
+        """Withdraw preferred-host requests YARN has not answered in time and ask for any host instead."""
+        timeout_ms = ClusterManagerConfig(self.config).container_request_timeout_ms
+        for late in self.affinity.expired(self.clock()):
+            pid = late.processor_id
+            if self.current.get(pid) != late.container_id or late.container_id in live:
+                continue  # it started (or was replaced) meanwhile
+            self.app.kill_container(late.container_id)
+            del self.current[pid]
+            log.warning("no container on host %s for processor %s within cluster-manager.container.request."
+                        "timeout.ms=%d (+%.0f s for skein to pass the request on): withdrew %s, asking for any host",
+                        late.host, pid, timeout_ms, SKEIN_REQUEST_LATENCY_S, late.container_id)
+            self.start_container(pid, f"host {late.host} unavailable", any_host=True)
 
     def run(self) -> tuple[str, str]:
         """Run the job to its end: ("SUCCEEDED" | "FAILED", diagnostics)."""
@@ -162,17 +186,17 @@ class SamzaApplicationMaster:
                 continue
             proc = self.processor(pid)
             proc.state = "RUNNING"
+            self.affinity.running(pid)
             if proc.host is None:
+                # The node's host as YARN names it (the container records the same, $NM_HOST, itself).
                 proc.host = container.yarn_node_http_address.rsplit(":", 1)[0]
-                self.record_locality(pid, proc.host, "")
                 log.info("container %s of processor %s runs on %s", cid, pid, proc.host)
             if proc.metrics_url is None and self.expects_metrics_urls:
                 url = self.app.kv.get(f"{METRICS_URL_KEY}{cid}")
                 if url is not None:
                     proc.metrics_url = url.decode()
-                    # Samza's locality record has a jmx-url: here, the container's metrics endpoint.
-                    self.record_locality(pid, proc.host, proc.metrics_url)
                     log.info("container %s of processor %s serves metrics at %s", cid, pid, proc.metrics_url)
+        self.fall_back_to_any_host(live)
         processors = self.job_state.processors
         self.scraper.targets = {pid: url for pid in self.current if (url := processors[pid].metrics_url)}
         by_id = {skein_container_id(c): c for c in self.app.get_containers(states=list(FINISHED))}
@@ -181,10 +205,6 @@ class SamzaApplicationMaster:
             if container is not None:
                 self.on_finished(pid, container)
 
-    def record_locality(self, pid: str, host: str, metrics_url: str) -> None:
-        self.coordinator.write("job-coordinator", {(SET_CONTAINER_HOST, pid): {
-            "host": host, "jmx-url": metrics_url, "jmx-tunneling-url": ""}})
-
     def exit_status(self, cid: str) -> str | None:
         value = self.app.kv.get(f"exit/{cid}")
         return None if value is None else value.decode()
@@ -192,6 +212,7 @@ class SamzaApplicationMaster:
     def on_finished(self, pid: str, container: Any) -> None:
         cid = skein_container_id(container)
         del self.current[pid]
+        self.affinity.forget(pid)
         code = self.exit_status(cid)
         state = str(container.state)
         proc = self.processor(pid)
@@ -204,7 +225,8 @@ class SamzaApplicationMaster:
         proc.state = "FAILED"
         message = (container.exit_message or "").strip()
         described = f"exit status {code if code is not None else 'unknown'} ({state}: {message})"
-        if code is None and any(word in message.lower() for word in NOT_COUNTED):
+        # YARN's own wording marks words with asterisks ("Container released on a *lost* node").
+        if code is None and any(word in message.lower().replace("*", "") for word in NOT_COUNTED):
             log.warning("container %s of processor %s ended by YARN, not counted: %s", cid, pid, described)
             self.start_container(pid, "lost to YARN", restart=True)
             return
@@ -242,6 +264,7 @@ class SamzaApplicationMaster:
         for pid, cid in list(self.current.items()):
             self.app.kill_container(cid)
             del self.current[pid]
+            self.affinity.forget(pid)
         self.completed.clear()
         model = self.compute_model()
         for pid in sorted(model.containers, key=lambda p: (len(p), p)):

@@ -112,6 +112,8 @@ class ProcessorState:
     container: str | None = None
     state: str = "REQUESTED"
     host: str | None = None
+    last_host: str | None = None  # where the processor ran before this container
+    preferred_host: str | None = None  # the host this container was asked on (host affinity), if any
     restarts: int = 0
     last_exit_status: str | None = None
     metrics_url: str | None = None
@@ -147,6 +149,8 @@ def build_status(job: JobState, model: JobModel | None, config: Config, scrapes:
             "id": pid,
             "yarn_container": proc.container,
             "host": proc.host,
+            "last_host": proc.last_host,
+            "preferred_host": proc.preferred_host,
             "state": proc.state,
             "restarts": proc.restarts,
             "last_exit_status": proc.last_exit_status,

@@ -235,7 +235,8 @@ function containerRows(c) {
   const tr = el("tr", {"class": "container-row", "data-container": c.id, "data-state": c.state});
   tr.appendChild(cell("id", c.id, text(c.id)));
   tr.appendChild(cell("yarn_container", c.yarn_container, text(c.yarn_container)));
-  tr.appendChild(cell("host", c.host, text(c.host)));
+  // A container not running yet shows the host it was asked on (host affinity).
+  tr.appendChild(cell("host", c.host, c.host || !c.preferred_host ? text(c.host) : "asked for " + c.preferred_host));
   const st = cell("state", c.state, "");
   st.appendChild(stateBadge(c.state));
   tr.appendChild(st);

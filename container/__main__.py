@@ -16,6 +16,8 @@ from types import FrameType
 
 from samza_py.config.config import Config
 from samza_py.container.samza_container import SamzaContainer
+from samza_py.coordinator.stream import CoordinatorStream
+from samza_py.job.locality import ContainerLocality, container_host
 from samza_py.job.model import JobModel
 from samza_py.job.status_summary import METRICS_URL_KEY
 
@@ -57,6 +59,7 @@ def main() -> int:
     processor_id = os.environ.get("SAMZA_CONTAINER_ID")
     url = os.environ.get("SAMZA_JOB_MODEL_URL")
     configure_logging(processor_id or "?")
+    log.info("Python %s (prefix %s)", sys.executable, sys.prefix)  # on YARN: the job package's, if one is shipped
     if processor_id is None or url is None:
         log.error("SAMZA_CONTAINER_ID and SAMZA_JOB_MODEL_URL must be set")
         return 2
@@ -67,7 +70,20 @@ def main() -> int:
     if model is None:
         log.error("the job model has no container %r (it has %s)", processor_id, sorted(job_model.containers))
         return 2
-    container = SamzaContainer(Config(job_model.config), model, on_metrics_url=publish_metrics_url)
+    config = Config(job_model.config)
+    on_metrics_url = publish_metrics_url
+    if os.environ.get("SKEIN_CONTAINER_ID"):
+        # On YARN the container records the node it runs on (host affinity's input, the status page's host),
+        # and again with its metrics endpoint once a reporter serves one.
+        locality = ContainerLocality(CoordinatorStream(config), processor_id, container_host())
+        locality.record()
+        log.info("container %s runs on %s", processor_id, locality.host)
+
+        def on_metrics_url(url: str) -> None:
+            publish_metrics_url(url)
+            locality.record(url)
+
+    container = SamzaContainer(config, model, on_metrics_url=on_metrics_url)
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log.info("received %s: stopping gracefully", signal.Signals(signum).name)

@@ -24,7 +24,7 @@ from .jobs import (
     run_job,
     wait_for,
 )
-from .test_yarn_job import USERLOGS, container_pids, wait_for_state
+from .test_yarn_job import USERLOGS, am_log, container_pids, wait_for_state
 
 COUNTS_CONFIG = ROOT / "config" / "wikipedia-user-counts.properties"
 COPIES = 60
@@ -60,8 +60,10 @@ def produce_edits(unique: str) -> dict[tuple[int, str], int]:
 
 
 def container_0_logs(app_id: str) -> str:
-    # In container order: the first container's log, then its replacement's.
-    return "\n".join(p.read_text() for p in sorted(USERLOGS.glob(f"{app_id}/container_*/samza-container-0.log")))
+    # In container order: the first container's log, then its replacement's (with host affinity the replacement
+    # is asked for through its node's service, so its log is samza-container-on-<host>.log).
+    logs = (p.read_text() for p in sorted(USERLOGS.glob(f"{app_id}/container_*/samza-container-*.log")))
+    return "\n".join(text for text in logs if "[container 0]" in text)
 
 
 RESTORED = re.compile(r"restored store 'user-edit-counts' .*?: (\d+) records")
@@ -113,6 +115,9 @@ def test_host_affinity_with_state_kept_replays_only_the_changelog_tail(
         restored = wait_for_replacement_restore(app_id)
         wait_for(lambda: changelog_counts(unique) == truth, 300, "the counts to reach the truth")
         assert "reusing local snapshot" in container_0_logs(app_id)
+        # It came back on its node because the AM asked for that node, not by chance.
+        assert "(restart after failure 1): samza-container-on-" in am_log(app_id)
+        assert "asking for any host" not in am_log(app_id)
         # Two restores of each of container 0's two tasks: at first start (empty) and after the kill.
         assert len(restored) == 4
         changelog_size = len(read_topic(f"{unique}-changelog"))

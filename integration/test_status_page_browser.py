@@ -31,8 +31,8 @@ INITIAL: dict[str, Any] = {
          "restarts": 0, "last_exit_status": None, "metrics_url": None, "process_envelopes": 1234,
          "throughput": 24.5,
          "tasks": [task("Partition 0", 0, 17, 1234, {"stats": {"restored": 250, "total": 1000, "done": False}})]},
-        {"id": "1", "yarn_container": None, "host": None, "state": "REQUESTED", "restarts": 0,
-         "last_exit_status": None, "metrics_url": None, "process_envelopes": None, "throughput": None,
+        {"id": "1", "yarn_container": None, "host": None, "preferred_host": "node2", "state": "REQUESTED",
+         "restarts": 0, "last_exit_status": None, "metrics_url": None, "process_envelopes": None, "throughput": None,
          "tasks": [task("Partition 1", 1, None, None, {})]},
     ],
 }
@@ -102,6 +102,7 @@ def test_status_page_renders_containers_and_tasks_and_follows_changes(
     expect(field(page, c0, "throughput")).to_have_text("24.5")
     expect(field(page, c1, "state")).to_have_text("REQUESTED")
     expect(field(page, c1, "yarn_container")).to_have_text("\u2014")
+    expect(field(page, c1, "host")).to_have_text("asked for node2")  # host affinity: not running yet
     expect(field(page, t0, "partitions")).to_have_text("kafka.wikipedia-raw.0")
     expect(field(page, t0, "lag")).to_have_text("17")
     expect(field(page, t0, "processed")).to_have_text("1,234")

@@ -22,7 +22,9 @@ from .conftest import ROOT
 from .jobs import count_messages, create_topic, produce_round_robin, read_topic, run_job, wait_for
 
 PARSER_CONFIG = ROOT / "config" / "wikipedia-parser.properties"
-USERLOGS = ROOT / "deploy" / "yarn" / "userlogs"
+# The grid that runs the tests keeps its NodeManager's logs beside its conf (HADOOP_CONF_DIR, from deploy/env),
+# which may be another checkout's grid.
+USERLOGS = Path(os.environ.get("HADOOP_CONF_DIR") or ROOT / "deploy" / "conf").parent / "yarn" / "userlogs"
 YARN = "org.apache.samza.job.yarn.YarnJobFactory"
 
 
@@ -61,6 +63,10 @@ def wait_for_state(client: Any, name: str, states: set[str], timeout_s: float = 
 def am_log(app_id: str) -> str:
     logs = sorted(USERLOGS.glob(f"{app_id}/container_*_000001/application.driver.log"))
     return "\n".join(p.read_text() for p in logs)
+
+
+def container_log(app_id: str, yarn_container_id: str) -> str:
+    return "\n".join(p.read_text() for p in sorted(USERLOGS.glob(f"{app_id}/{yarn_container_id}/*.log")))
 
 
 def identities(unique: str) -> list[tuple[str, str]]:
@@ -138,14 +144,23 @@ def test_kill_9_of_a_container_is_replaced_and_loses_nothing(client: Any, unique
         assert set(identities(unique)) == expected  # nothing lost; duplicates only add to counts
         log = am_log(app_id)
         assert "container samza-container-0_0 of processor 0 failed (failure 1): exit status 137" in log
-        # Host affinity: the replacement ran where the locality record says processor 0 lives.
+        # Host affinity: the replacement was asked for on the node processor 0 ran on (that node's service,
+        # strict locality) and came back there; each container recorded its YARN node ($NM_HOST) itself.
         app = client.connect(app_id, wait=False)
-        replacement = [c for c in app.get_containers(states=["RUNNING"]) if c.service_name == "samza-container-0"]
-        assert [f"{c.service_name}_{c.instance}" for c in replacement] == ["samza-container-0_1"]
+        node = client.get_nodes()[0].host
+        assert (f"requested container for processor 0 (restart after failure 1): samza-container-on-{node}_0 "
+                f"on host {node}") in log
+        assert "asking for any host" not in log
+        running = {f"{c.service_name}_{c.instance}": c for c in app.get_containers(states=["RUNNING"])}
+        replacement = running[f"samza-container-on-{node}_0"]
+        assert replacement.yarn_node_http_address.rsplit(":", 1)[0] == node
+        assert "samza-container-1_0" in running and len(running) == 2
         config = load_config([str(PARSER_CONFIG)], overrides)
-        hosts = container_hosts(CoordinatorStream(config).read())
-        assert hosts["0"] == replacement[0].yarn_node_http_address.rsplit(":", 1)[0]
-        assert hosts.keys() == {"0", "1"}
+        assert container_hosts(CoordinatorStream(config).read()) == {"0": node, "1": node}
+        assert f"container 0 runs on {node}" in container_log(app_id, replacement.yarn_container_id)
+        status = run_job(PARSER_CONFIG, *overrides, cwd=tmp_path, operation="status", timeout_s=120)
+        assert f"container 0: RUNNING on {node} (samza-container-on-{node}_0), restarts 1" in status.stdout, \
+            status.stdout + status.stderr
     finally:
         client.kill_application(app_id)
 

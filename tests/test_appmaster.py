@@ -48,17 +48,40 @@ class FakeContainer:
     yarn_node_http_address: str = "localhost:8042"
 
 
+@dataclass
+class FakeSpec:
+    services: dict[str, Any]
+
+
 class FakeApp:
-    def __init__(self) -> None:
+    """skein's ApplicationClient as the AM uses it: containers requested, killed, and listed by state."""
+
+    def __init__(self, services: tuple[str, ...] = ()) -> None:
         self.kv: dict[str, bytes] = {}
         self.added: list[str] = []
+        self.envs: dict[str, dict[str, str] | None] = {}  # skein id → env override
+        self.killed: list[str] = []
         self.instances: dict[str, int] = {}
+        self.containers: dict[str, FakeContainer] = {}
+        self.services = services
 
-    def add_container(self, service: str) -> FakeContainer:
+    def get_specification(self) -> FakeSpec:
+        return FakeSpec({name: object() for name in self.services})
+
+    def add_container(self, service: str, env: dict[str, str] | None = None) -> FakeContainer:
         n = self.instances.get(service, 0)
         self.instances[service] = n + 1
         self.added.append(f"{service}_{n}")
-        return FakeContainer(service, n, "REQUESTED")
+        self.envs[f"{service}_{n}"] = env
+        container = self.containers[f"{service}_{n}"] = FakeContainer(service, n, "REQUESTED")
+        return container
+
+    def kill_container(self, cid: str) -> None:
+        self.killed.append(cid)
+        self.containers[cid].state = "KILLED"
+
+    def get_containers(self, states: list[str] | None = None) -> list[FakeContainer]:
+        return [c for c in self.containers.values() if states is None or c.state in states]
 
 
 CONFIG = Config({
@@ -74,8 +97,8 @@ CONFIG = Config({
 })
 
 
-def make_am(app: FakeApp, now: list[float]) -> SamzaApplicationMaster:
-    am = SamzaApplicationMaster(CONFIG, app, clock=lambda: now[0])
+def make_am(app: FakeApp, now: list[float], config: Config = CONFIG) -> SamzaApplicationMaster:
+    am = SamzaApplicationMaster(config, app, clock=lambda: now[0])
     for pid in ("0", "1"):
         am.start_container(pid, "first start")
     return am
@@ -109,18 +132,30 @@ def test_a_container_preempted_by_yarn_is_restarted_without_counting() -> None:
     assert am.policy.failures("0") == 0
 
 
-def test_spec_has_one_service_per_processor_with_config_resources_and_preferred_host(tmp_path: Path) -> None:
+def test_spec_has_one_any_node_service_per_processor_with_config_resources(tmp_path: Path) -> None:
     config_file = tmp_path / "c.json"
     config_file.write_text("{}")
-    spec: Any = build_spec(CONFIG, config_file, {"1": "node-7"})
+    spec: Any = build_spec(CONFIG, config_file, ["node-7"])  # host affinity off: no node services
     assert spec.name == application_name(CONFIG) == "wiki_1"
     assert sorted(spec.services) == ["samza-container-0", "samza-container-1"]
     service = spec.services["samza-container-1"]
     assert (service.resources.memory, service.instances, service.max_restarts) == (768, 0, 0)
-    assert service.nodes == ["node-7"] and service.relax_locality is True
+    assert service.nodes == [] and service.relax_locality is True
     assert service.env["SAMZA_CONTAINER_ID"] == "1"
-    assert spec.services["samza-container-0"].nodes == []
     assert spec.master.resources.memory == 640
+
+
+def test_spec_with_host_affinity_has_a_strict_service_per_node(tmp_path: Path) -> None:
+    config_file = tmp_path / "c.json"
+    config_file.write_text("{}")
+    config = Config(dict(CONFIG, **{"job.host-affinity.enabled": "true"}))
+    spec: Any = build_spec(config, config_file, ["node-2", "node-1", "node-2", "bad_name"])
+    assert sorted(spec.services) == ["samza-container-0", "samza-container-1",
+                                     "samza-container-on-node-1", "samza-container-on-node-2"]
+    node = spec.services["samza-container-on-node-2"]
+    assert node.nodes == ["node-2"] and node.relax_locality is False
+    assert "SAMZA_CONTAINER_ID" not in node.env  # the AM names the processor per request
+    assert node.resources.memory == 768 and node.instances == 0
 
 
 def test_launch_script_reports_the_container_exit_status() -> None:

@@ -106,19 +106,17 @@ def test_the_am_tracks_state_restarts_and_exit_status_per_processor() -> None:
     assert (p1.state, p1.restarts, p1.last_exit_status) == ("COMPLETED", 0, "0")
 
 
-def test_the_am_records_a_containers_metrics_url_with_its_locality(monkeypatch: Any) -> None:
+def test_the_am_learns_a_containers_host_and_metrics_url() -> None:
+    # The container records its own locality (host, metrics URL) in the coordinator stream; the AM only shows it.
     app, now = FakeApp(), [0.0]
     am = make_am(app, now)
     am.expects_metrics_urls = True  # as with metrics.reporters set
-    written: list[tuple[str, str, str]] = []
-    monkeypatch.setattr(am, "record_locality", lambda pid, host, url: written.append((pid, host, url)))
-    running = [FakeContainer("samza-container-0", 0, "RUNNING", yarn_node_http_address="node-3:8042")]
-    app.get_containers = lambda states=None: running if states == ["RUNNING"] else []  # type: ignore[attr-defined]
+    app.containers["samza-container-0_0"] = FakeContainer("samza-container-0", 0, "RUNNING",
+                                                          yarn_node_http_address="node-3:8042")
     am.watch_once()
     app.kv["metrics-url/samza-container-0_0"] = b"http://node-3:41234/metrics"
     am.watch_once()
     am.watch_once()
-    assert written == [("0", "node-3", ""), ("0", "node-3", "http://node-3:41234/metrics")]
     assert am.scraper.targets == {"0": "http://node-3:41234/metrics"}
     p0 = am.job_state.processors["0"]
     assert (p0.state, p0.host, p0.metrics_url) == ("RUNNING", "node-3", "http://node-3:41234/metrics")

@@ -47,6 +47,12 @@ class JobConfig(ConfigView):
         return self.int_of(tuple(keys), DEFAULT_COORDINATOR_REPLICATION_FACTOR)
 
     @property
+    def coordinator_topic_properties(self) -> dict[str, str]:
+        """samza-py: topic settings for the coordinator stream (``job.coordinator.kafka.*``, e.g.
+        ``min.insync.replicas``), over the defaults."""
+        return self.prefixed("job.coordinator.kafka.")
+
+    @property
     def changelog_system(self) -> str | None:
         return self.config.get_str("job.changelog.system") or self.default_system
 

@@ -140,6 +140,12 @@ class TaskConfig(ConfigView):
         return self.config.get_int("task.checkpoint.write.timeout.ms", DEFAULT_CHECKPOINT_WRITE_TIMEOUT_MS)
 
     @property
+    def checkpoint_topic_properties(self) -> dict[str, str]:
+        """samza-py: topic settings for the Kafka checkpoint topic (``task.checkpoint.kafka.*``, e.g.
+        ``min.insync.replicas``), over the defaults, as ``stores.<st>.changelog.kafka.*`` are for changelogs."""
+        return self.prefixed("task.checkpoint.kafka.")
+
+    @property
     def checkpoint_path(self) -> str | None:
         return self.config.get_str("task.checkpoint.path")
 

@@ -55,6 +55,7 @@ class CoordinatorStream:
             raise CoordinatorStreamError("job.coordinator.system (or job.default.system) is not set")
         self.topic = job.coordinator_topic()
         self._replication = job.coordinator_replication_factor
+        self.topic_config = {**TOPIC_CONFIG, **job.coordinator_topic_properties}
         self.reader_settings = client_config.reader_settings(config, system, "coordinator-reader")
         # Durable or nothing: whatever the system's producer settings say about acks.
         self.producer_settings: dict[str, object] = dict(
@@ -65,7 +66,7 @@ class CoordinatorStream:
         self._producer: Producer | None = None
 
     def create(self) -> None:
-        self.admin.create_stream(StreamSpec(self.topic, 1, self._replication, TOPIC_CONFIG))
+        self.admin.create_stream(StreamSpec(self.topic, 1, self._replication, self.topic_config))
 
     def read(self) -> dict[tuple[str, str], dict[str, Any]]:
         """The current value of every (type, key)."""

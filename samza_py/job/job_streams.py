@@ -51,7 +51,7 @@ def checkpoint_stream(config: Config) -> JobStream | None:
     if not system:
         raise ConfigException("task.checkpoint.system", "is required for Kafka checkpoints (or job.default.system)")
     spec = StreamSpec(JobConfig(config).checkpoint_topic(), 1, task.checkpoint_replication_factor,
-                      kafka_checkpoints.TOPIC_CONFIG)
+                      {**kafka_checkpoints.TOPIC_CONFIG, **task.checkpoint_topic_properties})
     return JobStream(CHECKPOINT, system, spec)
 
 

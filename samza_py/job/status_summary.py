@@ -32,13 +32,20 @@ def _restore(restore: dict[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def _host(container: dict[str, Any]) -> str:
+    """The container's host; before it runs, the host it was asked on (host affinity), if any."""
+    if container.get("host"):
+        return str(container["host"])
+    return f"? (asked for {container['preferred_host']})" if container.get("preferred_host") else "?"
+
+
 def render_status(status: dict[str, Any]) -> str:
     """One line per container, one indented line per task: state, host, restarts, lag, throughput, restore."""
     lines = []
     for c in status.get("containers", []):
         exit_status = c.get("last_exit_status")
         lines.append(
-            f"container {c['id']}: {c['state']} on {c.get('host') or '?'} ({c.get('yarn_container') or '-'}), "
+            f"container {c['id']}: {c['state']} on {_host(c)} ({c.get('yarn_container') or '-'}), "
             f"restarts {c.get('restarts', 0)}"
             + (f", last exit status {exit_status}" if exit_status is not None else "")
             + f", {_num(c.get('process_envelopes'))} envelopes, {_num(c.get('throughput'), '{:.1f}')} msg/s"

@@ -2,12 +2,16 @@
 
 run-job submits a skein application named ``<job.name>_<job.id>``: the master runs samza-py's
 ApplicationMaster (``python -m samza_py.appmaster``), and each processor id gets its own service
-``samza-container-<id>`` (no instances at submit; the AM starts and restarts them), so a service can
-carry its processor's preferred host. Code reaches the nodes in one of two ways:
+``samza-container-<id>`` (no instances at submit; the AM starts and restarts them) on any node. With
+host affinity each YARN node also gets a service ``samza-container-on-<host>`` asking for that node only,
+which the AM uses to bring a processor back to the node it last ran on (appmaster/host_affinity.py).
+Code reaches the nodes in one of two ways:
 
 - ``yarn.package.path`` names an archive (``.tar.gz``/``.tgz``/``.zip``) that YARN localizes as
-  ``__package``: a venv-pack'ed environment (its ``bin/python`` is used) or a tarball of the job's
-  code (put on ``PYTHONPATH``, run by ``samza-py.python``);
+  ``__package``: a venv-pack'ed environment (``bin/package`` builds one; its ``bin/python`` is used) or
+  a tarball of the job's code (put on ``PYTHONPATH``, run by ``samza-py.python``). A local path or
+  ``file://`` URL is uploaded by skein; any other scheme (``hdfs://``, ``viewfs://``) is localized from
+  where it is;
 - without it (a single-node grid) the containers run the interpreter that ran run-job
   (``samza-py.python`` overrides it) with run-job's working directory on ``PYTHONPATH``.
 """
@@ -20,6 +24,7 @@ import os
 import shlex
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +39,7 @@ log = logging.getLogger(__name__)
 CONFIG_FILE = "samza-config.json"
 PACKAGE_DIR = "__package"
 SERVICE_PREFIX = "samza-container-"
+NODE_SERVICE_PREFIX = SERVICE_PREFIX + "on-"
 ACTIVE_STATES = ("SUBMITTED", "ACCEPTED", "RUNNING")
 
 
@@ -46,6 +52,15 @@ def service_name(processor_id: str) -> str:
     return f"{SERVICE_PREFIX}{processor_id}"
 
 
+def node_service_name(host: str) -> str:
+    return f"{NODE_SERVICE_PREFIX}{host}"
+
+
+def node_of_service(name: str) -> str | None:
+    """The host a node service asks for, or None for a processor's own service."""
+    return name[len(NODE_SERVICE_PREFIX):] if name.startswith(NODE_SERVICE_PREFIX) else None
+
+
 def processor_ids(config: Config) -> list[str]:
     return [str(i) for i in range(JobConfig(config).container_count)]
 
@@ -55,9 +70,12 @@ def launch_script(config: Config, module: str) -> str:
     python = config.get_str("samza-py.python") or sys.executable
     lines = ["set -u"]
     if ClusterManagerConfig(config).package_path:
+        # A venv-pack'ed environment (bin/package) runs its own Python, which finds samza-py and the job's
+        # code itself; a tarball of code goes on PYTHONPATH for samza-py.python.
         lines += [
-            f'export PYTHONPATH="$PWD/{PACKAGE_DIR}${{PYTHONPATH:+:$PYTHONPATH}}"',
-            f'PY={shlex.quote(python)}; [ -x {PACKAGE_DIR}/bin/python ] && PY={PACKAGE_DIR}/bin/python',
+            f'if [ -x {PACKAGE_DIR}/bin/python ]; then PY="$PWD/{PACKAGE_DIR}/bin/python"; else',
+            f'  export PYTHONPATH="$PWD/{PACKAGE_DIR}${{PYTHONPATH:+:$PYTHONPATH}}"; PY={shlex.quote(python)}',
+            "fi",
         ]
     else:
         cwd = shlex.quote(os.getcwd())
@@ -70,7 +88,8 @@ def launch_script(config: Config, module: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def build_spec(config: Config, config_file: Path, preferred_hosts: dict[str, str] | None = None) -> Any:
+def build_spec(config: Config, config_file: Path, nodes: Iterable[str] = ()) -> Any:
+    """The skein application; ``nodes`` (YARN's node hosts) get a service each when host affinity is on."""
     import skein
 
     cluster = ClusterManagerConfig(config)
@@ -79,21 +98,29 @@ def build_spec(config: Config, config_file: Path, preferred_hosts: dict[str, str
     if package:
         files[PACKAGE_DIR] = skein.File(package.removeprefix("file://"), type="archive")
     env = {"SAMZA_LOG_LEVEL": os.environ.get("SAMZA_LOG_LEVEL", "INFO")}
-    services = {}
-    for pid in processor_ids(config):
-        host = (preferred_hosts or {}).get(pid)
-        services[service_name(pid)] = skein.Service(
+    container_env = dict(env, SAMZA_JOB_MODEL_URL="skein-kv:job-model")
+
+    def container_service(service_env: dict[str, str], node: str | None) -> Any:
+        return skein.Service(
             resources=skein.Resources(memory=cluster.container_memory_mb, vcores=cluster.container_cpu_cores),
             script=launch_script(config, "samza_py.container"),
             files=files,
-            env=dict(env, SAMZA_CONTAINER_ID=pid, SAMZA_JOB_MODEL_URL="skein-kv:job-model"),
+            env=service_env,
             instances=0,
             max_restarts=0,
             allow_failures=True,
-            # The last host first; any host if it has no room (relaxed locality).
-            nodes=[host] if host else [],
-            relax_locality=True,
+            # A node's service gets that node or nothing: the AM falls back to any node itself, after
+            # cluster-manager.container.request.timeout.ms, so the wait is Samza's and not the scheduler's.
+            nodes=[node] if node else [],
+            relax_locality=node is None,
         )
+
+    services = {service_name(pid): container_service(dict(container_env, SAMZA_CONTAINER_ID=pid), None)
+                for pid in processor_ids(config)}
+    if JobConfig(config).host_affinity_enabled:
+        # skein cannot name a node per request; the AM names the processor (SAMZA_CONTAINER_ID) per request.
+        services.update({node_service_name(node): container_service(container_env, node)
+                         for node in sorted(set(nodes)) if "_" not in node})  # skein ids are <service>_<n>
     master = skein.Master(
         resources=skein.Resources(memory=cluster.am_memory_mb, vcores=cluster.am_cpu_cores),
         script=launch_script(config, "samza_py.appmaster"),
@@ -134,13 +161,12 @@ class YarnJob(StreamJob):
         self._client: Any = None
 
     def submit(self) -> None:
-        from samza_py.job.locality import preferred_hosts
-
-        hosts = preferred_hosts(self.config) if JobConfig(self.config).host_affinity_enabled else {}
         with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="samza-config-", delete=False) as f:
             json.dump(self.config.to_dict(), f)
         self._client = skein_client()
-        self.app_id = self._client.submit(build_spec(self.config, Path(f.name), hosts))
+        # Every node the ResourceManager knows, lost ones too: a node that comes back gets its containers back.
+        nodes = [n.host for n in self._client.get_nodes()] if JobConfig(self.config).host_affinity_enabled else []
+        self.app_id = self._client.submit(build_spec(self.config, Path(f.name), nodes))
         report = self._client.application_report(self.app_id)
         print(f"submitted {application_name(self.config)} as {self.app_id}")
         print(f"tracking URL: {report.tracking_url or 'http://' + report.host}")

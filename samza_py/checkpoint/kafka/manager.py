@@ -65,6 +65,7 @@ class KafkaCheckpointManager(CheckpointManager):
         self.system = system
         self.topic = job.checkpoint_topic()
         self._replication = task.checkpoint_replication_factor
+        self.topic_config = {**TOPIC_CONFIG, **task.checkpoint_topic_properties}
         self._grouper = samza_grouper_factory_name(job.ssp_grouper_factory)
         self._write_versions = task.checkpoint_write_versions
         self._log = CheckpointLog(self.topic, self._grouper, job.checkpoint_validation_enabled,
@@ -87,10 +88,11 @@ class KafkaCheckpointManager(CheckpointManager):
         self._tasks: set[str] = set()
         self._latest: dict[str, Checkpoint] | None = None
 
+    def topic_spec(self) -> StreamSpec:
+        return StreamSpec(self.topic, 1, self._replication, self.topic_config)
+
     def create_topic(self) -> None:
-        KafkaSystemAdmin(self.system, self.admin_settings).create_stream(
-            StreamSpec(self.topic, 1, self._replication, TOPIC_CONFIG)
-        )
+        KafkaSystemAdmin(self.system, self.admin_settings).create_stream(self.topic_spec())
 
     def start(self) -> None:
         self.create_topic()
