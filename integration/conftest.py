@@ -1,4 +1,4 @@
-"""Fixtures for tests against the real grid (deploy/grid): ZooKeeper, Kafka, YARN."""
+"""Fixtures for tests against the real grid (deploy/grid): ZooKeeper, HDFS, Kafka, YARN."""
 
 from __future__ import annotations
 
@@ -17,13 +17,21 @@ GRID = Path(os.environ.get("SAMZA_PY_GRID") or ROOT / "deploy" / "grid")
 KAFKA_BOOTSTRAP = "127.0.0.1:9092"
 ZOOKEEPER_CONNECT = "127.0.0.1:2181"
 RM_WEB = "http://127.0.0.1:8088"
-GRID_PORTS = {"zookeeper": 2181, "resourcemanager": 8032, "nodemanager": 8042, "kafka": 9092}
+GRID_PORTS = {
+    "zookeeper": 2181,
+    "namenode": 8020,
+    "resourcemanager": 8032,
+    "nodemanager": int(os.environ.get("GRID_NM_WEB_PORT") or "8042"),
+    "kafka": 9092,
+}
+# The grid's size as deploy/env exports it; the fixed addresses above are the 1-node grid's.
+GRID_NODES = int(os.environ.get("GRID_NODES") or "1")
 
 
-def port_open(port: int) -> bool:
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as s:
         s.settimeout(1.0)
-        return s.connect_ex(("127.0.0.1", port)) == 0
+        return s.connect_ex((host, port)) == 0
 
 
 def run_grid(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -58,7 +66,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def grid() -> None:
-    down = [name for name, port in GRID_PORTS.items() if not port_open(port)]
+    # Several nodes: node1 (127.0.1.1) runs every kind of service; one node: 127.0.0.1.
+    host = "127.0.0.1" if GRID_NODES == 1 else "127.0.1.1"
+    down = [name for name, port in GRID_PORTS.items() if not port_open(port, host)]
     if down:
         pytest.fail(f"the grid is not running ({', '.join(down)} down): run deploy/grid bootstrap")
     _load_grid_env()
