@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -16,14 +15,14 @@ import pytest
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from .conftest import ROOT, run_grid
+from .conftest import run_grid
+from .hdfs import hdfs, live_datanodes
 from .jobs import wait_for
 
 pytestmark = pytest.mark.multinode
 
 NODES = ("node1", "node2", "node3")
 BROKER_ADDRESSES = {"127.0.1.1", "127.0.1.2", "127.0.1.3"}
-HDFS = ROOT / "deploy" / "bin" / "hdfs"
 
 
 def env(name: str) -> str:
@@ -52,18 +51,6 @@ def yarn_node_states() -> dict[str, str]:
 def broker_hosts() -> set[str]:
     metadata = AdminClient({"bootstrap.servers": env("GRID_KAFKA_BOOTSTRAP")}).list_topics(timeout=10)
     return {broker.host for broker in metadata.brokers.values()}
-
-
-def live_datanodes() -> int:
-    host = env("GRID_FS").removeprefix("hdfs://").rsplit(":", 1)[0]
-    beans = get_json(f"http://{host}:9870/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState")["beans"]
-    return int(beans[0]["NumLiveDataNodes"])
-
-
-def hdfs(*args: str) -> str:
-    result = subprocess.run([str(HDFS), *args], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, f"hdfs {' '.join(args)} failed:\n{result.stderr}"
-    return result.stdout
 
 
 def produce_all_acks(topic: str, count: int) -> int:

@@ -104,25 +104,35 @@ wait_until() {
   done
 }
 
-stop_service() {
-  local name=$1 pid deadline
-  if ! pid=$(running_pid "$name"); then
-    rm -f "$(pid_file "$name")"
-    return 0
-  fi
-  say "stopping $name (pid $pid)"
-  kill -TERM "$pid" 2>/dev/null || true
-  deadline=$((SECONDS + STOP_SECONDS))
-  while kill -0 "$pid" 2>/dev/null; do
-    if [ $SECONDS -ge $deadline ]; then
-      say "$name did not stop within ${STOP_SECONDS}s; killing it"
-      kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-      break
+# stop_services NAME...: SIGTERM to all at once (brokers that are also controllers can only stop
+# together), then wait for each, SIGKILL for what is left after STOP_SECONDS.
+stop_services() {
+  local name pid pids=() deadline
+  for name in "$@"; do
+    if pid=$(running_pid "$name"); then
+      say "stopping $name (pid $pid)"
+      kill -TERM "$pid" 2>/dev/null || true
+      pids+=("$name:$pid")
+    else
+      rm -f "$(pid_file "$name")"
     fi
-    sleep 0.5
   done
-  rm -f "$(pid_file "$name")"
+  deadline=$((SECONDS + STOP_SECONDS))
+  for name in "${pids[@]}"; do
+    pid=${name##*:} name=${name%:*}
+    while kill -0 "$pid" 2>/dev/null; do
+      if [ $SECONDS -ge $deadline ]; then
+        say "$name did not stop within ${STOP_SECONDS}s; killing it"
+        kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+        break
+      fi
+      sleep 0.5
+    done
+    rm -f "$(pid_file "$name")"
+  done
 }
+
+stop_service() { stop_services "$1"; }
 
 crash_service() { # kill -9, as a machine crash would: no shutdown hooks, no goodbyes to the cluster
   local name=$1 pid

@@ -87,7 +87,8 @@ start_hdfs() {
 }
 
 stop_hdfs() {
-  local k
-  for k in $(node_ids); do stop_service "$(svc_id datanode "$k")"; done
+  local k names=()
+  for k in $(node_ids); do names+=("$(svc_id datanode "$k")"); done
+  stop_services "${names[@]}"
   stop_service namenode
 }

@@ -87,6 +87,7 @@ start_kafka() {
 }
 
 stop_kafka() {
-  local k
-  for k in $(node_ids); do stop_service "$(svc_id kafka "$k")"; done
+  local k names=()
+  for k in $(node_ids); do names+=("$(svc_id kafka "$k")"); done
+  stop_services "${names[@]}"
 }

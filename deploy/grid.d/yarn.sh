@@ -3,8 +3,9 @@
 RM_PORT=8032
 RM_WEB_PORT=8088
 NM_PORT=8041
-NM_LOCALIZER_PORT=${GRID_NM_LOCALIZER_PORT:-8040}
-NM_WEB_PORT=${GRID_NM_WEB_PORT:-8042}
+# 8040 and 8042 unless GRID_NM_LOCALIZER_PORT / GRID_NM_WEB_PORT say otherwise (see nodes.sh).
+default_nm_ports() { NM_LOCALIZER_PORT=${GRID_NM_LOCALIZER_PORT:-8040} NM_WEB_PORT=${GRID_NM_WEB_PORT:-8042}; }
+default_nm_ports
 
 nm_local() { echo "$(node_home "$1")/yarn/local"; }
 nm_userlogs() { echo "$(node_home "$1")/yarn/userlogs"; }
@@ -138,10 +139,9 @@ stop_container_processes() { # stop_container_processes K [KILL]
 }
 
 stop_yarn() {
-  local k
-  for k in $(node_ids); do
-    stop_service "$(svc_id nodemanager "$k")"
-    stop_container_processes "$k"
-  done
+  local k names=()
+  for k in $(node_ids); do names+=("$(svc_id nodemanager "$k")"); done
+  stop_services "${names[@]}"
+  for k in $(node_ids); do stop_container_processes "$k"; done
   stop_service resourcemanager
 }
