@@ -15,7 +15,7 @@ import pytest
 from confluent_kafka import Producer
 from confluent_kafka.admin import AdminClient, NewTopic
 
-from .conftest import run_grid
+from .conftest import ROOT, run_grid
 from .hdfs import hdfs, live_datanodes
 from .jobs import wait_for
 
@@ -100,3 +100,33 @@ def test_a_crashed_node_is_lost_and_comes_back(unique: str) -> None:
     wait_for(lambda: broker_hosts() == BROKER_ADDRESSES, 60, "Kafka to report 3 brokers again")
     wait_for(lambda: live_datanodes() == 3, 60, "3 live DataNodes again")
     assert produce_all_acks(topic, 10) == 10
+
+
+def test_containers_spread_over_nodes_and_keep_state_on_their_node(skein_client: Any, unique: str) -> None:
+    import skein
+
+    deploy = Path(os.environ.get("HADOOP_CONF_DIR") or ROOT / "deploy" / "conf").parent
+    state_dirs = {node: deploy / "nodes" / node / "state" for node in NODES}
+    probe = f'echo "$NM_HOST $LOGGED_STORE_BASE_DIR" > "$LOGGED_STORE_BASE_DIR/{unique}-$SKEIN_CONTAINER_ID"; sleep 600'
+    spec = skein.ApplicationSpec(
+        name=f"spread-{unique}",
+        master=skein.Master(resources=skein.Resources(memory=512, vcores=1), script="sleep 600"),
+        # Six 512 MB containers and a 512 MB AM do not fit on two 1536 MB nodes: all three take some.
+        services={"probe": skein.Service(resources=skein.Resources(memory=512, vcores=1), script=probe,
+                                         instances=6)},
+    )
+    app_id = skein_client.submit(spec)
+    try:
+        def probes() -> list[Path]:
+            return [p for d in state_dirs.values() if d.is_dir() for p in d.glob(f"{unique}-*")]
+
+        wait_for(lambda: len(probes()) == 6, 180, "6 containers to write their probes")
+        seen = {}
+        for path in probes():
+            host, base_dir = path.read_text().split()
+            # Each container's LOGGED_STORE_BASE_DIR is on its own node's disk.
+            assert Path(base_dir) == state_dirs[host] == path.parent
+            seen[path.name] = host
+        assert set(seen.values()) == set(NODES), seen
+    finally:
+        skein_client.kill_application(app_id)
