@@ -50,13 +50,18 @@ format_namenode() {
     >"$LOGS/namenode-format.log" 2>&1 || die "formatting the NameNode failed; log: $LOGS/namenode-format.log"
 }
 
-start_datanode() {
+start_datanode() { # start_datanode K: launch node K's DataNode (wait_for_datanode waits for it)
   local k=$1 name addr
   name=$(svc_id datanode "$k") addr=$(node_addr "$k")
   if running_pid "$name" >/dev/null; then say "$name already running"; return; fi
   check_port_free "$name" "$addr" "$(dn_port "$k")"
   mkdir -p "$(node_home "$k")/hdfs/data"
   hadoop_daemon "$name" "$(node_conf "$k")" 256m org.apache.hadoop.hdfs.server.datanode.DataNode
+}
+
+wait_for_datanode() {
+  local k=$1 name addr
+  name=$(svc_id datanode "$k") addr=$(node_addr "$k")
   wait_for_port "$name" "$addr" "$(dn_port "$k")" "$LOGS/$name.log"
   say "$name up on $addr:$(dn_port "$k"); log: $LOGS/$name.log"
 }
@@ -82,6 +87,7 @@ start_hdfs() {
     say "namenode up on $addr:$NN_PORT (web $NN_WEB_PORT); log: $LOGS/namenode.log"
   fi
   for k in $(node_ids); do start_datanode "$k"; done
+  for k in $(node_ids); do wait_for_datanode "$k"; done
   wait_for_datanodes
   wait_until "the NameNode out of safe mode" "$LOGS/namenode.log" out_of_safe_mode
 }

@@ -42,15 +42,28 @@ kafka_storage() { # kafka_storage ARGS...: Kafka's StorageTool
     -cp "$LIB/kafka/*" kafka.tools.StorageTool "$@"
 }
 
-# KRaft storage is formatted once, before the first start, with one cluster id for every node.
+# A KRaft cluster id: a random UUID, base64url without padding, not starting with '-' (Kafka's rule).
+kafka_cluster_id() {
+  local id=-
+  while [ "${id:0:1}" = - ]; do id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-22); done
+  echo "$id"
+}
+
+# KRaft storage is formatted once, before the first start, with one cluster id for every node
+# (the nodes' formats run side by side: each is a JVM start).
 format_kafka() {
-  local k cluster_id=""
+  local k cluster_id="" pids=() log
   for k in $(node_ids); do [ -f "$(kafka_data "$k")/meta.properties" ] || cluster_id=new; done
   [ -n "$cluster_id" ] || return 0
-  cluster_id=$(kafka_storage random-uuid 2>/dev/null | tail -1)
+  cluster_id=$(kafka_cluster_id)
   for k in $(node_ids); do
     kafka_storage format -t "$cluster_id" -c "$(kafka_props "$k")" --ignore-formatted \
-      >"$LOGS/kafka-format.log" 2>&1 || die "formatting Kafka storage failed; log: $LOGS/kafka-format.log"
+      >"$LOGS/kafka-format-node$k.log" 2>&1 &
+    pids+=($!)
+  done
+  for k in $(node_ids); do
+    log=$LOGS/kafka-format-node$k.log
+    wait "${pids[$((k - 1))]}" || die "formatting Kafka storage of node$k failed; log: $log"
   done
 }
 

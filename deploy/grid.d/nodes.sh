@@ -111,6 +111,8 @@ start_node() {
   start_datanode "$k"
   start_nodemanager "$k"
   start_broker "$k"
+  wait_for_datanode "$k"
+  wait_for_nodemanager "$k"
   wait_for_broker "$k"
   wait_for_datanodes
   wait_for_running_nodes

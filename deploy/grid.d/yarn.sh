@@ -90,13 +90,18 @@ wait_for_running_nodes() {
   wait_until "$NODES RUNNING NodeManager(s)" "$LOGS/resourcemanager.log" all_nodes_running
 }
 
-start_nodemanager() {
+start_nodemanager() { # start_nodemanager K: launch node K's NodeManager (wait_for_nodemanager waits for it)
   local k=$1 name addr
   name=$(svc_id nodemanager "$k") addr=$(node_addr "$k")
   if running_pid "$name" >/dev/null; then say "$name already running"; return; fi
   check_port_free "$name" "$addr" $NM_PORT
   check_port_free "$name" "$addr" "$NM_WEB_PORT"
   hadoop_daemon "$name" "$(node_conf "$k")" 512m org.apache.hadoop.yarn.server.nodemanager.NodeManager
+}
+
+wait_for_nodemanager() {
+  local k=$1 name addr
+  name=$(svc_id nodemanager "$k") addr=$(node_addr "$k")
   wait_for_port "$name" "$addr" "$NM_WEB_PORT" "$LOGS/$name.log"
   say "$name ($(node_name "$k")) up on $addr:$NM_WEB_PORT; log: $LOGS/$name.log; containers: $(nm_userlogs "$k")"
 }
@@ -117,6 +122,7 @@ start_yarn() {
     say "resourcemanager up on $addr:$RM_PORT (web $RM_WEB_PORT); log: $LOGS/resourcemanager.log"
   fi
   for k in $(node_ids); do start_nodemanager "$k"; done
+  for k in $(node_ids); do wait_for_nodemanager "$k"; done
   wait_for_running_nodes
 }
 
