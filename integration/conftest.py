@@ -1,4 +1,4 @@
-"""Fixtures for tests against the real grid (deploy/grid): ZooKeeper, Kafka, YARN."""
+"""Fixtures for tests against the real grid (deploy/grid): ZooKeeper, HDFS, Kafka, YARN."""
 
 from __future__ import annotations
 
@@ -17,13 +17,24 @@ GRID = Path(os.environ.get("SAMZA_PY_GRID") or ROOT / "deploy" / "grid")
 KAFKA_BOOTSTRAP = "127.0.0.1:9092"
 ZOOKEEPER_CONNECT = "127.0.0.1:2181"
 RM_WEB = "http://127.0.0.1:8088"
-GRID_PORTS = {"zookeeper": 2181, "resourcemanager": 8032, "nodemanager": 8042, "kafka": 9092}
+GRID_PORTS = {
+    "zookeeper": 2181,
+    "namenode": 8020,
+    "resourcemanager": 8032,
+    "nodemanager": int(os.environ.get("GRID_NM_WEB_PORT") or "8042"),
+    "kafka": 9092,
+}
 
 
-def port_open(port: int) -> bool:
+def grid_nodes() -> int:
+    """The grid's size as deploy/env exports it (GRID_NODES); the fixed addresses above are the 1-node grid's."""
+    return int(os.environ.get("GRID_NODES") or "1")
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
     with socket.socket() as s:
         s.settimeout(1.0)
-        return s.connect_ex(("127.0.0.1", port)) == 0
+        return s.connect_ex((host, port)) == 0
 
 
 def run_grid(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -34,7 +45,7 @@ def run_grid(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]
 
 
 def _load_grid_env() -> None:
-    """Take JAVA_HOME (17), HADOOP_CONF_DIR and the yarn shim's PATH from deploy/env, as bin/test does."""
+    """JAVA_HOME (17), HADOOP_CONF_DIR, the shims' PATH and the GRID_* exports from deploy/env, as bin/test takes."""
     env_file = ROOT / "deploy" / "env"
     if not env_file.exists():
         return
@@ -45,6 +56,9 @@ def _load_grid_env() -> None:
         key, sep, value = entry.decode().partition("=")
         if sep and key in ("JAVA_HOME", "HADOOP_CONF_DIR", "PATH"):
             os.environ[key] = value
+        elif sep and key.startswith("GRID_"):
+            # Where the grid is (GRID_NODES, GRID_KAFKA_BOOTSTRAP, GRID_FS, ...), unless the caller said.
+            os.environ.setdefault(key, value)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -58,10 +72,12 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session", autouse=True)
 def grid() -> None:
-    down = [name for name, port in GRID_PORTS.items() if not port_open(port)]
-    if down:
-        pytest.fail(f"the grid is not running ({', '.join(down)} down): run deploy/grid bootstrap")
     _load_grid_env()
+    # Several nodes: node1 (127.0.1.1) runs every kind of service; one node: 127.0.0.1.
+    host = "127.0.0.1" if grid_nodes() == 1 else "127.0.1.1"
+    down = [name for name, port in GRID_PORTS.items() if not port_open(port, host)]
+    if down:
+        pytest.fail(f"the grid is not running ({', '.join(down)} down on {host}): run deploy/grid bootstrap")
 
 
 @pytest.fixture

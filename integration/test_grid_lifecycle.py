@@ -11,16 +11,18 @@ from .conftest import GRID_PORTS, port_open, run_grid
 pytestmark = pytest.mark.grid_restart
 
 
-def status_lines() -> dict[str, str]:
+def status_lines() -> dict[str, list[str]]:
+    """``deploy/grid status`` by service: node, service, state, pid, address:port (after a header)."""
     out = run_grid("status").stdout
-    return {line.split()[0]: line for line in out.splitlines() if line.strip()}
+    rows = [line.split() for line in out.splitlines()[1:] if line.strip()]
+    return {row[1]: row for row in rows}
 
 
 def test_stop_then_status_reports_all_down_then_bootstrap_brings_everything_back() -> None:
     run_grid("stop")
     lines = status_lines()
-    assert set(lines) == set(GRID_PORTS)
-    assert all(line.split()[1] == "down" for line in lines.values()), lines
+    assert set(lines) == set(GRID_PORTS) | {"datanode"}
+    assert all(row[2] == "down" for row in lines.values()), lines
     assert not any(port_open(port) for port in GRID_PORTS.values())
 
     # Stopping a stopped grid is not an error.
@@ -38,7 +40,8 @@ def test_stop_then_status_reports_all_down_then_bootstrap_brings_everything_back
     # bin/test bootstrapped once already: a second bootstrap must work too.
     run_grid("bootstrap")
     lines = status_lines()
-    assert all(line.split()[1] == "up" for line in lines.values()), lines
+    assert all(row[2] == "up" for row in lines.values()), lines
     assert all(port_open(port) for port in GRID_PORTS.values())
     for name, port in GRID_PORTS.items():
-        assert f"port {port}" in lines[name]
+        assert lines[name][4] == f"127.0.0.1:{port}"
+        assert lines[name][0] == "node1"

@@ -1,7 +1,6 @@
 """Code shipping: bin/package builds a venv-pack'ed environment with samza-py and a job's code, and with
 ``yarn.package.path`` pointing at it the AM and the containers run that environment's Python, not the
-submitter's. The package goes to a non-local URL (the grid's default file system, viewfs), as it would to
-``hdfs://`` on a cluster."""
+submitter's. The package goes to the grid's HDFS (its default file system), as it would on a cluster."""
 
 from __future__ import annotations
 
@@ -18,6 +17,7 @@ import skein
 from samza_py.job.package import hadoop_fs
 
 from .conftest import ROOT
+from .hdfs import grid_fs
 from .jobs import count_messages, create_topic, produce_round_robin, read_topic, run_job, wait_for
 from .test_yarn_job import am_log, wait_for_state
 
@@ -58,7 +58,7 @@ yarn.am.poll.interval.ms=500
 
 
 def package_dir_url(unique: str) -> str:
-    return f"{os.environ.get('SAMZA_TEST_PACKAGE_ROOT', 'viewfs://grid/user')}/{unique}"
+    return f"{os.environ.get('SAMZA_TEST_PACKAGE_ROOT') or grid_fs() + '/apps'}/{unique}"
 
 
 @pytest.fixture
