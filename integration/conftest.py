@@ -14,9 +14,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 # This checkout's grid; SAMZA_PY_GRID names another checkout's (a git worktree has no grid of its own).
 GRID = Path(os.environ.get("SAMZA_PY_GRID") or ROOT / "deploy" / "grid")
-KAFKA_BOOTSTRAP = "127.0.0.1:9092"
-ZOOKEEPER_CONNECT = "127.0.0.1:2181"
-RM_WEB = "http://127.0.0.1:8088"
+# The 1-node grid's addresses unless deploy/env (sourced by bin/test before pytest starts) names another grid's.
+KAFKA_BOOTSTRAP = os.environ.get("GRID_KAFKA_BOOTSTRAP") or "127.0.0.1:9092"
+ZOOKEEPER_CONNECT = os.environ.get("GRID_ZK_CONNECT") or "127.0.0.1:2181"
+RM_WEB = os.environ.get("GRID_RM_WEB") or "http://127.0.0.1:8088"
 GRID_PORTS = {
     "zookeeper": 2181,
     "namenode": 8020,
