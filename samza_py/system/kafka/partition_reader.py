@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaError, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
 Batch = list[tuple[bytes, bytes | None]]
 TimedBatch = list[tuple[bytes, bytes | None, int]]  # (key, value, timestamp in ms)
@@ -126,10 +126,30 @@ def read_to_end_with_timestamps(
     return _read(settings, topic, partition, low, high, on_batch, 1000, 3600.0, timestamps=True)
 
 
-def _watermarks(settings: Mapping[str, object], topic: str, partition: int) -> tuple[int, int]:
-    probe = Consumer({**settings, "group.id": f"samza-py-reader-{uuid.uuid4().hex}"})
-    try:
-        low, high = probe.get_watermark_offsets(TopicPartition(topic, partition), timeout=30)
-    finally:
-        probe.close()
-    return low, high
+# Answers while a partition's leadership is settling: a topic just created on a cluster reaches its leader
+# after the controller says it exists, and a lost broker's partitions move to another leader.
+_SETTLING = frozenset({KafkaError.UNKNOWN_TOPIC_OR_PART, KafkaError.LEADER_NOT_AVAILABLE,
+                       KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError._UNKNOWN_PARTITION,
+                       KafkaError._UNKNOWN_TOPIC, KafkaError._TRANSPORT, KafkaError._TIMED_OUT})
+WATERMARKS_TIMEOUT_S = 60.0
+
+
+def _watermarks(settings: Mapping[str, object], topic: str, partition: int,
+                timeout_s: float = WATERMARKS_TIMEOUT_S) -> tuple[int, int]:
+    deadline, backoff = time.monotonic() + timeout_s, 0.1
+    while True:
+        # A new client each attempt: a client that asked before the topic reached it keeps that answer cached.
+        probe = Consumer({**settings, "group.id": f"samza-py-reader-{uuid.uuid4().hex}"})
+        try:
+            low, high = probe.get_watermark_offsets(TopicPartition(topic, partition), timeout=30)
+            return low, high
+        except KafkaException as exc:
+            code = exc.args[0].code()
+            if code not in _SETTLING or time.monotonic() + backoff > deadline:
+                raise PartitionReadError(
+                    f"cannot read the offsets of {topic}[{partition}] within {timeout_s:.0f} s: {exc.args[0]}"
+                ) from exc
+        finally:
+            probe.close()
+        time.sleep(backoff)
+        backoff = min(backoff * 2, 2.0)
