@@ -14,7 +14,7 @@ nm_userlogs() { echo "$(node_home "$1")/yarn/userlogs"; }
 site_vars() {
   local memory=10240
   # Several nodes: room for two 512 MB containers and a 512 MB AM per node, so a job spreads out.
-  if [ "$NODES" -gt 1 ]; then memory=1536; fi
+  if [ "$NODES" -gt 1 ]; then memory=1280; fi
   echo "RM_HOST=$(node_addr 1)" "RM_WEB=$(node_addr 1):$RM_WEB_PORT" "NM_MEMORY=$memory" \
     "FS=$(grid_fs)" "NN_HOST=$(node_name 1)" "NN_ADDRESS=$(node_addr 1)" "NN_PORT=$NN_PORT" \
     "NN_WEB_PORT=$NN_WEB_PORT" "REPLICATION=$((NODES < 3 ? NODES : 3))" "HADOOP_LIB=$HADOOP_LIB"
