@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import time
 import urllib.request
 from pathlib import Path
 from typing import Any
 
+import pytest
 import skein
 
 from .conftest import RM_WEB
+
+pytestmark = pytest.mark.yarn_core
 
 FINAL_STATES = {"FINISHED", "FAILED", "KILLED"}
 
@@ -32,6 +36,15 @@ def test_node_manager_is_running_in_the_resource_manager() -> None:
     assert [n["state"] for n in nodes] == ["RUNNING"]
     # An AM and four 1 GiB Samza containers must fit.
     assert nodes[0]["availMemoryMB"] + nodes[0]["usedMemoryMB"] >= 5 * 1024
+
+
+def test_the_grid_runs_the_hadoop_line_it_was_bootstrapped_with() -> None:
+    # deploy/env exports GRID_HADOOP; bin/test's Hadoop 2 phase must really run on Hadoop 2.
+    expected = os.environ.get("GRID_HADOOP") or "3.5"
+    with urllib.request.urlopen(f"{RM_WEB}/ws/v1/cluster/info", timeout=10) as response:
+        info = json.load(response)["clusterInfo"]
+    assert info["hadoopVersion"].startswith(expected), info["hadoopVersion"]
+    assert info["state"] == "STARTED"
 
 
 def test_master_and_service_container_each_write_a_line(skein_client: Any, tmp_path: Path) -> None:
