@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 import urllib.request
 from pathlib import Path
@@ -12,7 +13,7 @@ from typing import Any
 import pytest
 import skein
 
-from .conftest import RM_WEB
+from .conftest import GRID, RM_WEB
 
 pytestmark = pytest.mark.yarn_core
 
@@ -45,6 +46,16 @@ def test_the_grid_runs_the_hadoop_line_it_was_bootstrapped_with() -> None:
         info = json.load(response)["clusterInfo"]
     assert info["hadoopVersion"].startswith(expected), info["hadoopVersion"]
     assert info["state"] == "STARTED"
+
+
+def test_the_grid_verbs_keep_the_hadoop_line_of_the_running_grid() -> None:
+    # GRID_HADOOP counts at bootstrap only: later verbs take the line from the layout the grid ran with.
+    running = os.environ.get("GRID_HADOOP") or "3.5.0"
+    other = "2.10.2" if running.startswith("3.") else "3.5.0"
+    result = subprocess.run([str(GRID), "env"], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "GRID_HADOOP": other})
+    assert result.returncode == 0, result.stderr
+    assert f"export GRID_HADOOP={running}" in result.stdout.splitlines()
 
 
 def test_master_and_service_container_each_write_a_line(skein_client: Any, tmp_path: Path) -> None:
