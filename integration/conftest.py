@@ -46,7 +46,7 @@ def run_grid(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]
 
 
 def _load_grid_env() -> None:
-    """JAVA_HOME (17), HADOOP_CONF_DIR, the shims' PATH and the GRID_* exports from deploy/env, as bin/test takes."""
+    """JAVA_HOME (Hadoop's), HADOOP_CONF_DIR, the shims' PATH and the GRID_* exports of deploy/env, as bin/test."""
     env_file = ROOT / "deploy" / "env"
     if not env_file.exists():
         return

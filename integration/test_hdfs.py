@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from .conftest import grid_nodes
 from .hdfs import grid_fs, hdfs, live_datanodes
+
+pytestmark = pytest.mark.yarn_core
 
 
 def test_every_node_has_a_live_datanode_and_files_round_trip(unique: str, tmp_path: Path) -> None:

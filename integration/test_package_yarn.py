@@ -21,6 +21,8 @@ from .hdfs import grid_fs
 from .jobs import count_messages, create_topic, produce_round_robin, read_topic, run_job, wait_for
 from .test_yarn_job import am_log, wait_for_state
 
+pytestmark = pytest.mark.yarn_core
+
 WHERE_TASK = '''
 import os
 import sys

@@ -10,6 +10,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from samza_py.examples.wikipedia.parser import parse_edit
 from tests.wikipedia_data import parsable_count, wikipedia_events
 
@@ -25,6 +27,8 @@ from .jobs import (
     wait_for,
 )
 from .test_yarn_job import USERLOGS, am_log, container_pids, wait_for_state
+
+pytestmark = pytest.mark.yarn_core
 
 COUNTS_CONFIG = ROOT / "config" / "wikipedia-user-counts.properties"
 COPIES = 60

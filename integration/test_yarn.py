@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import time
 import urllib.request
 from pathlib import Path
 from typing import Any
 
+import pytest
 import skein
 
-from .conftest import RM_WEB
+from .conftest import GRID, RM_WEB
+
+pytestmark = pytest.mark.yarn_core
 
 FINAL_STATES = {"FINISHED", "FAILED", "KILLED"}
 
@@ -32,6 +37,25 @@ def test_node_manager_is_running_in_the_resource_manager() -> None:
     assert [n["state"] for n in nodes] == ["RUNNING"]
     # An AM and four 1 GiB Samza containers must fit.
     assert nodes[0]["availMemoryMB"] + nodes[0]["usedMemoryMB"] >= 5 * 1024
+
+
+def test_the_grid_runs_the_hadoop_line_it_was_bootstrapped_with() -> None:
+    # deploy/env exports GRID_HADOOP; bin/test's Hadoop 2 phase must really run on Hadoop 2.
+    expected = os.environ.get("GRID_HADOOP") or "3.5"
+    with urllib.request.urlopen(f"{RM_WEB}/ws/v1/cluster/info", timeout=10) as response:
+        info = json.load(response)["clusterInfo"]
+    assert info["hadoopVersion"].startswith(expected), info["hadoopVersion"]
+    assert info["state"] == "STARTED"
+
+
+def test_the_grid_verbs_keep_the_hadoop_line_of_the_running_grid() -> None:
+    # GRID_HADOOP counts at bootstrap only: later verbs take the line from the layout the grid ran with.
+    running = os.environ.get("GRID_HADOOP") or "3.5.0"
+    other = "2.10.2" if running.startswith("3.") else "3.5.0"
+    result = subprocess.run([str(GRID), "env"], capture_output=True, text=True, timeout=120,
+                            env={**os.environ, "GRID_HADOOP": other})
+    assert result.returncode == 0, result.stderr
+    assert f"export GRID_HADOOP={running}" in result.stdout.splitlines()
 
 
 def test_master_and_service_container_each_write_a_line(skein_client: Any, tmp_path: Path) -> None:

@@ -19,6 +19,8 @@ from .conftest import KAFKA_BOOTSTRAP
 from .jobs import count_messages, create_topic, produce_round_robin, run_job, wait_for
 from .test_yarn_job import PARSER_CONFIG, USERLOGS, am_log, identities, wait_for_state, yarn_overrides
 
+pytestmark = pytest.mark.yarn_core
+
 
 @pytest.fixture(scope="module")
 def client() -> Any:

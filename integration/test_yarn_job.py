@@ -21,6 +21,8 @@ from tests.wikipedia_data import parsable_count, wikipedia_events
 from .conftest import ROOT
 from .jobs import count_messages, create_topic, produce_round_robin, read_topic, run_job, wait_for
 
+pytestmark = pytest.mark.yarn_core
+
 PARSER_CONFIG = ROOT / "config" / "wikipedia-parser.properties"
 # The grid that runs the tests keeps its NodeManager's logs beside its conf (HADOOP_CONF_DIR, from deploy/env),
 # which may be another checkout's grid.

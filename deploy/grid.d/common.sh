@@ -7,9 +7,21 @@ LOGS=$DEPLOY/logs
 RUN=$DEPLOY/run
 WAIT_SECONDS=${GRID_WAIT_SECONDS:-90}
 STOP_SECONDS=${GRID_STOP_SECONDS:-30}
-# The Hadoop line in one place: its pom is deploy/maven/$HADOOP_JARS/pom.xml, its jars deploy/lib/$HADOOP_JARS.
-HADOOP_JARS=hadoop
-HADOOP_LIB=$LIB/$HADOOP_JARS
+# The Hadoop line in one place. GRID_HADOOP picks it at bootstrap (the layout keeps it for the verbs that
+# follow): its pom is deploy/maven/$HADOOP_JARS/pom.xml, its jars deploy/lib/$HADOOP_JARS.
+HADOOP_VERSIONS="3.5.0 2.10.2"
+REQUESTED_HADOOP=${GRID_HADOOP:-3.5.0}
+
+use_hadoop() { # use_hadoop VERSION: set GRID_HADOOP, HADOOP_JARS and HADOOP_LIB after checking it
+  case "$1" in
+    3.5.0) HADOOP_JARS=hadoop ;;
+    2.10.2) HADOOP_JARS=hadoop-2.10.2 ;;
+    *) die "GRID_HADOOP must be one of: ${HADOOP_VERSIONS// /, } (not '$1')" ;;
+  esac
+  GRID_HADOOP=$1
+  HADOOP_LIB=$LIB/$HADOOP_JARS
+}
+use_hadoop "$REQUESTED_HADOOP"
 
 die() { echo "grid: $*" >&2; exit 1; }
 say() { echo "grid: $*"; }
@@ -34,6 +46,17 @@ ensure_java17() {
     JAVA_HOME=$(java17_home) || die "no JDK 17 found after installing openjdk-17-jdk-headless"
   fi
   export JAVA_HOME
+}
+
+# Hadoop's JVMs (daemons, the hdfs shim, the skein driver and so the containers) run on HADOOP_JAVA_HOME:
+# JDK 17 for Hadoop 3.5, Java 11 for Hadoop 2.10 (it supports 8 and 11 only; deploy/jdk11 installs it).
+# ZooKeeper and Kafka stay on JAVA_HOME (17) whatever the Hadoop line.
+ensure_java() { # JDK 17 and the Hadoop line's Java; after the layout (and so GRID_HADOOP) is known
+  ensure_java17
+  HADOOP_JAVA_HOME=$JAVA_HOME
+  case "$GRID_HADOOP" in
+    2.*) HADOOP_JAVA_HOME=$("$DEPLOY/jdk11") || die "no Java 11 for Hadoop $GRID_HADOOP (deploy/jdk11 failed)" ;;
+  esac
 }
 
 apt_install() {

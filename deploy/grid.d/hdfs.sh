@@ -32,7 +32,7 @@ case "\$1" in
   *) echo "this hdfs shim runs only 'hdfs dfs ...' and 'hdfs dfsadmin ...'" >&2; exit 2 ;;
 esac
 shift
-exec '$JAVA_HOME/bin/java' -Xmx256m ${HADOOP_JPMS_OPTS[*]} -Dlog4j.configuration=file:$CONF/tools-log4j.properties \\
+exec '$HADOOP_JAVA_HOME/bin/java' -Xmx256m ${HADOOP_JPMS_OPTS[*]} -Dlog4j.configuration=file:$CONF/tools-log4j.properties \\
   -cp '$CONF:$HADOOP_LIB/*' "\$main" "\$@"
 SHIM
   chmod +x "$DEPLOY/bin/hdfs"
@@ -43,10 +43,10 @@ format_namenode() {
   [ -f "$DEPLOY/hdfs/name/current/VERSION" ] && return 0
   say "formatting the NameNode"
   mkdir -p "$DEPLOY/hdfs/name" "$LOGS"
-  env HADOOP_CONF_DIR="$(node_conf 1)" "$JAVA_HOME/bin/java" -Xmx256m "${HADOOP_JPMS_OPTS[@]}" \
+  env HADOOP_CONF_DIR="$(node_conf 1)" "$HADOOP_JAVA_HOME/bin/java" -Xmx256m "${HADOOP_JPMS_OPTS[@]}" \
     -Dlog4j.configuration="file:$(node_conf 1)/log4j.properties" \
     -cp "$(node_conf 1):$DEPLOY/hdfs/classpath:$HADOOP_LIB/*" \
-    org.apache.hadoop.hdfs.server.namenode.NameNode -format -nonInteractive -force grid \
+    org.apache.hadoop.hdfs.server.namenode.NameNode -format -nonInteractive -force -clusterid grid \
     >"$LOGS/namenode-format.log" 2>&1 || die "formatting the NameNode failed; log: $LOGS/namenode-format.log"
 }
 

@@ -5,7 +5,7 @@
 # manages), its data under deploy/nodes/nodek/; ZooKeeper, the ResourceManager and the NameNode run on node1.
 # The layout a grid was bootstrapped with is kept in deploy/run/grid.conf for the verbs that follow, with
 # the NodeManagers' web and localizer ports (GRID_NM_WEB_PORT, GRID_NM_LOCALIZER_PORT: 8042 and 8040
-# unless a grid of an older deploy/grid holds them on every address).
+# unless a grid of an older deploy/grid holds them on every address) and its Hadoop line (GRID_HADOOP).
 
 LAYOUT_FILE=$RUN/grid.conf
 HOSTS_FILE=${GRID_HOSTS_FILE:-/etc/hosts}
@@ -19,21 +19,23 @@ use_layout() {
   NODES=$1
 }
 
-# The layout of the grid that runs (or ran last), else GRID_NODES, else one node.
+# The layout of the grid that runs (or ran last), else GRID_NODES, else one node; likewise its Hadoop line.
 running_layout() {
-  local n="" p
+  local n="" p h=""
   if [ -f "$LAYOUT_FILE" ]; then
     n=$(sed -n 's/^GRID_NODES=//p' "$LAYOUT_FILE")
+    h=$(sed -n 's/^GRID_HADOOP=//p' "$LAYOUT_FILE")
     p=$(sed -n 's/^GRID_NM_WEB_PORT=//p' "$LAYOUT_FILE") && NM_WEB_PORT=${p:-$NM_WEB_PORT}
     p=$(sed -n 's/^GRID_NM_LOCALIZER_PORT=//p' "$LAYOUT_FILE") && NM_LOCALIZER_PORT=${p:-$NM_LOCALIZER_PORT}
   fi
   use_layout "${n:-${GRID_NODES:-1}}"
+  use_hadoop "${h:-$REQUESTED_HADOOP}"
 }
 
 save_layout() {
   mkdir -p "$RUN"
-  printf 'GRID_NODES=%s\nGRID_NM_WEB_PORT=%s\nGRID_NM_LOCALIZER_PORT=%s\n' \
-    "$NODES" "$NM_WEB_PORT" "$NM_LOCALIZER_PORT" >"$LAYOUT_FILE"
+  printf 'GRID_NODES=%s\nGRID_NM_WEB_PORT=%s\nGRID_NM_LOCALIZER_PORT=%s\nGRID_HADOOP=%s\n' \
+    "$NODES" "$NM_WEB_PORT" "$NM_LOCALIZER_PORT" "$GRID_HADOOP" >"$LAYOUT_FILE"
 }
 
 node_addr() { if [ "$NODES" -eq 1 ]; then echo 127.0.0.1; else echo "127.0.1.$1"; fi; }

@@ -72,9 +72,10 @@ SHIM
 # hadoop_daemon NAME CONFDIR HEAP MAINCLASS [ARGS...]: a Hadoop JVM, launched detached.
 hadoop_daemon() {
   local name=$1 conf=$2 heap=$3 main=$4; shift 4
-  launch "$name" "$LOGS/$name.log" env HADOOP_CONF_DIR="$conf" JAVA_HOME="$JAVA_HOME" \
-    PATH="$DEPLOY/bin:$JAVA_HOME/bin:$PATH" HADOOP_HOME="$DEPLOY/yarn" HADOOP_YARN_HOME="$DEPLOY/yarn" \
-    "$JAVA_HOME/bin/java" "-Xmx$heap" "${HADOOP_JPMS_OPTS[@]}" "-Dproc_$name" \
+  # The NodeManager hands its JAVA_HOME on to the containers (yarn.nodemanager.env-whitelist).
+  launch "$name" "$LOGS/$name.log" env HADOOP_CONF_DIR="$conf" JAVA_HOME="$HADOOP_JAVA_HOME" \
+    PATH="$DEPLOY/bin:$HADOOP_JAVA_HOME/bin:$PATH" HADOOP_HOME="$DEPLOY/yarn" HADOOP_YARN_HOME="$DEPLOY/yarn" \
+    "$HADOOP_JAVA_HOME/bin/java" "-Xmx$heap" "${HADOOP_JPMS_OPTS[@]}" "-Dproc_$name" \
     -Dhadoop.log.dir="$LOGS" -Dyarn.log.dir="$LOGS" -Dhadoop.log.file="$name.log" -Dyarn.log.file="$name.log" \
     -Dhadoop.home.dir="$DEPLOY/yarn" -Dyarn.home.dir="$DEPLOY/yarn" \
     -Dhadoop.root.logger=INFO,console -Dyarn.root.logger=INFO,console \
