@@ -111,16 +111,16 @@ def test_containers_spread_over_nodes_and_keep_state_on_their_node(skein_client:
     spec = skein.ApplicationSpec(
         name=f"spread-{unique}",
         master=skein.Master(resources=skein.Resources(memory=512, vcores=1), script="sleep 600"),
-        # Four 512 MB containers and a 512 MB AM do not fit on two 1280 MB nodes: all three take some.
+        # Five 512 MB containers and a 512 MB AM fill three 1280 MB nodes (two each): every node takes some.
         services={"probe": skein.Service(resources=skein.Resources(memory=512, vcores=1), script=probe,
-                                         instances=4)},
+                                         instances=5)},
     )
     app_id = skein_client.submit(spec)
     try:
         def probes() -> list[Path]:
             return [p for d in state_dirs.values() if d.is_dir() for p in d.glob(f"{unique}-*")]
 
-        wait_for(lambda: len(probes()) == 4, 180, "4 containers to write their probes")
+        wait_for(lambda: len(probes()) == 5, 180, "5 containers to write their probes")
         seen = {}
         for path in probes():
             host, base_dir = path.read_text().split()
