@@ -55,11 +55,15 @@ class KafkaSystemConsumer(SystemConsumer):
         self._ends: dict[SystemStreamPartition, int] = {}
         self._ended: set[SystemStreamPartition] = set()
         self._ssps: dict[tuple[str, int], SystemStreamPartition] = {}
+        # The next offset each partition may deliver: a message below it was delivered already (librdkafka can
+        # hand a batch out again after a pause and resume) and is dropped, so a task never sees it twice.
+        self._next: dict[SystemStreamPartition, int] = {}
         self._consumer: Consumer | None = None
         self._pending_eos: list[SystemStreamPartition] = []
 
     def register(self, ssp: SystemStreamPartition, offset: str) -> None:
         self._starts[ssp] = int(offset)
+        self._next[ssp] = int(offset)
         self._ssps[(ssp.stream, ssp.partition_id)] = ssp
         if self._registry is not None:
             self._metrics[ssp] = _PartitionMetrics(self._registry, ssp, int(offset))
@@ -94,7 +98,7 @@ class KafkaSystemConsumer(SystemConsumer):
         append = out.append
         envelope = IncomingMessageEnvelope
         now_ms = int(time.time() * 1000)
-        ssps, ends, metrics = self._ssps, self._ends, self._metrics
+        ssps, ends, metrics, nexts = self._ssps, self._ends, self._metrics, self._next
         # Messages come in runs from one partition: look the SSP up, and count what was read, only when
         # the partition changes.
         last_topic: str | None = None
@@ -102,20 +106,28 @@ class KafkaSystemConsumer(SystemConsumer):
         ssp: SystemStreamPartition | None = None
         end: int | None = None
         run_start = run_bytes = 0
-        offset = -1
+        offset = expected = -1
+        again: dict[SystemStreamPartition, list[int]] = {}
         for msg in messages:
             if msg.error() is not None:
                 self._on_error(msg)
                 continue
             topic, partition = msg.topic(), msg.partition()
             if partition != last_partition or topic != last_topic:
-                if ssp is not None and metrics:
-                    self._count(ssp, len(out) - run_start, run_bytes, offset)
+                if ssp is not None:
+                    nexts[ssp] = expected
+                    if metrics:
+                        self._count(ssp, len(out) - run_start, run_bytes, offset)
                 run_start, run_bytes = len(out), 0
                 ssp = ssps[(topic, partition)]  # type: ignore[index]
                 end = ends.get(ssp)
+                expected = nexts[ssp]
                 last_topic, last_partition = topic, partition  # type: ignore[assignment]
             offset = msg.offset()  # type: ignore[assignment]
+            if offset < expected:
+                again.setdefault(ssp, []).append(offset)  # type: ignore[arg-type]
+                continue
+            expected = offset + 1
             if end is not None and offset >= end:
                 continue
             key, value = msg.key(), msg.value()
@@ -123,6 +135,12 @@ class KafkaSystemConsumer(SystemConsumer):
             size = (len(key) if key else 0) + (len(value) if value else 0)
             run_bytes += size
             append(envelope(ssp, str(offset), key, value, size, ts if ts_type else 0, now_ms))  # type: ignore[arg-type]
+        if ssp is not None:
+            nexts[ssp] = expected
+        for dropped_ssp, dropped in again.items():
+            log.warning("%s: dropped %d message(s) at offsets %d..%d that the consumer delivered again "
+                        "(the next offset is %d)", dropped_ssp, len(dropped), min(dropped), max(dropped),
+                        nexts[dropped_ssp])
         if metrics:
             if ssp is not None:
                 self._count(ssp, len(out) - run_start, run_bytes, offset)
