@@ -1,0 +1,167 @@
+"""What every benchmark reports: measured runs, their ratios, a JSON record and a bar chart.
+
+A benchmark measures each contender as a ``Measurement`` (messages, wall seconds, CPU seconds, peak RSS),
+states the ratios it exists for, and calls ``publish``: it prints a table, writes
+``bench/results/<name>.json`` and, when matplotlib is installed (the ``bench`` extra), draws
+``bench/results/<name>.png``. Runs in this process are measured with ``measure_in_process``; a child
+process's CPU and peak RSS come from ``measure_child``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+
+
+@dataclass
+class Measurement:
+    """One contender's run over ``messages`` messages."""
+
+    label: str
+    messages: int
+    wall_s: float
+    cpu_s: float
+    peak_rss_mb: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def msg_per_s(self) -> float:
+        return self.messages / self.wall_s if self.wall_s > 0 else 0.0
+
+    @property
+    def cpu_s_per_million(self) -> float:
+        return self.cpu_s / self.messages * 1_000_000 if self.messages else 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "msg_per_s": round(self.msg_per_s, 1),
+                "cpu_s_per_million": round(self.cpu_s_per_million, 3)}
+
+
+class Stopwatch:
+    """Wall and CPU time of this process (every thread, librdkafka's too) over a ``with`` block."""
+
+    wall_s = 0.0
+    cpu_s = 0.0
+
+    def measurement(self, label: str, messages: int, **extra: Any) -> Measurement:
+        return Measurement(label, messages, self.wall_s, self.cpu_s, peak_rss_mb(), dict(extra))
+
+
+@contextmanager
+def measure_in_process() -> Iterator[Stopwatch]:
+    watch = Stopwatch()
+    wall, cpu = time.perf_counter(), time.process_time()
+    try:
+        yield watch
+    finally:
+        watch.wall_s = time.perf_counter() - wall
+        watch.cpu_s = time.process_time() - cpu
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure_child(label: str, messages: int, argv: Sequence[str], *, timeout_s: float = 1800,
+                  env: Mapping[str, str] | None = None,
+                  wall_from: Callable[[str], float] | None = None) -> Measurement:
+    """Run ``argv`` to completion; its CPU and peak RSS come from the kernel's accounting of that child.
+
+    ``wall_from`` reads the measured seconds from the child's stdout (so start-up, e.g. a JVM's, can be
+    left out); without it the child's whole wall time counts.
+    """
+    with tempfile.TemporaryFile("w+") as out:
+        started = time.perf_counter()
+        proc = subprocess.Popen(list(argv), stdout=out, env=dict(env) if env is not None else None)
+        killer = threading.Timer(timeout_s, proc.kill)
+        killer.start()
+        try:
+            # wait4 gives this one child's own rusage (RUSAGE_CHILDREN would mix every child so far).
+            _pid, status, usage = os.wait4(proc.pid, 0)
+        finally:
+            killer.cancel()
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read()
+    if proc.returncode != 0:
+        raise RuntimeError(f"{label}: {' '.join(argv)} exited with {proc.returncode} (a kill after "
+                           f"{timeout_s:.0f} s shows as -9):\n{text[-2000:]}")
+    return Measurement(label, messages, wall_from(text) if wall_from else wall,
+                       usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, {"stdout_tail": text[-500:]})
+
+
+def publish(name: str, measurements: Sequence[Measurement], ratios: Mapping[str, float],
+            params: Mapping[str, Any] | None = None, results_dir: Path = RESULTS_DIR) -> Path:
+    """Print, record as JSON and chart one benchmark run; returns the JSON's path."""
+    width = max((len(m.label) for m in measurements), default=10)
+    for m in measurements:
+        rss = f"{m.peak_rss_mb:7.0f} MB RSS" if m.peak_rss_mb is not None else ""
+        print(f"{m.label:<{width}} : {m.msg_per_s:12,.0f} msg/s  {m.cpu_s_per_million:7.2f} CPU s/M msgs  {rss}")
+    for label, ratio in ratios.items():
+        print(f"{label:<{width}} : {ratio:.2f}")
+    results_dir.mkdir(parents=True, exist_ok=True)
+    record = {
+        "benchmark": name,
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "host": {"python": platform.python_version(), "cpus": os.cpu_count(), "machine": platform.machine()},
+        "params": dict(params or {}),
+        "measurements": [m.as_dict() for m in measurements],
+        "ratios": {k: round(v, 3) for k, v in ratios.items()},
+    }
+    path = results_dir / f"{name}.json"
+    path.write_text(json.dumps(record, indent=2) + "\n")
+    chart = draw_chart(record, results_dir / f"{name}.png")
+    print(f"results: {path}" + (f", chart: {chart}" if chart else " (install the bench extra for a chart)"))
+    return path
+
+
+def draw_chart(record: Mapping[str, Any], path: Path) -> Path | None:
+    """Bars of msg/s per contender, CPU s per million messages beside them; None without matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return None
+    rows = record["measurements"]
+    labels = [r["label"] for r in rows]
+    fig, (rate_ax, cpu_ax) = plt.subplots(1, 2, figsize=(max(8, 1.6 * len(rows) * 2), 4.2))
+    rate_ax.bar(labels, [r["msg_per_s"] / 1000 for r in rows], color="tab:blue")
+    rate_ax.set_ylabel("thousand msg/s (higher is better)")
+    cpu_ax.bar(labels, [r["cpu_s_per_million"] for r in rows], color="tab:orange")
+    cpu_ax.set_ylabel("CPU s per million msgs (lower is better)")
+    for ax in (rate_ax, cpu_ax):
+        ax.tick_params(axis="x", labelrotation=30)
+        for tick in ax.get_xticklabels():
+            tick.set_horizontalalignment("right")
+    ratios = ", ".join(f"{k} {v:.2f}" for k, v in record["ratios"].items())
+    fig.suptitle(f"{record['benchmark']}: {ratios}" if ratios else record["benchmark"], fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+if __name__ == "__main__":
+    # Redraw every chart from its JSON (e.g. after installing matplotlib).
+    for json_path in sorted(RESULTS_DIR.glob("*.json")):
+        print(draw_chart(json.loads(json_path.read_text()), json_path.with_suffix(".png")) or
+              "matplotlib is not installed (pip install -e '.[bench]')", file=sys.stderr)
