@@ -1,73 +1,214 @@
-"""Benchmark: a stateless pass-through job vs a raw confluent-kafka consume→produce loop.
+"""Benchmark: a stateless pass-through job vs a raw confluent-kafka consume→produce loop with the same settings.
 
-Both read the same topic of N 100-byte messages in the same run and write to their own output
-topic; the job runs one container in this process (ThreadJobFactory's container) with a bounded
-input, so it ends when it has passed everything through. Prints both rates and their ratio.
+For each input -- unkeyed and keyed, on 1 and 4 partitions, N messages of 100 bytes -- in the same run:
 
-    python bench/passthrough.py [--messages 2000000] [--bootstrap 127.0.0.1:9092]
+* raw      -- a confluent-kafka loop: consume a batch, produce each message on (key and value as read), flush
+              at the end. Its consumer and producer get the settings the job's own KafkaSystemFactory builds
+              from the job's config (``client_config.consumer_settings`` and the job producer's settings), so
+              both sides fetch and batch alike whatever samza-py's defaults are;
+* job      -- the pass-through StreamTask, ``collector.send(OutgoingMessageEnvelope(output, key, message))``,
+              one container in this process (ThreadJobFactory's container) over the bounded input. Keyed
+              input carries user ids of 10-24 characters, different for every message, read with
+              ``systems.kafka.samza.key.serde=string`` as a Samza job would: the key is a str and also the
+              partition key (output partition: abs(Java hashCode) % partitions, as Java Samza sends it);
+* send_to  -- as job, with ``collector.send_to(output, key, message)`` (no envelope), when the collector has it;
+* process  -- the keyed job's container as its own program (``python -m samza_py.container``, as
+              ProcessJobFactory and YARN start it) for its CPU and peak RSS (target: at most 100 MB).
+
+Every output topic is checked to hold exactly N messages. Ratios: job/raw (unkeyed and keyed) and keyed/unkeyed
+(job), per partition count. Results: bench/results/passthrough.json and .png.
+
+    python bench/passthrough.py [--messages 2000000] [--partitions 1,4] [--bootstrap 127.0.0.1:9092]
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
+import tempfile
 import time
-import uuid
+from pathlib import Path
+from typing import Any
 
-from common import DEFAULT_BOOTSTRAP, PASS_THROUGH_TASK, PassThroughTask, job_config, produce, run_container
-from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
+from common import (
+    CONFIGURED_PASS_THROUGH_TASK,
+    OUTPUT_KEY,
+    PASS_THROUGH_TASK,
+    BenchmarkError,
+    PassThroughTask,
+    add_arguments,
+    bench_env,
+    create_topic,
+    job_config,
+    measure_container,
+    produce,
+    run_id,
+    user_id,
+    verify_count,
+)
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, Producer, TopicPartition
+from report import Measurement, measure_child, measure_in_process, publish
 
-from samza_py.api import SystemStream
+from samza_py.api import IncomingMessageEnvelope, MessageCollector, SystemStream, TaskCoordinator
+from samza_py.config.config import Config
+from samza_py.container.collector import TaskInstanceCollector
+from samza_py.job.local import local_job_model
+from samza_py.metrics.registry import MetricsRegistryMap
+from samza_py.system.kafka import client_config
+from samza_py.system.kafka.factory import KafkaSystemFactory
 
-PARTITIONS = 1
+SYSTEM = "kafka"
+HAS_SEND_TO = hasattr(TaskInstanceCollector, "send_to")
+STRING_KEYS = {
+    "serializers.registry.string.class": "org.apache.samza.serializers.StringSerdeFactory",
+    f"systems.{SYSTEM}.samza.key.serde": "string",
+}
 
 
-def raw_loop(bootstrap: str, source: str, sink: str, count: int) -> float:
-    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"bench-{uuid.uuid4().hex}",
-                         "enable.auto.commit": False})
-    consumer.assign([TopicPartition(source, p, OFFSET_BEGINNING) for p in range(PARTITIONS)])
-    producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 10, "enable.idempotence": True})
-    started = time.perf_counter()
-    seen = 0
-    while seen < count:
-        for msg in consumer.consume(num_messages=1000, timeout=1.0):
-            if msg.error() is not None:
-                continue
-            while True:
+class SendToPassThroughTask(PassThroughTask):
+    """The pass-through task sending with ``collector.send_to``: no OutgoingMessageEnvelope per message."""
+
+    def process(self, envelope: IncomingMessageEnvelope, collector: MessageCollector,
+                coordinator: TaskCoordinator) -> None:
+        collector.send_to(self.output, envelope.key, envelope.message)  # type: ignore[attr-defined]
+
+
+def client_settings(settings: dict[str, str]) -> tuple[dict[str, Any], int, dict[str, Any]]:
+    """What the job's KafkaSystemFactory gives its consumer (settings, poll batch) and producer for ``settings``."""
+    config = Config(settings)
+    consumer = client_config.consumer_settings(
+        config, SYSTEM, client_config.client_id(config, "raw-consumer"), client_config.job_ident(config))
+    batch = config.get_int(f"systems.{SYSTEM}.samza.poll.batch.size", 1000)  # KafkaSystemFactory's default
+    producer = KafkaSystemFactory().get_producer(SYSTEM, config, MetricsRegistryMap("raw")).settings
+    return consumer, batch, producer
+
+
+def printable(settings: dict[str, Any]) -> dict[str, str]:
+    """Settings as recorded with the results: no callbacks, no per-run names."""
+    return {k: str(v) for k, v in sorted(settings.items())
+            if not callable(v) and k not in ("client.id", "group.id", "bootstrap.servers")}
+
+
+def raw_loop(label: str, settings: dict[str, str], source: str, sink: str, partitions: int, messages: int,
+             timeout_s: float) -> Measurement:
+    """Consume ``source`` from its start and produce each message to ``sink`` until ``messages`` are through."""
+    consumer_settings, batch, producer_settings = client_settings(settings)
+    failures: list[KafkaError] = []
+
+    def on_delivery(err: KafkaError | None, _msg: Message) -> None:
+        if err is not None:
+            failures.append(err)
+
+    producer_settings["on_delivery"] = on_delivery  # with the job's delivery.report.only.error: failures only
+    deadline = time.monotonic() + timeout_s
+    with measure_in_process() as watch:
+        consumer = Consumer(consumer_settings)
+        consumer.assign([TopicPartition(source, p, OFFSET_BEGINNING) for p in range(partitions)])
+        producer = Producer(producer_settings)
+        send = producer.produce
+        seen = 0
+        while seen < messages:
+            if time.monotonic() > deadline:
+                raise BenchmarkError(f"{label}: {seen:,} of {messages:,} messages read in {timeout_s:.0f} s")
+            polled = consumer.consume(batch, 1.0)
+            for msg in polled:
+                if msg.error() is not None:
+                    raise BenchmarkError(f"{label}: reading {source}: {msg.error()}")
                 try:
-                    producer.produce(sink, msg.value(), msg.key())
-                    break
-                except BufferError:
-                    producer.poll(0.05)
-            seen += 1
-            if seen % 1000 == 0:
-                producer.poll(0)
-    producer.flush(120)
-    elapsed = time.perf_counter() - started
-    consumer.close()
-    return elapsed
+                    send(sink, msg.value(), msg.key())
+                except BufferError:  # the local queue is full: let deliveries drain, then retry once
+                    producer.poll(0.5)
+                    send(sink, msg.value(), msg.key())
+            seen += len(polled)
+            producer.poll(0)
+        left = producer.flush(120)
+        consumer.close()
+    if left or failures:
+        raise BenchmarkError(f"{label}: {left} sends undelivered, {len(failures)} failed ({failures[:1]})")
+    return in_process(watch.measurement(label, messages))
 
 
-def samza_job(bootstrap: str, source: str, sink: str) -> float:
-    PassThroughTask.output = SystemStream("kafka", sink)
-    return run_container(job_config(bootstrap, source, PASS_THROUGH_TASK))
+def in_process(measurement: Measurement) -> Measurement:
+    # This process's peak RSS holds every earlier run and the input fill: no one contender's.
+    measurement.peak_rss_mb = None
+    return measurement
+
+
+def container_process(label: str, settings: dict[str, str], messages: int, work_dir: Path,
+                      timeout_s: float) -> Measurement:
+    """The job's one container run as the container program in a child process (its own CPU and peak RSS)."""
+    settings = settings | {"task.class": CONFIGURED_PASS_THROUGH_TASK}
+    model = work_dir / f"{settings['job.name']}-model.json"
+    model.write_text(local_job_model(Config(settings)).to_json())
+    env = bench_env(SAMZA_CONTAINER_ID="0", SAMZA_JOB_MODEL_URL=f"file://{model}")
+    return measure_child(label, messages, [sys.executable, "-m", "samza_py.container"], env=env, timeout_s=timeout_s)
+
+
+def one_input(bootstrap: str, run: str, partitions: int, keyed: bool, messages: int, timeout_s: float,
+              work_dir: Path, results: dict[str, Measurement]) -> None:
+    kind = "keyed" if keyed else "unkeyed"
+    source = f"bench-{run}-{kind}-{partitions}p"
+    print(f"producing {messages:,} {kind} messages of 100 bytes to {source} ({partitions} partitions) ...",
+          flush=True)
+    produce(bootstrap, source, messages, 100, partitions, key=user_id if keyed else None)
+    contenders = ["raw", "job"] + (["send_to", "process"] if keyed and HAS_SEND_TO else
+                                   ["process"] if keyed else [])
+    for contender in contenders:
+        label = f"{contender} {kind} {partitions}p"
+        sink = f"{source}-{contender}-out"
+        create_topic(bootstrap, sink, partitions)
+        settings = job_config(bootstrap, source, PASS_THROUGH_TASK) | (STRING_KEYS if keyed else {})
+        print(f"  {label} ...", flush=True)
+        if contender == "raw":
+            result = raw_loop(label, settings, source, sink, partitions, messages, timeout_s)
+        elif contender == "process":
+            result = container_process(label, settings | {OUTPUT_KEY: sink}, messages, work_dir, timeout_s)
+        else:
+            PassThroughTask.output = SystemStream(SYSTEM, sink)
+            if contender == "send_to":
+                settings["task.class"] = f"{__name__}.{SendToPassThroughTask.__qualname__}"
+            result = in_process(measure_container(label, settings, messages))
+        verify_count(bootstrap, sink, messages, label)
+        results[label] = result
+
+
+def ratios_of(results: dict[str, Measurement], partitions: list[int]) -> dict[str, float]:
+    ratios: dict[str, float] = {}
+
+    def ratio(name: str, top: str, bottom: str) -> None:
+        if top in results and bottom in results:
+            ratios[name] = results[top].msg_per_s / results[bottom].msg_per_s
+
+    for p in partitions:
+        ratio(f"job/raw unkeyed {p}p", f"job unkeyed {p}p", f"raw unkeyed {p}p")
+        ratio(f"job/raw keyed {p}p", f"job keyed {p}p", f"raw keyed {p}p")
+        ratio(f"keyed/unkeyed job {p}p", f"job keyed {p}p", f"job unkeyed {p}p")
+        ratio(f"send_to/raw keyed {p}p", f"send_to keyed {p}p", f"raw keyed {p}p")
+        ratio(f"send_to keyed/job unkeyed {p}p", f"send_to keyed {p}p", f"job unkeyed {p}p")
+    return ratios
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=2_000_000)
-    parser.add_argument("--bootstrap", default=DEFAULT_BOOTSTRAP)
+    add_arguments(parser, 2_000_000)
+    parser.add_argument("--partitions", default="1,4", help="input partition counts to run (default 1,4)")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds any one run may take")
     args = parser.parse_args()
-    run = uuid.uuid4().hex[:8]
-    source = f"bench-{run}-in"
-    print(f"producing {args.messages:,} messages of 100 bytes to {source} ...", flush=True)
-    produce(args.bootstrap, source, args.messages, 100, PARTITIONS)
-
-    raw_s = raw_loop(args.bootstrap, source, f"bench-{run}-raw-out", args.messages)
-    job_s = samza_job(args.bootstrap, source, f"bench-{run}-job-out")
-    raw_rate, job_rate = args.messages / raw_s, args.messages / job_s
-    print(f"raw confluent-kafka loop : {raw_rate:12,.0f} msg/s ({raw_s:.1f} s)")
-    print(f"samza-py pass-through job: {job_rate:12,.0f} msg/s ({job_s:.1f} s)")
-    print(f"ratio job/raw            : {job_rate / raw_rate:.2f}")
+    partitions = [int(p) for p in args.partitions.split(",")]
+    run = run_id()
+    results: dict[str, Measurement] = {}
+    with tempfile.TemporaryDirectory(prefix="samza-py-bench-") as work_dir:
+        for p in partitions:
+            for keyed in (False, True):
+                one_input(args.bootstrap, run, p, keyed, args.messages, args.timeout, Path(work_dir), results)
+    if not HAS_SEND_TO:
+        print("(this collector has no send_to: that variant was left out)")
+    params: dict[str, Any] = {"messages": args.messages, "value_bytes": 100, "partitions": partitions,
+                              "keys": "user ids of 10-24 characters, string key serde in the job",
+                              "send_to": HAS_SEND_TO}
+    consumer, batch, producer = client_settings(job_config(args.bootstrap, "any", PASS_THROUGH_TASK))
+    params.update(consumer_settings=printable(consumer), poll_batch=batch, producer_settings=printable(producer))
+    publish("passthrough", list(results.values()), ratios_of(results, partitions), params)
 
 
 if __name__ == "__main__":
