@@ -110,7 +110,7 @@ def measure_child(label: str, messages: int, argv: Sequence[str], *, timeout_s: 
 def publish(name: str, measurements: Sequence[Measurement], ratios: Mapping[str, float],
             params: Mapping[str, Any] | None = None, results_dir: Path = RESULTS_DIR) -> Path:
     """Print, record as JSON and chart one benchmark run; returns the JSON's path."""
-    width = max((len(m.label) for m in measurements), default=10)
+    width = max((len(label) for label in [*(m.label for m in measurements), *ratios]), default=10)
     for m in measurements:
         rss = f"{m.peak_rss_mb:7.0f} MB RSS" if m.peak_rss_mb is not None else ""
         print(f"{m.label:<{width}} : {m.msg_per_s:12,.0f} msg/s  {m.cpu_s_per_million:7.2f} CPU s/M msgs  {rss}")
@@ -143,7 +143,8 @@ def draw_chart(record: Mapping[str, Any], path: Path) -> Path | None:
         return None
     rows = record["measurements"]
     labels = [r["label"] for r in rows]
-    fig, (rate_ax, cpu_ax) = plt.subplots(1, 2, figsize=(max(8, 1.6 * len(rows) * 2), 4.2))
+    # Stacked, so that a benchmark of many contenders stays readable at the README's width.
+    fig, (rate_ax, cpu_ax) = plt.subplots(2, 1, figsize=(min(14, max(7, 0.8 * len(rows) + 2)), 7.5))
     rate_ax.bar(labels, [r["msg_per_s"] / 1000 for r in rows], color="tab:blue")
     rate_ax.set_ylabel("thousand msg/s (higher is better)")
     cpu_ax.bar(labels, [r["cpu_s_per_million"] for r in rows], color="tab:orange")
@@ -152,8 +153,10 @@ def draw_chart(record: Mapping[str, Any], path: Path) -> Path | None:
         ax.tick_params(axis="x", labelrotation=30)
         for tick in ax.get_xticklabels():
             tick.set_horizontalalignment("right")
-    ratios = ", ".join(f"{k} {v:.2f}" for k, v in record["ratios"].items())
-    fig.suptitle(f"{record['benchmark']}: {ratios}" if ratios else record["benchmark"], fontsize=9)
+    ratios = [f"{k} {v:.2f}" for k, v in record["ratios"].items()]
+    # Three ratios a line: a long title would otherwise run off the figure.
+    lines = [", ".join(ratios[i:i + 3]) for i in range(0, len(ratios), 3)]
+    fig.suptitle("\n".join([record["benchmark"], *lines]), fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=90)
     plt.close(fig)
