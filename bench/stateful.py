@@ -1,11 +1,20 @@
 """Benchmarks for stateful tasks (numbers are ratios and rates; nothing here asserts a time).
 
-1. Throughput: a per-key count in a RocksDB store with a Kafka changelog vs a stateless pass-through,
-   both one container in this process over the same N messages of 100 bytes (100,000 distinct keys).
-2. Restore: a changelog partition holding ~1 GB (1 KB values under distinct keys) restored into an
-   empty RocksDB store; prints MB/s.
+1. Throughput: a per-key count in a RocksDB store with a Kafka changelog vs a stateless pass-through, both one
+   container in this process over the same N messages of 100 bytes (100,000 keys); ratio count/pass-through.
+   Checked: the pass-through output holds N messages; the count task processed N and its store holds the
+   expected counts.
+2. Restore: 4 tasks of one container, each with a store whose changelog partition holds ``--restore-mb`` MB
+   (1 KB values under distinct keys), restored by SamzaContainer at start into empty store directories:
+   once with the default restore thread pool (parallel) and once with
+   ``job.container.restore.thread.pool.max.size=1`` (one store after another). The changelog is filled once.
+   Timed: from ``SamzaContainer.run()`` to the first task's ``init`` (Samza restores every store before any
+   task is initialised). Checked: each task's store holds every record of its changelog partition. The
+   sequential run's MB/s is one store's restore rate; ratio parallel/sequential.
 
-    python bench/stateful.py [--messages 1000000] [--restore-mb 1024] [--bootstrap 127.0.0.1:9092]
+Results: bench/results/stateful.json and stateful_restore.json (and .png).
+
+    python bench/stateful.py [--messages 1000000] [--restore-mb 256] [--bootstrap 127.0.0.1:9092]
 """
 
 from __future__ import annotations
@@ -14,13 +23,26 @@ import argparse
 import shutil
 import tempfile
 import time
-import uuid
 from pathlib import Path
+from typing import Any, ClassVar
 
-from common import DEFAULT_BOOTSTRAP, PASS_THROUGH_TASK, PassThroughTask, job_config, run_container
+from common import (
+    PASS_THROUGH_TASK,
+    BenchmarkError,
+    PassThroughTask,
+    add_arguments,
+    create_topic,
+    job_config,
+    make_container,
+    measure_container,
+    run_id,
+    verify_count,
+)
 from common import produce as produce_values
+from report import Measurement, publish
 
 from samza_py.api import (
+    EndOfStreamListenerTask,
     IncomingMessageEnvelope,
     InitableTask,
     MessageCollector,
@@ -29,16 +51,26 @@ from samza_py.api import (
     TaskContext,
     TaskCoordinator,
 )
-from samza_py.config.config import Config
-from samza_py.metrics.registry import MetricsRegistryMap
-from samza_py.serializers.manager import SerdeManager
-from samza_py.storage.storage_manager import TaskStorageManager
-from samza_py.system.kafka.factory import KafkaSystemFactory
 
 KEYS = 100_000
+RESTORE_TASKS = 4
+VALUE_BYTES = 1024
 
 
-class CountTask(StreamTask, InitableTask):
+def count_key(i: int) -> bytes:
+    return f"key-{i % KEYS:08d}".encode()
+
+
+def changelog_key(i: int) -> bytes:
+    return f"key-{i:010d}".encode()
+
+
+class CountTask(StreamTask, InitableTask, EndOfStreamListenerTask):
+    """Counts messages per key in the ``counts`` store; notes what it processed and two keys' final counts."""
+
+    processed = 0
+    final: ClassVar[dict[str, int | None]] = {}
+
     def init(self, context: TaskContext) -> None:
         self.store = context.get_store("counts")
 
@@ -46,18 +78,33 @@ class CountTask(StreamTask, InitableTask):
                 coordinator: TaskCoordinator) -> None:
         key = envelope.key
         self.store.put(key, (self.store.get(key) or 0) + 1)
+        CountTask.processed += 1
+
+    def on_end_of_stream(self, collector: MessageCollector, coordinator: TaskCoordinator) -> None:
+        for i in (0, KEYS - 1):
+            key = count_key(i).decode()
+            CountTask.final[key] = self.store.get(key)
 
 
-def produce(bootstrap: str, topic: str, count: int, value_size: int) -> None:
-    """Small values go under 100,000 repeating keys, large ones (a changelog) under distinct keys."""
-    def key(i: int) -> bytes:
-        return f"key-{i % KEYS if value_size <= 100 else i:08d}".encode()
+class RestoreMarkTask(StreamTask, InitableTask):
+    """Notes when the first task is initialised (every store restored by then) and each task's record count."""
 
-    produce_values(bootstrap, topic, count, value_size, key=key)
+    first_init: ClassVar[tuple[float, float] | None] = None
+    records: ClassVar[dict[str, int]] = {}
+
+    def init(self, context: TaskContext) -> None:
+        if RestoreMarkTask.first_init is None:
+            RestoreMarkTask.first_init = (time.perf_counter(), time.process_time())
+        with context.get_store("big").all() as entries:
+            RestoreMarkTask.records[context.task_name] = sum(1 for _ in entries)
+
+    def process(self, envelope: IncomingMessageEnvelope, collector: MessageCollector,
+                coordinator: TaskCoordinator) -> None:
+        pass  # the input is empty: only the restore is measured
 
 
 def base_config(bootstrap: str, source: str, task: str) -> dict[str, str]:
-    # Stores and checkpoints need a default system; one broker, so replication factor 1.
+    # Stores need a default system; one broker, so replication factor 1.
     return job_config(bootstrap, source, task, commit_ms=10000) | {
         "job.default.system": "kafka",
         "systems.kafka.default.stream.replication.factor": "1",
@@ -65,14 +112,15 @@ def base_config(bootstrap: str, source: str, task: str) -> dict[str, str]:
 
 
 def throughput(bootstrap: str, messages: int, state_dir: Path) -> None:
-    run = uuid.uuid4().hex[:8]
-    source = f"bench-{run}-in"
+    run = run_id()
+    source, sink = f"bench-{run}-in", f"bench-{run}-out"
     print(f"producing {messages:,} messages of 100 bytes ({KEYS:,} keys) ...", flush=True)
-    produce(bootstrap, source, messages, 100)
-    PassThroughTask.output = SystemStream("kafka", f"bench-{run}-out")
-    stateless_s = run_container(base_config(bootstrap, source, PASS_THROUGH_TASK))
-    stateful = base_config(bootstrap, source, "__main__.CountTask")
-    stateful.update({
+    produce_values(bootstrap, source, messages, 100, key=count_key)
+    PassThroughTask.output = SystemStream("kafka", sink)
+    print("  pass-through ...", flush=True)
+    stateless = measure_container("pass-through", base_config(bootstrap, source, PASS_THROUGH_TASK), messages)
+    verify_count(bootstrap, sink, messages, "pass-through")
+    stateful = base_config(bootstrap, source, "__main__.CountTask") | {
         "job.logged.store.base.dir": str(state_dir),
         "serializers.registry.string.class": "org.apache.samza.serializers.StringSerdeFactory",
         "serializers.registry.integer.class": "org.apache.samza.serializers.IntegerSerdeFactory",
@@ -81,51 +129,77 @@ def throughput(bootstrap: str, messages: int, state_dir: Path) -> None:
         "stores.counts.key.serde": "string",
         "stores.counts.msg.serde": "integer",
         "stores.counts.changelog": f"kafka.bench-{run}-changelog",
-    })
-    stateful_s = run_container(stateful)
-    print(f"stateless pass-through : {messages / stateless_s:12,.0f} msg/s ({stateless_s:.1f} s)")
-    print(f"stateful count (RocksDB + changelog): {messages / stateful_s:12,.0f} msg/s ({stateful_s:.1f} s)")
-    print(f"ratio stateful/stateless: {stateless_s / stateful_s:.2f}")
+    }
+    print("  count (RocksDB + changelog) ...", flush=True)
+    count = measure_container("count (RocksDB + changelog)", stateful, messages)
+    expected = {count_key(i).decode(): len(range(i, messages, KEYS)) for i in (0, KEYS - 1)}
+    if CountTask.processed != messages or CountTask.final != expected:
+        raise BenchmarkError(f"count: processed {CountTask.processed:,} of {messages:,}; "
+                             f"counts {CountTask.final}, expected {expected}")
+    for m in (stateless, count):
+        m.peak_rss_mb = None  # this process's peak holds the input fill too: no one run's
+    publish("stateful", [stateless, count], {"count/pass-through": count.msg_per_s / stateless.msg_per_s},
+            {"messages": messages, "value_bytes": 100, "keys": KEYS})
+
+
+def restore_run(label: str, settings: dict[str, str], per_task: int, total_mb: float) -> Measurement:
+    """One container restoring every task's store into empty directories; timed to the first task's init."""
+    RestoreMarkTask.first_init, RestoreMarkTask.records = None, {}
+    container = make_container(settings)
+    started_wall, started_cpu = time.perf_counter(), time.process_time()
+    container.run()
+    ended = time.perf_counter()
+    if RestoreMarkTask.first_init is None:
+        raise BenchmarkError(f"{label}: no task was initialised")
+    init_wall, init_cpu = RestoreMarkTask.first_init
+    wrong = {task: n for task, n in RestoreMarkTask.records.items() if n != per_task}
+    if len(RestoreMarkTask.records) != RESTORE_TASKS or wrong:
+        raise BenchmarkError(f"{label}: restored records per task {RestoreMarkTask.records}, expected "
+                             f"{per_task:,} in each of {RESTORE_TASKS} tasks")
+    wall = init_wall - started_wall
+    return Measurement(label, per_task * RESTORE_TASKS, wall, init_cpu - started_cpu, None,
+                       {"mb": round(total_mb, 1), "mb_per_s": round(total_mb / wall, 1),
+                        "container_run_s": round(ended - started_wall, 2)})
 
 
 def restore(bootstrap: str, megabytes: int, state_dir: Path) -> None:
-    run = uuid.uuid4().hex[:8]
-    changelog = f"bench-{run}-changelog"
-    records = megabytes * 1024  # 1 KB values
-    print(f"producing a {megabytes} MB changelog ({records:,} records of 1 KB) ...", flush=True)
-    produce(bootstrap, changelog, records, 1024)
-    config = Config({
-        "job.name": "bench-restore",
-        "job.logged.store.base.dir": str(state_dir),
-        "systems.kafka.samza.factory": "samza_py.system.kafka.factory.KafkaSystemFactory",
-        "systems.kafka.producer.bootstrap.servers": bootstrap,
-        "serializers.registry.bytes.class": "org.apache.samza.serializers.ByteSerdeFactory",
-        "stores.big.factory": "org.apache.samza.storage.kv.RocksDbKeyValueStorageEngineFactory",
-        "stores.big.key.serde": "bytes",
-        "stores.big.msg.serde": "bytes",
-        "stores.big.changelog": f"kafka.{changelog}",
-    })
-    factory = KafkaSystemFactory()
-    producer = factory.get_producer("kafka", config, MetricsRegistryMap("bench"))
-    producer.start()
-    admin = factory.get_admin("kafka", config)
-    storage = TaskStorageManager("Partition 0", 0, config, SerdeManager(config), {"kafka": producer},
-                                 {"kafka": admin}, MetricsRegistryMap("bench"), 1)
-    started = time.perf_counter()
-    storage.open_and_restore({})
-    elapsed = time.perf_counter() - started
-    total_bytes = records * (1024 + 12)
-    storage.close()
-    producer.stop()
-    print(f"restore: {records:,} records, {total_bytes / 1e6:,.0f} MB in {elapsed:.1f} s = "
-          f"{total_bytes / 1e6 / elapsed:,.0f} MB/s")
+    run = run_id()
+    source, changelog = f"bench-{run}-empty", f"bench-{run}-changelog"
+    per_task = megabytes * 1024  # 1 KB values
+    records = per_task * RESTORE_TASKS
+    total_mb = records * (VALUE_BYTES + len(changelog_key(0))) / 1e6
+    print(f"producing a changelog of {RESTORE_TASKS} partitions x {megabytes} MB ({records:,} records of 1 KB) ...",
+          flush=True)
+    produce_values(bootstrap, changelog, records, VALUE_BYTES, RESTORE_TASKS, key=changelog_key,
+                   distinct_values=True)
+    create_topic(bootstrap, source, RESTORE_TASKS)  # empty and bounded: the job ends once restored
+    results: list[Measurement] = []
+    for label, extra in (("restore parallel (defaults)", {}),
+                         ("restore sequential (pool max 1)", {"job.container.restore.thread.pool.max.size": "1"})):
+        store_dir = state_dir / label.split()[1]
+        settings = base_config(bootstrap, source, "__main__.RestoreMarkTask") | extra | {
+            "job.logged.store.base.dir": str(store_dir),
+            "serializers.registry.bytes.class": "org.apache.samza.serializers.ByteSerdeFactory",
+            "stores.big.factory": "org.apache.samza.storage.kv.RocksDbKeyValueStorageEngineFactory",
+            "stores.big.key.serde": "bytes",
+            "stores.big.msg.serde": "bytes",
+            "stores.big.changelog": f"kafka.{changelog}",
+        }
+        print(f"  {label} ...", flush=True)
+        results.append(restore_run(label, settings, per_task, total_mb))
+        shutil.rmtree(store_dir, ignore_errors=True)
+    for m in results:
+        print(f"{m.label}: {m.extra['mb']:,.0f} MB in {m.wall_s:.1f} s = {m.extra['mb_per_s']:,.0f} MB/s")
+    parallel, sequential = results
+    params: dict[str, Any] = {"tasks": RESTORE_TASKS, "mb_per_task": megabytes, "value_bytes": VALUE_BYTES}
+    publish("stateful_restore", results, {"parallel/sequential": sequential.wall_s / parallel.wall_s}, params)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--messages", type=int, default=1_000_000)
-    parser.add_argument("--restore-mb", type=int, default=1024)
-    parser.add_argument("--bootstrap", default=DEFAULT_BOOTSTRAP)
+    add_arguments(parser, 1_000_000)
+    parser.add_argument("--restore-mb", type=int, default=256,
+                        help="MB of changelog per task, 4 tasks (default 256; 0 skips the restore)")
     args = parser.parse_args()
     state_dir = Path(tempfile.mkdtemp(prefix="samza-py-bench-"))
     try:
