@@ -1,0 +1,134 @@
+"""Benchmark: one vs two containers (ProcessJobFactory) of the same pass-through job on a 4-partition topic.
+
+The input is N 100-byte messages over 4 partitions (bounded, so each container ends once its partitions are
+through). Each run is the job as ``run-job`` would run it -- ``ProcessJobFactory`` with ``job.container.count``
+1 or 2, every container its own ``python -m samza_py.container`` process -- driven from a child process of
+this script, so that the kernel's accounting of that child (its reaped containers included) gives the run's
+CPU seconds and the largest process's peak RSS. Timed: from submitting the job to its last container's exit
+(container start-up included), and, from the output's own timestamps, from the first message out to the last.
+Checked: each output topic holds exactly N messages. Ratio: 2 containers / 1 container (target at least 1.7).
+
+    python bench/scaling.py [--messages 2000000] [--bootstrap 127.0.0.1:9092]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from common import (
+    CONFIGURED_PASS_THROUGH_TASK,
+    OUTPUT_KEY,
+    BenchmarkError,
+    add_arguments,
+    bench_env,
+    create_topic,
+    job_config,
+    produce,
+    run_id,
+    verify_count,
+)
+from confluent_kafka import Consumer, TopicPartition
+from report import Measurement, measure_child, publish
+
+from samza_py.config.config import Config
+from samza_py.job.local import ProcessJobFactory
+from samza_py.job.stream_job import ApplicationStatus
+
+PARTITIONS = 4
+JOB_SECONDS = "job seconds: "
+
+
+def run_job(config_path: Path, timeout_s: float) -> int:
+    """In the child: run the job to its end and print how long it took from submit."""
+    config = Config(json.loads(config_path.read_text()))
+    job = ProcessJobFactory().get_job(config)
+    started = time.perf_counter()
+    job.submit()
+    status = job.wait_for_finish(timeout_s)
+    elapsed = time.perf_counter() - started
+    if status is not ApplicationStatus.SUCCESSFUL_FINISH:
+        job.kill()
+        job.wait_for_finish(60)
+        print(f"job ended {status.value} after {elapsed:.1f} s: {job.diagnostics}", flush=True)
+        return 1
+    print(f"{JOB_SECONDS}{elapsed:.3f}", flush=True)
+    return 0
+
+
+def job_seconds(stdout: str) -> float:
+    for line in stdout.splitlines():
+        if line.startswith(JOB_SECONDS):
+            return float(line[len(JOB_SECONDS):])
+    raise BenchmarkError(f"the job's child printed no {JOB_SECONDS!r}: {stdout[-500:]}")
+
+
+def output_span(bootstrap: str, topic: str) -> float:
+    """Seconds from the first message written to ``topic`` to the last (their producers' timestamps)."""
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"bench-span-{run_id()}",
+                         "enable.auto.commit": False})
+    stamps: list[int] = []
+    try:
+        for partition in range(PARTITIONS):
+            low, high = consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=30)
+            for offset in sorted({low, high - 1}) if high > low else []:
+                consumer.assign([TopicPartition(topic, partition, offset)])
+                deadline = time.monotonic() + 30
+                while (msg := consumer.poll(1.0)) is None or msg.error() is not None:
+                    if time.monotonic() > deadline:
+                        raise BenchmarkError(f"cannot read {topic}[{partition}] at offset {offset} within 30 s")
+                stamps.append(msg.timestamp()[1])
+    finally:
+        consumer.close()
+    return (max(stamps) - min(stamps)) / 1000 if stamps else 0.0
+
+
+def one_run(bootstrap: str, source: str, containers: int, messages: int, work_dir: Path,
+            timeout_s: float) -> Measurement:
+    label = f"{containers} container{'s' if containers > 1 else ''}"
+    sink = f"{source}-{containers}c-out"
+    create_topic(bootstrap, sink, PARTITIONS)
+    settings = job_config(bootstrap, source, CONFIGURED_PASS_THROUGH_TASK) | {
+        "job.factory.class": "samza_py.job.local.ProcessJobFactory",
+        "job.container.count": str(containers),
+        OUTPUT_KEY: sink,
+    }
+    config_path = work_dir / f"{containers}c.json"
+    config_path.write_text(json.dumps(settings))
+    print(f"  {label} ...", flush=True)
+    argv = [sys.executable, __file__, "--child", str(config_path), "--timeout", str(timeout_s)]
+    env = bench_env(SAMZA_PY_RUN_DIR=str(work_dir / "run"))
+    result = measure_child(label, messages, argv, env=env, timeout_s=timeout_s + 120, wall_from=job_seconds)
+    verify_count(bootstrap, sink, messages, label)
+    span = output_span(bootstrap, sink)
+    result.extra = {"first_to_last_output_s": round(span, 3),
+                    "msg_per_s_first_to_last_output": round(messages / span, 1) if span else None}
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_arguments(parser, 2_000_000)
+    parser.add_argument("--timeout", type=float, default=900, help="seconds one job run may take")
+    parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)  # run one job from this config (JSON)
+    args = parser.parse_args()
+    if args.child is not None:
+        sys.exit(run_job(args.child, args.timeout))
+    source = f"bench-{run_id()}-in"
+    print(f"producing {args.messages:,} messages of 100 bytes to {source} ({PARTITIONS} partitions) ...", flush=True)
+    produce(args.bootstrap, source, args.messages, 100, PARTITIONS)
+    with tempfile.TemporaryDirectory(prefix="samza-py-bench-") as work_dir:
+        one, two = (one_run(args.bootstrap, source, n, args.messages, Path(work_dir), args.timeout) for n in (1, 2))
+    ratios = {"2/1 containers": two.msg_per_s / one.msg_per_s}
+    spans = [m.extra["first_to_last_output_s"] for m in (one, two)]
+    if all(spans):
+        ratios["2/1 containers, first to last output"] = spans[0] / spans[1]
+    publish("scaling", [one, two], ratios, {"messages": args.messages, "value_bytes": 100, "partitions": PARTITIONS})
+
+
+if __name__ == "__main__":
+    main()
