@@ -1,0 +1,39 @@
+"""The benchmark scripts' own helpers: the keys they send, the ratios they report, the times they parse."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+
+import common  # noqa: E402
+import passthrough  # noqa: E402
+import scaling  # noqa: E402
+from report import Measurement  # noqa: E402
+
+
+def test_keys_are_user_ids_of_10_to_24_characters_different_for_every_message() -> None:
+    keys = [common.user_id(i) for i in range(50_000)]
+    assert {len(k) for k in keys} == set(range(10, 25))
+    assert len(set(keys)) == len(keys)
+    assert all(k.startswith(b"user-") for k in keys)
+
+
+def test_ratios_divide_rates_measured_in_the_same_run() -> None:
+    def run(label: str, seconds: float) -> Measurement:
+        return Measurement(label, 1000, seconds, 1.0)
+
+    results = {m.label: m for m in (run("raw unkeyed 1p", 1.0), run("job unkeyed 1p", 2.0),
+                                    run("raw keyed 1p", 1.0), run("job keyed 1p", 4.0))}
+    assert passthrough.ratios_of(results, [1]) == {
+        "job/raw unkeyed 1p": 0.5, "job/raw keyed 1p": 0.25, "keyed/unkeyed job 1p": 0.5,
+    }
+
+
+def test_the_job_time_comes_from_the_childs_own_line() -> None:
+    assert scaling.job_seconds(f"noise\n{scaling.JOB_SECONDS}12.500\n") == 12.5
+    with pytest.raises(common.BenchmarkError):
+        scaling.job_seconds("job ended UnsuccessfulFinish after 3.0 s")
