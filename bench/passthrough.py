@@ -16,9 +16,10 @@ For each input -- unkeyed and keyed, on 1 and 4 partitions, N messages of 100 by
               ProcessJobFactory and YARN start it) for its CPU and peak RSS (target: at most 100 MB).
 
 Every output topic is checked to hold exactly N messages. Ratios: job/raw (unkeyed and keyed) and keyed/unkeyed
-(job), per partition count. Results: bench/results/passthrough.json and .png.
+(job), per partition count; with ``--rounds`` the contenders take turns and each one's median run
+counts. Results: bench/results/passthrough.json and .png.
 
-    python bench/passthrough.py [--messages 2000000] [--partitions 1,4] [--bootstrap 127.0.0.1:9092]
+    python bench/passthrough.py [--messages 2000000] [--partitions 1,4] [--rounds 1] [--bootstrap 127.0.0.1:9092]
 """
 
 from __future__ import annotations
@@ -144,32 +145,44 @@ def container_process(label: str, settings: dict[str, str], messages: int, work_
     return measure_child(label, messages, [sys.executable, "-m", "samza_py.container"], env=env, timeout_s=timeout_s)
 
 
-def one_input(bootstrap: str, run: str, partitions: int, keyed: bool, messages: int, timeout_s: float,
-              work_dir: Path, results: dict[str, Measurement]) -> None:
+def one_input(bootstrap: str, run: str, partitions: int, keyed: bool, messages: int, rounds: int,
+              timeout_s: float, work_dir: Path, results: dict[str, Measurement]) -> None:
     kind = "keyed" if keyed else "unkeyed"
     source = f"bench-{run}-{kind}-{partitions}p"
     print(f"producing {messages:,} {kind} messages of 100 bytes to {source} ({partitions} partitions) ...",
           flush=True)
     produce(bootstrap, source, messages, 100, partitions, key=user_id if keyed else None)
-    contenders = ["raw", "job"] + (["send_to", "process"] if keyed and HAS_SEND_TO else
-                                   ["process"] if keyed else [])
-    for contender in contenders:
-        label = f"{contender} {kind} {partitions}p"
-        sink = f"{source}-{contender}-out"
-        create_topic(bootstrap, sink, partitions)
-        settings = job_config(bootstrap, source, PASS_THROUGH_TASK) | (STRING_KEYS if keyed else {})
-        print(f"  {label} ...", flush=True)
-        if contender == "raw":
-            result = raw_loop(label, settings, source, sink, partitions, messages, timeout_s)
-        elif contender == "process":
-            result = container_process(label, settings | {OUTPUT_KEY: sink}, messages, work_dir, timeout_s)
-        else:
-            PassThroughTask.output = SystemStream(SYSTEM, sink)
-            if contender == "send_to":
-                settings["task.class"] = f"{__name__}.{SendToPassThroughTask.__qualname__}"
-            result = in_process(measure_container(label, settings, messages))
-        verify_count(bootstrap, sink, messages, label)
-        results[label] = result
+    contenders = ["raw", "job"] + (["send_to"] if keyed and HAS_SEND_TO else [])
+    runs: dict[str, list[Measurement]] = {}
+    # Rounds interleave the contenders, so that a slow spell of a shared machine hits them alike.
+    for round_no in range(rounds):
+        for contender in contenders + (["process"] if keyed and round_no == rounds - 1 else []):
+            label = f"{contender} {kind} {partitions}p"
+            sink = f"{source}-{contender}-{round_no}-out"
+            create_topic(bootstrap, sink, partitions)
+            settings = job_config(bootstrap, source, PASS_THROUGH_TASK) | (STRING_KEYS if keyed else {})
+            print(f"  {label}{f' (round {round_no + 1} of {rounds})' if rounds > 1 else ''} ...", flush=True)
+            if contender == "raw":
+                result = raw_loop(label, settings, source, sink, partitions, messages, timeout_s)
+            elif contender == "process":
+                result = container_process(label, settings | {OUTPUT_KEY: sink}, messages, work_dir, timeout_s)
+            else:
+                PassThroughTask.output = SystemStream(SYSTEM, sink)
+                if contender == "send_to":
+                    settings["task.class"] = f"{__name__}.{SendToPassThroughTask.__qualname__}"
+                result = in_process(measure_container(label, settings, messages))
+            verify_count(bootstrap, sink, messages, label)
+            runs.setdefault(label, []).append(result)
+    for label, measured in runs.items():
+        results[label] = median_run(measured)
+
+
+def median_run(runs: list[Measurement]) -> Measurement:
+    """The run of median wall time (the lower middle one of an even count), noting every round's rate."""
+    median = sorted(runs, key=lambda m: m.wall_s)[(len(runs) - 1) // 2]
+    if len(runs) > 1:
+        median.extra["rounds_msg_per_s"] = [round(m.msg_per_s) for m in runs]
+    return median
 
 
 def ratios_of(results: dict[str, Measurement], partitions: list[int]) -> dict[str, float]:
@@ -192,6 +205,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_arguments(parser, 2_000_000)
     parser.add_argument("--partitions", default="1,4", help="input partition counts to run (default 1,4)")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="runs of each contender per input, interleaved; the median run counts (default 1)")
     parser.add_argument("--timeout", type=float, default=900, help="seconds any one run may take")
     args = parser.parse_args()
     partitions = [int(p) for p in args.partitions.split(",")]
@@ -200,10 +215,12 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="samza-py-bench-") as work_dir:
         for p in partitions:
             for keyed in (False, True):
-                one_input(args.bootstrap, run, p, keyed, args.messages, args.timeout, Path(work_dir), results)
+                one_input(args.bootstrap, run, p, keyed, args.messages, args.rounds, args.timeout, Path(work_dir),
+                          results)
     if not HAS_SEND_TO:
         print("(this collector has no send_to: that variant was left out)")
     params: dict[str, Any] = {"messages": args.messages, "value_bytes": 100, "partitions": partitions,
+                              "rounds": args.rounds,
                               "keys": "user ids of 10-24 characters, string key serde in the job",
                               "send_to": HAS_SEND_TO}
     consumer, batch, producer = client_settings(job_config(args.bootstrap, "any", PASS_THROUGH_TASK))
