@@ -51,15 +51,18 @@ JDK_CANDIDATES = ("/usr/lib/jvm/java-17-openjdk-amd64", "/usr/lib/jvm/java-11-op
 JVM_OPTS = ("-Xmx768M", "-DisThreadContextMapInheritable=true")
 OUTPUT_KEY = "bench.output"  # the output stream, "system.stream", for either task
 
-# The tuned profile. librdkafka throttles a busy consumer by default (fetch.queue.backoff.ms 1000: once
-# queued.min.messages are buffered it waits that long before fetching again); the Java consumer has no
-# such wait (it fetches again as soon as poll() has taken a partition's buffered records), so the
-# setting maps to nothing on the Java side. What Samza's Java consumer has instead is how much one
-# poll() hands over (Samza lowers the client's max.poll.records default of 500 to 100) and how many
-# messages it buffers ahead per container (samza.fetch.threshold, 50000): the counterparts of the
-# batch samza-py consumes at once and of librdkafka's queued.min.messages.
+# The tuned profile, each client's throttles lifted with the same settings where both clients have one:
+# - fetch.queue.backoff.ms 100 (samza-py only): librdkafka, once queued.min.messages are buffered, waits
+#   this long (default 1000 ms) before fetching again. The Java consumer has no such wait: it fetches a
+#   partition again as soon as poll() has taken its buffered records.
+# - max.poll.records 1000 (Java only): the records one poll() hands to Samza's consumer proxy; Samza
+#   lowers the client's 500 to 100. samza-py takes up to 1000 messages per consume() call.
+# - producer batch.size 1000000 (Java only): the bytes of one partition's batch, 16 KB in the Java
+#   producer, which Samza runs with one request in flight; librdkafka's default is 1000000.
+# The settings both clients have under the same name and meaning (fetch.min.bytes, fetch.max.bytes,
+# max.partition.fetch.bytes, linger.ms 10 in both Samzas) have the same defaults and stay at them.
 TUNED_SAMZA_PY = {"systems.kafka.consumer.fetch.queue.backoff.ms": "100"}
-TUNED_JAVA = {"systems.kafka.consumer.max.poll.records": "1000"}
+TUNED_JAVA = {"systems.kafka.consumer.max.poll.records": "1000", "systems.kafka.producer.batch.size": "1000000"}
 PROFILES: dict[str, tuple[dict[str, str], dict[str, str]]] = {
     "defaults": ({}, {}),
     "tuned": (TUNED_SAMZA_PY, TUNED_JAVA),
