@@ -221,7 +221,7 @@ def measure_job(label: str, argv: Sequence[str], cwd: Path, bootstrap: str, sink
         launched_wall, launched = time.time(), time.perf_counter()
         proc = subprocess.Popen(list(argv), cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
                                 env=dict(env) if env is not None else None)
-        first = last = None
+        first = halfway = last = None
         try:
             deadline = launched + timeout_s
             while last is None:
@@ -235,6 +235,8 @@ def measure_job(label: str, argv: Sequence[str], cwd: Path, bootstrap: str, sink
                     sample = Sample(time.perf_counter(), end, cpu_seconds(proc.pid))
                     if first is None:
                         first = sample
+                    if halfway is None and end >= count / 2:
+                        halfway = sample
                     if end >= count:
                         last = sample
                 time.sleep(POLL_S)
@@ -244,7 +246,7 @@ def measure_job(label: str, argv: Sequence[str], cwd: Path, bootstrap: str, sink
             print(log_path.read_text(errors="replace")[-3000:], file=sys.stderr)
             raise
         usage = stop(proc)
-    assert first is not None
+    assert first is not None and halfway is not None
     try:
         written = watch.end_offset()
         if written != count:
@@ -259,6 +261,9 @@ def measure_job(label: str, argv: Sequence[str], cwd: Path, bootstrap: str, sink
         "start_s": round(first_ms / 1000 - launched_wall, 2),
         "total_s": round(last_ms / 1000 - launched_wall, 2),
         "total_cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+        # The JVM's JIT is warm by then: nearer a long run's steady rate than the whole window's.
+        "second_half_msg_per_s": round((last.end_offset - halfway.end_offset) / (last.at - halfway.at))
+        if last.at > halfway.at else None,
         "exit_status": proc.returncode,
     })
 
@@ -308,7 +313,7 @@ def main() -> None:
         ratios[f"java/samza-py CPU per msg ({profile})"] = java.cpu_s_per_million / py.cpu_s_per_million
     for m in measurements:
         print(f"{m.label}: start {m.extra['start_s']:.1f} s, all {m.messages:,} out after {m.extra['total_s']:.1f} s, "
-              f"{m.extra['total_cpu_s']:.1f} CPU s in all")
+              f"{m.extra['total_cpu_s']:.1f} CPU s in all, second half {m.extra['second_half_msg_per_s'] or 0:,} msg/s")
     publish("java_samza", measurements, ratios, {
         "messages": args.messages, "message_bytes": 100, "partitions": 1, "bootstrap": args.bootstrap,
         "java": str(java_home), "samza": "1.8.0", "jvm_opts": " ".join(JVM_OPTS),
