@@ -254,13 +254,15 @@ def measure_job(label: str, argv: Sequence[str], cwd: Path, bootstrap: str, sink
         first_ms, last_ms = watch.timestamp_ms(0), watch.timestamp_ms(count - 1)
     finally:
         watch.close()
+    total_cpu = usage.ru_utime + usage.ru_stime
     steady_msgs = last.end_offset - first.end_offset
-    # CPU per message over the window between the two samples, scaled to the whole count.
-    steady_cpu = (last.cpu_s - first.cpu_s) * count / steady_msgs if steady_msgs else 0.0
+    # CPU per message over the window between the two samples, scaled to the whole count (a run too short
+    # to have two samples apart counts all its CPU).
+    steady_cpu = (last.cpu_s - first.cpu_s) * count / steady_msgs if steady_msgs else total_cpu
     return Measurement(label, count, (last_ms - first_ms) / 1000, steady_cpu, usage.ru_maxrss / 1024, {
         "start_s": round(first_ms / 1000 - launched_wall, 2),
         "total_s": round(last_ms / 1000 - launched_wall, 2),
-        "total_cpu_s": round(usage.ru_utime + usage.ru_stime, 2),
+        "total_cpu_s": round(total_cpu, 2),
         # The JVM's JIT is warm by then: nearer a long run's steady rate than the whole window's.
         "second_half_msg_per_s": round((last.end_offset - halfway.end_offset) / (last.at - halfway.at))
         if last.at > halfway.at else None,
@@ -309,8 +311,9 @@ def main() -> None:
         py = measure_job(f"samza-py {profile}", samza_py_argv(py_props), work, args.bootstrap, py_sink,
                          args.messages, args.timeout, env=py_env)
         measurements += [java, py]
-        ratios[f"samza-py/java msg/s ({profile})"] = py.msg_per_s / java.msg_per_s
-        ratios[f"java/samza-py CPU per msg ({profile})"] = java.cpu_s_per_million / py.cpu_s_per_million
+        if java.msg_per_s > 0 and py.cpu_s_per_million > 0:
+            ratios[f"samza-py/java msg/s ({profile})"] = py.msg_per_s / java.msg_per_s
+            ratios[f"java/samza-py CPU per msg ({profile})"] = java.cpu_s_per_million / py.cpu_s_per_million
     for m in measurements:
         print(f"{m.label}: start {m.extra['start_s']:.1f} s, all {m.messages:,} out after {m.extra['total_s']:.1f} s, "
               f"{m.extra['total_cpu_s']:.1f} CPU s in all, second half {m.extra['second_half_msg_per_s'] or 0:,} msg/s")
