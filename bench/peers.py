@@ -128,28 +128,28 @@ def faust_settings(consumer: Mapping[str, object],
 # ---------------------------------------------------------------- the peers' virtualenv
 
 
-def peer_python(upgrade: bool) -> Path:
+def peer_python(venv: Path, upgrade: bool) -> Path:
     """The peers' virtualenv's interpreter, built (or upgraded) first when needed; exits if pip cannot."""
-    python = PEER_VENV / "bin" / "python"
+    python = venv / "bin" / "python"
     if python.exists() and not upgrade:
         return python
     fresh = not python.exists()
-    log = PEER_VENV.parent / "pip.log"
-    print(f"{'building' if fresh else 'upgrading'} the peers' virtualenv {PEER_VENV} "
+    log = venv.parent / "pip.log"
+    print(f"{'building' if fresh else 'upgrading'} the peers' virtualenv {venv} "
           f"(pip install {' '.join(PEER_PACKAGES)}; log in {log}) ...", flush=True)
-    PEER_VENV.parent.mkdir(parents=True, exist_ok=True)
+    venv.parent.mkdir(parents=True, exist_ok=True)
     try:
         with log.open("w") as out:
             if fresh:
                 base = shutil.which("python3.11") or sys.executable
-                subprocess.run([base, "-m", "venv", str(PEER_VENV)], check=True, stdout=out, stderr=out, timeout=300)
+                subprocess.run([base, "-m", "venv", str(venv)], check=True, stdout=out, stderr=out, timeout=300)
             subprocess.run([str(python), "-m", "pip", "install", "--upgrade", *PEER_PACKAGES], check=True,
                            stdout=out, stderr=out, timeout=1800)
     except (OSError, subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
         if fresh:
-            shutil.rmtree(PEER_VENV, ignore_errors=True)  # so that the next run tries again
+            shutil.rmtree(venv, ignore_errors=True)  # so that the next run tries again
         tail = log.read_text()[-1500:] if log.exists() else ""
-        sys.exit(f"peers.py: could not build the peers' virtualenv {PEER_VENV} ({exc}); it needs PyPI "
+        sys.exit(f"peers.py: could not build the peers' virtualenv {venv} ({exc}); it needs PyPI "
                  f"(pip install {' '.join(PEER_PACKAGES)}).\n{tail}\n"
                  "To compare samza-py with the raw loop alone: --skip quix --skip faust")
     return python
@@ -346,6 +346,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--consumer", action="append", type=key_value, default=[], metavar="KEY=VALUE",
                         help="a systems.kafka.consumer.* setting of the job (Java name), given to every contender")
     parser.add_argument("--upgrade-peers", action="store_true", help="pip install --upgrade the peers first")
+    parser.add_argument("--peers-venv", type=Path, default=PEER_VENV, help=f"(default {PEER_VENV})")
     # A contender's own process (run by the benchmark, not by hand).
     parser.add_argument("--contender", choices=("samza", "raw"), help=argparse.SUPPRESS)
     for name in ("--source", "--sink", "--group", "--config"):
@@ -371,7 +372,7 @@ def main() -> None:
     faust_messages = args.faust_messages or min(args.messages, FAUST_DEFAULT_MAX)
     if faust_messages > args.messages:
         sys.exit(f"peers.py: --faust-messages {faust_messages:,} exceeds --messages {args.messages:,}")
-    python = peer_python(args.upgrade_peers) if {"quix", "faust"} & set(contenders) else None
+    python = peer_python(args.peers_venv, args.upgrade_peers) if {"quix", "faust"} & set(contenders) else None
     versions = {"samza-py": metadata.version("samza-py"), "confluent-kafka": metadata.version("confluent-kafka"),
                 "librdkafka": confluent_kafka.libversion()[0]}
     if python is not None:
