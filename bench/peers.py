@@ -40,7 +40,8 @@ from typing import Any
 
 import confluent_kafka
 from common import DEFAULT_BOOTSTRAP, PassThroughTask, create_topic, job_config, produce, run_container
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient
 from peer_apps import marker
 from report import Measurement, publish
 
@@ -346,12 +347,63 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--consumer", action="append", type=key_value, default=[], metavar="KEY=VALUE",
                         help="a systems.kafka.consumer.* setting of the job (Java name), given to every contender")
     parser.add_argument("--upgrade-peers", action="store_true", help="pip install --upgrade the peers first")
+    parser.add_argument("--keep-topics", action="store_true", help="keep the run's input and output topics")
     parser.add_argument("--peers-venv", type=Path, default=PEER_VENV, help=f"(default {PEER_VENV})")
     # A contender's own process (run by the benchmark, not by hand).
     parser.add_argument("--contender", choices=("samza", "raw"), help=argparse.SUPPRESS)
     for name in ("--source", "--sink", "--group", "--config"):
         parser.add_argument(name, help=argparse.SUPPRESS)
     return parser.parse_args()
+
+
+def contender_argv(name: str, python: Path | None, config: Mapping[str, str], consumer: Mapping[str, object],
+                   producer: Mapping[str, object], quix_consumer: Mapping[str, object],
+                   faust: Mapping[str, object]) -> list[str]:
+    """The command running one contender, less the arguments every contender takes (``run_contenders``)."""
+    if name in ("samza", "raw"):
+        settings = {"job": config, "consumer": consumer, "producer": producer}
+        return [sys.executable, str(Path(__file__).resolve()), "--contender", name, "--config", json.dumps(settings)]
+    if python is None:
+        raise ValueError(f"{name} runs in the peers' virtualenv, which was not built")
+    if name == "quix":
+        return [str(python), str(PEER_APPS / "quix_app.py"),
+                "--consumer", json.dumps(quix_consumer), "--producer", json.dumps(producer)]
+    return [str(python), str(PEER_APPS / "faust_app.py"), "--settings", json.dumps(faust)]
+
+
+def run_contenders(bootstrap: str, run: str, source: str, sinks: Mapping[str, str], argvs: Mapping[str, list[str]],
+                   counts: Mapping[str, int]) -> tuple[list[Measurement], list[str]]:
+    """Each contender in turn, into its own new output topic: the measurements and the failures."""
+    measurements: list[Measurement] = []
+    failures: list[str] = []
+    watcher = Consumer({"bootstrap.servers": bootstrap, "group.id": f"bench-peers-{run}-watch"})
+    try:
+        for name, argv in argvs.items():
+            sink, count = sinks[name], counts[name]
+            create_topic(bootstrap, sink)
+            print(f"{LABELS[name]}: passing {count:,} messages through ...", flush=True)
+            own = ["--bootstrap", bootstrap, "--source", source, "--sink", sink,
+                   "--group", f"bench-peers-{run}-{name}", "--messages", str(count)]
+            try:
+                measurements.append(run_contender(name, [*argv, *own], sink, count, watcher))
+            except ContenderFailed as exc:
+                print(f"FAILED: {exc}", file=sys.stderr, flush=True)
+                failures.append(str(exc).splitlines()[0])
+    finally:
+        watcher.close()
+    return measurements, failures
+
+
+def delete_topics(bootstrap: str, topics: Sequence[str]) -> None:
+    """The run's topics go (they hold N messages each on a shared broker); one that will not is reported."""
+    admin = AdminClient({"bootstrap.servers": bootstrap})  # held: the futures fail once it is collected
+    futures = admin.delete_topics(list(topics), operation_timeout=30)
+    for topic, future in futures.items():
+        try:
+            future.result(60)
+        except KafkaException as exc:
+            if exc.args[0].code() != KafkaError.UNKNOWN_TOPIC_OR_PART:  # never created: the run stopped first
+                print(f"warning: could not delete topic {topic}: {exc}", file=sys.stderr)
 
 
 def contender_main(args: argparse.Namespace) -> None:
@@ -389,33 +441,15 @@ def main() -> None:
     print(f"producing {args.messages:,} messages of 100 bytes to {source} ...", flush=True)
     produce(args.bootstrap, source, args.messages)
 
-    measurements: list[Measurement] = []
-    failures: list[str] = []
-    watcher = Consumer({"bootstrap.servers": args.bootstrap, "group.id": f"bench-peers-{run}-watch"})
-    for name in contenders:
-        sink, group = f"bench-peers-{run}-{name}-out", f"bench-peers-{run}-{name}"
-        count = faust_messages if name == "faust" else args.messages
-        create_topic(args.bootstrap, sink)
-        shared_argv = ["--bootstrap", args.bootstrap, "--source", source, "--sink", sink, "--group", group,
-                  "--messages", str(count)]
-        if name in ("samza", "raw"):
-            contender_config = {"job": config, "consumer": consumer, "producer": producer}
-            argv = [sys.executable, str(Path(__file__).resolve()), "--contender", name, *shared_argv,
-                    "--config", json.dumps(contender_config)]
-        elif name == "quix":
-            assert python is not None
-            argv = [str(python), str(PEER_APPS / "quix_app.py"), *shared_argv,
-                    "--consumer", json.dumps(quix_consumer), "--producer", json.dumps(producer)]
-        else:
-            assert python is not None
-            argv = [str(python), str(PEER_APPS / "faust_app.py"), *shared_argv, "--settings", json.dumps(faust)]
-        print(f"{LABELS[name]}: passing {count:,} messages through ...", flush=True)
-        try:
-            measurements.append(run_contender(name, argv, sink, count, watcher))
-        except ContenderFailed as exc:
-            print(f"FAILED: {exc}", file=sys.stderr, flush=True)
-            failures.append(str(exc).splitlines()[0])
-    watcher.close()
+    sinks = {name: f"bench-peers-{run}-{name}-out" for name in contenders}
+    argvs = {name: contender_argv(name, python, config, consumer, producer, quix_consumer, faust)
+             for name in contenders}
+    counts = {name: faust_messages if name == "faust" else args.messages for name in contenders}
+    try:
+        measurements, failures = run_contenders(args.bootstrap, run, source, sinks, argvs, counts)
+    finally:
+        if not args.keep_topics:
+            delete_topics(args.bootstrap, [source, *sinks.values()])
 
     rates = {m.label: m.msg_per_s for m in measurements}
     samza = rates.get(LABELS["samza"])
