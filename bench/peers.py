@@ -157,14 +157,15 @@ def peer_python(venv: Path, upgrade: bool) -> Path:
 
 
 def peer_versions(python: Path) -> dict[str, str]:
-    probe = ("import importlib.metadata as m, json, sys; "
-             "print(json.dumps({name: m.version(name) for name in sys.argv[1:]}))")
-    out = subprocess.run([str(python), "-c", probe, *PEER_VERSIONS], check=True, capture_output=True, text=True,
-                         timeout=60)
+    """The installed versions, which also shows the peers import: a broken virtualenv ends the run here."""
+    probe = ("import importlib.metadata as m, json, sys, confluent_kafka, faust, quixstreams; "
+             "versions = {name: m.version(name) for name in sys.argv[1:]}; "
+             "versions['librdkafka (peers)'] = confluent_kafka.libversion()[0]; print(json.dumps(versions))")
+    out = subprocess.run([str(python), "-c", probe, *PEER_VERSIONS], capture_output=True, text=True, timeout=120)
+    if out.returncode != 0:
+        sys.exit(f"peers.py: the peers' virtualenv of {python} cannot run them; --upgrade-peers reinstalls them, "
+                 f"or delete {python.parent.parent}:\n{out.stderr[-1500:]}")
     versions: dict[str, str] = json.loads(out.stdout)
-    libversion = subprocess.run([str(python), "-c", "import confluent_kafka; print(confluent_kafka.libversion()[0])"],
-                                check=True, capture_output=True, text=True, timeout=60)
-    versions["librdkafka (peers)"] = libversion.stdout.strip()
     return versions
 
 
