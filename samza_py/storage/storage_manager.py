@@ -21,7 +21,7 @@ import shutil
 import threading
 import time
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -376,11 +376,15 @@ class TaskStorageManager:
         for engine in self.engines.values():
             engine.flush()
 
-    def checkpoint(self, checkpoint_id: str) -> dict[SystemStreamPartition, str]:
-        """After the producers are flushed: snapshot each logged store at its changelog's newest offset."""
+    def checkpoint(
+        self, checkpoint_id: str, newest: Mapping[SystemStreamPartition, int] | None = None
+    ) -> dict[SystemStreamPartition, str]:
+        """After the producers are flushed: snapshot each logged store at its changelog's newest offset
+        (``newest``, when the container asked for the changelogs of all its tasks at once)."""
         if not self.changelogs:
             return {}
-        newest = self._newest_offsets()
+        if newest is None:
+            newest = newest_changelog_offsets([self])
         result: dict[SystemStreamPartition, str] = {}
         for store, changelog in self.changelogs.items():
             offset = newest[changelog]
@@ -392,16 +396,6 @@ class TaskStorageManager:
                 write_offset_file(target, changelog, offset)
             result[changelog] = str(ChangelogPosition(checkpoint_id, offset))
         return result
-
-    def _newest_offsets(self) -> dict[SystemStreamPartition, int]:
-        by_system: dict[str, set[SystemStreamPartition]] = {}
-        for changelog in self.changelogs.values():
-            by_system.setdefault(changelog.system, set()).add(changelog)
-        out: dict[SystemStreamPartition, int] = {}
-        for system, changelogs in by_system.items():
-            upcoming = self._admins[system].upcoming_offsets(changelogs)
-            out.update({changelog: offset - 1 for changelog, offset in upcoming.items()})
-        return out
 
     def remove_old_snapshots(self, keep_checkpoint_id: str) -> None:
         """Once a checkpoint is written, the snapshots of earlier ones are no longer needed."""
@@ -415,6 +409,20 @@ class TaskStorageManager:
     def close(self) -> None:
         for engine in self.engines.values():
             engine.close()
+
+
+def newest_changelog_offsets(storages: Iterable[TaskStorageManager]) -> dict[SystemStreamPartition, int]:
+    """The newest offset of every changelog partition of ``storages``: one request per system for all of
+    them (-1 for an empty partition)."""
+    by_system: dict[str, tuple[SystemAdmin, set[SystemStreamPartition]]] = {}
+    for storage in storages:
+        for changelog in storage.changelogs.values():
+            admin = storage._admins[changelog.system]
+            by_system.setdefault(changelog.system, (admin, set()))[1].add(changelog)
+    newest: dict[SystemStreamPartition, int] = {}
+    for admin, changelogs in by_system.values():
+        newest.update({changelog: upcoming - 1 for changelog, upcoming in admin.upcoming_offsets(changelogs).items()})
+    return newest
 
 
 @dataclass(frozen=True)
