@@ -1,7 +1,7 @@
 """SamzaContainer: builds a container's parts from config and its ContainerModel, runs, and shuts down.
 
-Start order (Samza's): metrics → admins → checkpoints read → producers → stores → task init →
-consumers registered at their starting offsets → run loop. Shutdown in reverse.
+Start order (Samza's): metrics → admins → checkpoints read → producers → stores (all restored at once) →
+task init → consumers registered at their starting offsets → run loop. Shutdown in reverse.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from samza_py.checkpoint.checkpoint import CheckpointManager
 from samza_py.checkpoint.offsets import checkpointed_offsets, starting_offsets
 from samza_py.config.aliases import resolve_class
 from samza_py.config.config import Config
+from samza_py.config.job_config import JobConfig
 from samza_py.config.metrics_config import MetricsConfig
 from samza_py.config.stream_config import StreamConfig
 from samza_py.config.system_config import SystemConfig
@@ -23,6 +24,7 @@ from samza_py.config.task_config import TaskConfig
 from samza_py.container.chooser import RoundRobinChooser
 from samza_py.container.collector import TaskInstanceCollector
 from samza_py.container.consumers import SystemConsumers
+from samza_py.container.restore import RestoreSpan, restore_all
 from samza_py.container.run_loop import GROUP as CONTAINER_GROUP
 from samza_py.container.run_loop import RunLoop
 from samza_py.container.task_context import TaskContextImpl
@@ -31,7 +33,7 @@ from samza_py.job.model import ContainerModel
 from samza_py.metrics.registry import MetricsRegistryMap
 from samza_py.metrics.reporters import MetricsReporters, build_reporters
 from samza_py.serializers.manager import SerdeManager
-from samza_py.storage.storage_manager import TaskStorageManager
+from samza_py.storage.storage_manager import StoreRestore, TaskStorageManager
 from samza_py.system.interfaces import SystemAdmin, SystemConsumer, SystemProducer, SystemStreamPartitionMetadata
 
 log = logging.getLogger(__name__)
@@ -56,6 +58,7 @@ class SamzaContainer:
         self._checkpoints: CheckpointManager | None = None
         self._consumers: SystemConsumers | None = None
         self._storage: list[TaskStorageManager] = []
+        self.restore_spans: list[RestoreSpan] = []  # when each store's restore ran, for logs and tests
         self._stop_before_loop = False
 
     def request_stop(self) -> None:
@@ -122,28 +125,36 @@ class SamzaContainer:
         serdes = SerdeManager(config)
         task_class = resolve_class(task_config.task_class)
         ignored = exception_matcher(task_config.ignored_exceptions)
+        storages: dict[str, TaskStorageManager] = {}
+        jobs: list[StoreRestore] = []
         for name, task_model in sorted(self.model.tasks.items()):
             registry = MetricsRegistryMap(f"TaskName-{name}")
             self.task_registries[name] = registry
             reporters.register(registry.source, registry)
-            restore_started_ns = time.monotonic_ns()
-            # Stores are restored before any task is initialised (Samza's order).
-            storage = TaskStorageManager(name, task_model.changelog_partition, config, serdes, self._producers,
-                                         self._admins, registry, len(self.model.tasks))
+            storage = storages[name] = TaskStorageManager(
+                name, task_model.changelog_partition, config, serdes, self._producers, self._admins, registry,
+                len(self.model.tasks),
+            )
             self._storage.append(storage)
-            checkpoint = checkpointed.get(name)
             if self._checkpoints is None:
-                storage.open_and_restore({})  # no checkpoints kept: state is all there is, keep it
+                jobs += storage.restore_jobs({})  # no checkpoints kept: state is all there is, keep it
             else:
-                storage.open_and_restore(checkpoint.offsets if checkpoint is not None else None)
-            self.registry.new_gauge(CONTAINER_GROUP, f"{name}-restore-time",
-                                    (time.monotonic_ns() - restore_started_ns) // 1_000_000)
+                checkpoint = checkpointed.get(name)
+                jobs += storage.restore_jobs(checkpoint.offsets if checkpoint is not None else None)
+        # Every store of every task at once; all restores finish before any task is initialised (Samza's order).
+        self.restore_spans = restore_all(jobs, JobConfig(config).restore_threads(len(self.model.tasks)))
+        for name, task_model in sorted(self.model.tasks.items()):
+            spans = [span for span in self.restore_spans if span.task_name == name]
+            restore_ms = int((max(s.finished for s in spans) - min(s.started for s in spans)) * 1000) if spans else 0
+            self.registry.new_gauge(CONTAINER_GROUP, f"{name}-restore-time", restore_ms)
+            registry = self.task_registries[name]
+            storage = storages[name]
             sends = registry.new_counter("org.apache.samza.container.TaskInstanceMetrics", "send-calls")
             collector = TaskInstanceCollector(self._producers, serdes, name, sends)
             context = TaskContextImpl(name, task_model.system_stream_partitions, config, registry, storage.engines)
             self.tasks[name] = TaskInstance(
                 name, task_class(), task_model.system_stream_partitions, collector, context, registry,
-                self._flush_producers, self._checkpoints, checkpoint, ignored, storage,
+                self._flush_producers, self._checkpoints, checkpointed.get(name), ignored, storage,
             )
         for task in self.tasks.values():
             task.init()

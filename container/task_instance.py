@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Iterable
 
 from samza_py.api import (
@@ -16,6 +15,7 @@ from samza_py.api import (
 )
 from samza_py.checkpoint.checkpoint import Checkpoint, CheckpointManager
 from samza_py.container.collector import TaskInstanceCollector
+from samza_py.container.commit import commit_tasks
 from samza_py.container.coordinator import ReadableCoordinator
 from samza_py.container.task_context import TaskContextImpl
 from samza_py.metrics.registry import MetricsRegistryMap
@@ -138,32 +138,35 @@ class TaskInstance:
         return coordinator
 
     def commit(self) -> None:
-        """Samza's commit order: offsets taken first; store caches flushed (changelog sends); outputs and
+        """Commit this task alone (``coordinator.commit(CURRENT_TASK)``), through the container's one-pass
+        commit (``commit_tasks``): offsets taken first; store caches flushed (changelog sends); outputs and
         changelog made durable; stores snapshotted at their changelog offsets; then the checkpoint."""
-        started = time.monotonic()
+        commit_tasks([self])
+
+    @property
+    def flush_producers(self) -> Callable[[], None]:
+        """Makes every send of the container durable (the same callable for all its tasks)."""
+        return self._flush_producers
+
+    def take_commit_offsets(self) -> dict[SystemStreamPartition, str | None]:
+        """A commit's first step: the last processed offsets it will checkpoint (later messages are not covered)."""
         self.commit_calls.count += 1
         offsets: dict[SystemStreamPartition, str | None] = dict(self.last_processed)
         for ssp, offset in offsets.items():
             gauge = self._offset_gauges.get(ssp)
             if gauge is not None and offset is not None:
                 gauge.value = offset
-        checkpoint_id = f"{int(time.time() * 1000)}-{time.monotonic_ns() % 1_000_000_000}"
-        if self.storage is not None:
-            self.storage.flush()
-        self._flush_producers()
-        if self.storage is not None:
-            offsets.update(self.storage.checkpoint(checkpoint_id))
-        if self._checkpoints is not None and offsets:
-            self._checkpoints.write_checkpoint(self.task_name, Checkpoint(offsets))
-            for ssp, offset in offsets.items():
-                gauge = self._checkpointed_gauges.get(ssp)
-                if gauge is not None and offset is not None:
-                    gauge.value = offset
-        if self.storage is not None:
-            # Earlier snapshots go once this commit's checkpoint is written; with no checkpoints kept,
-            # only the newest snapshot can ever be restored from, so the others go at once.
-            self.storage.remove_old_snapshots(checkpoint_id)
-        log.debug("committed %r in %.1f ms", self.task_name, (time.monotonic() - started) * 1000)
+        return offsets
+
+    def write_checkpoint(self, offsets: dict[SystemStreamPartition, str | None]) -> None:
+        """A commit's last step, once outputs and changelogs are durable and stores snapshotted."""
+        if self._checkpoints is None or not offsets:
+            return
+        self._checkpoints.write_checkpoint(self.task_name, Checkpoint(offsets))
+        for ssp, offset in offsets.items():
+            gauge = self._checkpointed_gauges.get(ssp)
+            if gauge is not None and offset is not None:
+                gauge.value = offset
 
     def close(self) -> None:
         if isinstance(self.task, ClosableTask) or callable(getattr(self.task, "close", None)):

@@ -7,7 +7,7 @@ outputs were flushed and offsets checkpointed.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from samza_py.api import (
@@ -291,8 +291,10 @@ def make_task(
     ignored: Iterable[str] = (),
     config: Mapping[str, str] | None = None,
     storage: TaskStorageManager | None = None,
+    flush_producers: Callable[[], None] | None = None,
 ) -> TaskInstance:
-    """A TaskInstance whose commit flushes every producer (source "commit", as the container does)."""
+    """A TaskInstance whose commit flushes every producer (source "commit", as the container does); tasks
+    of one container share ``producers`` and ``flush_producers``."""
     cfg = Config(config or {})
     producer_map = dict(producers if producers is not None else {"fake": FakeSystemProducer("fake", log)})
     registry = MetricsRegistryMap(f"TaskName-{name}")
@@ -306,8 +308,8 @@ def make_task(
             producer.flush("commit")
 
     return TaskInstance(
-        name, task, owned, collector, context, registry, flush, checkpoints, checkpointed, exception_matcher(ignored),
-        storage,
+        name, task, owned, collector, context, registry, flush_producers or flush, checkpoints, checkpointed,
+        exception_matcher(ignored), storage,
     )
 
 

@@ -44,6 +44,8 @@ GETTERS: dict[str, Callable[[], Any]] = {
     "job.id": lambda: job.id,
     "job.container.count": lambda: job.container_count,
     "yarn.container.count": lambda: job.container_count,
+    "job.container.restore.thread.pool.size": lambda: job.restore_thread_pool_size,
+    "job.container.restore.thread.pool.max.size": lambda: job.restore_thread_pool_max_size,
     "job.coordinator.replication.factor": lambda: job.coordinator_replication_factor,
     "job.systemstreampartition.grouper.factory": lambda: job.ssp_grouper_factory,
     "task.name.grouper.factory": lambda: job.task_name_grouper_factory,

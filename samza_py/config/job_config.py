@@ -10,6 +10,8 @@ from samza_py.config._view import ConfigView
 DEFAULT_SSP_GROUPER_FACTORY = "org.apache.samza.container.grouper.stream.GroupByPartitionFactory"
 DEFAULT_TASK_NAME_GROUPER_FACTORY = "org.apache.samza.container.grouper.task.GroupByContainerCountFactory"
 DEFAULT_COORDINATOR_REPLICATION_FACTOR = 3  # Samza's code; its docs say 2
+DEFAULT_RESTORE_THREAD_POOL_SIZE = 2
+DEFAULT_RESTORE_THREAD_POOL_MAX_SIZE = 64
 
 
 class JobConfig(ConfigView):
@@ -30,6 +32,18 @@ class JobConfig(ConfigView):
     @property
     def container_count(self) -> int:
         return self.int_of(("job.container.count", "yarn.container.count"), 1)
+
+    @property
+    def restore_thread_pool_size(self) -> int:
+        return self.int_of(("job.container.restore.thread.pool.size",), DEFAULT_RESTORE_THREAD_POOL_SIZE)
+
+    @property
+    def restore_thread_pool_max_size(self) -> int:
+        return self.int_of(("job.container.restore.thread.pool.max.size",), DEFAULT_RESTORE_THREAD_POOL_MAX_SIZE)
+
+    def restore_threads(self, tasks_in_container: int) -> int:
+        """Samza's restore pool: ``min(max(2 × tasks, pool.size), pool.max.size)`` threads."""
+        return min(max(2 * tasks_in_container, self.restore_thread_pool_size), self.restore_thread_pool_max_size)
 
     @property
     def default_system(self) -> str | None:

@@ -30,6 +30,7 @@ _INTEGER_KEYS = re.compile(
       task\.(?:window\.ms|commit\.ms|consumer\.batch\.size|poll\.interval\.ms|shutdown\.ms
               |max\.concurrency|callback\.timeout\.ms|checkpoint\.write\.timeout\.ms|live\.checkpoint\.max\.age)
     | (?:job|yarn)\.container\.count
+    | job\.container\.restore\.thread\.pool\.(?:size|max\.size)
     | .+\.replication\.factor
     | (?:cluster-manager|yarn)\.container\.(?:memory\.mb|cpu\.cores|retry\.count|retry\.window\.ms
                                              |request\.timeout\.ms)
@@ -123,7 +124,8 @@ def _check_job(cfg: Config) -> Problems:
                 local = package.removeprefix("file://")
                 if not os.path.isfile(local):
                     yield ConfigException("yarn.package.path", f"no such file: {local!r}")
-    for key in ("job.container.count", "yarn.container.count"):
+    for key in ("job.container.count", "yarn.container.count", "job.container.restore.thread.pool.size",
+                "job.container.restore.thread.pool.max.size"):
         value = cfg.get_str(key)
         if value is not None and _INTEGER.match(value.strip()) and int(value) < 1:
             yield ConfigException(key, f"must be at least 1, got {value!r}")

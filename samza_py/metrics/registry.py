@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any, TypeVar
 
 from samza_py.api.metrics import Counter, Gauge, MetricsRegistry, Timer
@@ -15,16 +16,19 @@ class MetricsRegistryMap(MetricsRegistry):
     def __init__(self, source: str) -> None:
         self.source = source
         self.groups: dict[str, dict[str, Counter | Gauge[Any] | Timer]] = {}
+        # Stores restored on several threads register their metrics at once: one object per name.
+        self._lock = threading.Lock()
 
     def _get_or_add(self, group: str, name: str, metric: Any) -> Any:
-        metrics = self.groups.setdefault(group, {})
-        existing = metrics.get(name)
-        if existing is not None:
-            if type(existing) is not type(metric):
-                raise ValueError(f"metric {group}.{name} is a {type(existing).__name__}, not a {type(metric).__name__}")
-            return existing
-        metrics[name] = metric
-        return metric
+        with self._lock:
+            metrics = self.groups.setdefault(group, {})
+            existing = metrics.get(name)
+            if existing is None:
+                metrics[name] = metric
+                return metric
+        if type(existing) is not type(metric):
+            raise ValueError(f"metric {group}.{name} is a {type(existing).__name__}, not a {type(metric).__name__}")
+        return existing
 
     def new_counter(self, group: str, name: str) -> Counter:
         return self._get_or_add(group, name, Counter(name))  # type: ignore[no-any-return]

@@ -18,9 +18,10 @@ import logging
 import os
 import re
 import shutil
+import threading
 import time
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,15 @@ PROGRESS_EVERY_S = 3.0
 
 class StoreRestoreError(Exception):
     pass
+
+
+class RestoreCancelledError(Exception):
+    """Another restore of the container failed: this one stops at its next batch."""
+
+
+def _check_cancelled(cancelled: threading.Event | None, changelog: SystemStreamPartition) -> None:
+    if cancelled is not None and cancelled.is_set():
+        raise RestoreCancelledError(f"restore from {changelog} cancelled: another restore of the container failed")
 
 
 @dataclass(frozen=True)
@@ -165,6 +175,7 @@ class TaskStorageManager:
         self._storage = StorageConfig(config)
         self.base_dir = Path(JobConfig(config).resolve_logged_store_base_dir())
         self.engines: dict[str, KeyValueStorageEngine] = {}
+        self._engines_lock = threading.Lock()  # stores of one task may be restored on several threads
         self.changelogs: dict[str, SystemStreamPartition] = {}
         for store in self._storage.store_names():
             stream = self._storage.changelog(store)
@@ -176,7 +187,13 @@ class TaskStorageManager:
 
     # ------------------------------------------------------------------------------------ start
     def open_and_restore(self, checkpointed: Mapping[SystemStreamPartition, str | None] | None) -> None:
-        """Open every store and bring it to the state the task's checkpoint describes.
+        """Open every store and bring it to the state the task's checkpoint describes, one after another
+        (the container restores the stores of all its tasks at once through ``restore_jobs``)."""
+        for job in self.restore_jobs(checkpointed):
+            job.run()
+
+    def restore_jobs(self, checkpointed: Mapping[SystemStreamPartition, str | None] | None) -> list[StoreRestore]:
+        """One restore per store, in store order; each may run on its own thread.
 
         ``checkpointed`` is the task's last checkpoint, or None when checkpoints are kept but the task
         has none yet: nothing was committed, so its stores start empty and whatever reached their
@@ -186,6 +203,7 @@ class TaskStorageManager:
         """
         retain = TaskConfig(self.config).transactional_state_retain_existing_state
         nothing = ChangelogPosition("none", -1)
+        jobs: list[StoreRestore] = []
         for store in self._storage.store_names():
             changelog = self.changelogs.get(store)
             position: ChangelogPosition | None = None
@@ -195,7 +213,21 @@ class TaskStorageManager:
                     position = ChangelogPosition.parse(text)
                 elif checkpointed is None or not retain:
                     position = nothing
-            self.engines[store] = self._restore(store, changelog, position)
+            jobs.append(StoreRestore(self, store, changelog, position))
+        return jobs
+
+    def restore_store(
+        self, store: str, changelog: SystemStreamPartition | None, position: ChangelogPosition | None,
+        cancelled: threading.Event | None = None,
+    ) -> None:
+        """Restore one store and add its engine; ``cancelled`` set stops a changelog read at its next batch."""
+        engine = self._restore(store, changelog, position, cancelled)
+        with self._engines_lock:
+            self.engines[store] = engine
+            # Keep store order whatever order restores finish in (flush and close go through it).
+            order = [name for name in self._storage.store_names() if name in self.engines]
+            for name in order:
+                self.engines[name] = self.engines.pop(name)
 
     def _send(self, store: str) -> Callable[[bytes, bytes | None], None] | None:
         changelog = self.changelogs.get(store)
@@ -213,7 +245,8 @@ class TaskStorageManager:
         return engine
 
     def _restore(
-        self, store: str, changelog: SystemStreamPartition | None, position: ChangelogPosition | None
+        self, store: str, changelog: SystemStreamPartition | None, position: ChangelogPosition | None,
+        cancelled: threading.Event | None = None,
     ) -> KeyValueStorageEngine:
         directory = self.store_dir(store)
         if changelog is None:
@@ -240,22 +273,36 @@ class TaskStorageManager:
                 engine = self._fresh(store, directory)
         first = max(oldest, (start_from or -1) + 1)
         last_exclusive = min(target + 1, upcoming)
-        progress = _Progress(f"store {store!r} of {self.task_name!r} from {changelog}", last_exclusive - first)
-        bytes_before = engine.restored_bytes.count
         # For the status page: the offset span to replay (compaction may leave fewer records) and when done.
         self._registry.new_gauge(ENGINE_GROUP, f"{store}-restore-total", max(0, last_exclusive - first))
         done = self._registry.new_gauge(ENGINE_GROUP, f"{store}-restore-done", 0)
+        try:
+            self._replay(engine, store, changelog, first, last_exclusive, cancelled)
+            if position is not None and upcoming > target + 1:
+                self._trim(engine, changelog, target + 1, upcoming, cancelled)
+        except BaseException:
+            # Release the store (its RocksDB LOCK); a partly restored store dir is never reused (only
+            # snapshots with an OFFSET file are), so the next start rebuilds it.
+            try:
+                engine.close()
+            except Exception:
+                log.exception("closing store %r of %r after its failed restore failed too", store, self.task_name)
+            raise
+        done.set(1)
+        return engine
+
+    def _replay(self, engine: KeyValueStorageEngine, store: str, changelog: SystemStreamPartition, first: int,
+                last_exclusive: int, cancelled: threading.Event | None) -> None:
+        progress = _Progress(f"store {store!r} of {self.task_name!r} from {changelog}", last_exclusive - first)
+        bytes_before = engine.restored_bytes.count
 
         def restore(batch: list[tuple[bytes, bytes | None]]) -> None:
+            _check_cancelled(cancelled, changelog)
             progress.add(engine.restore(batch), engine.restored_bytes.count - bytes_before)
 
         self._read(self._reader_settings(changelog), changelog.stream, changelog.partition_id, first,
                    last_exclusive, restore)
         progress.done()
-        if position is not None and upcoming > target + 1:
-            self._trim(engine, changelog, target + 1, upcoming)
-        done.set(1)
-        return engine
 
     def _reuse_local(self, store: str, directory: Path, changelog: SystemStreamPartition, target: int) -> int | None:
         """Install the newest valid snapshot at or below ``target`` as the store dir; the offset it holds."""
@@ -292,10 +339,12 @@ class TaskStorageManager:
                 f"rebuild it from; it is left as it is: {exc.cause}"
             ) from exc
 
-    def _trim(self, engine: KeyValueStorageEngine, changelog: SystemStreamPartition, start: int, end: int) -> None:
+    def _trim(self, engine: KeyValueStorageEngine, changelog: SystemStreamPartition, start: int, end: int,
+              cancelled: threading.Event | None = None) -> None:
         keys: dict[bytes, None] = {}
 
         def collect(batch: list[tuple[bytes, bytes | None]]) -> None:
+            _check_cancelled(cancelled, changelog)
             keys.update((key, None) for key, _ in batch)
 
         self._read(self._reader_settings(changelog), changelog.stream, changelog.partition_id, start, end, collect)
@@ -327,11 +376,15 @@ class TaskStorageManager:
         for engine in self.engines.values():
             engine.flush()
 
-    def checkpoint(self, checkpoint_id: str) -> dict[SystemStreamPartition, str]:
-        """After the producers are flushed: snapshot each logged store at its changelog's newest offset."""
+    def checkpoint(
+        self, checkpoint_id: str, newest: Mapping[SystemStreamPartition, int] | None = None
+    ) -> dict[SystemStreamPartition, str]:
+        """After the producers are flushed: snapshot each logged store at its changelog's newest offset
+        (``newest``, when the container asked for the changelogs of all its tasks at once)."""
         if not self.changelogs:
             return {}
-        newest = self._newest_offsets()
+        if newest is None:
+            newest = newest_changelog_offsets([self])
         result: dict[SystemStreamPartition, str] = {}
         for store, changelog in self.changelogs.items():
             offset = newest[changelog]
@@ -343,16 +396,6 @@ class TaskStorageManager:
                 write_offset_file(target, changelog, offset)
             result[changelog] = str(ChangelogPosition(checkpoint_id, offset))
         return result
-
-    def _newest_offsets(self) -> dict[SystemStreamPartition, int]:
-        by_system: dict[str, set[SystemStreamPartition]] = {}
-        for changelog in self.changelogs.values():
-            by_system.setdefault(changelog.system, set()).add(changelog)
-        out: dict[SystemStreamPartition, int] = {}
-        for system, changelogs in by_system.items():
-            upcoming = self._admins[system].upcoming_offsets(changelogs)
-            out.update({changelog: offset - 1 for changelog, offset in upcoming.items()})
-        return out
 
     def remove_old_snapshots(self, keep_checkpoint_id: str) -> None:
         """Once a checkpoint is written, the snapshots of earlier ones are no longer needed."""
@@ -366,3 +409,34 @@ class TaskStorageManager:
     def close(self) -> None:
         for engine in self.engines.values():
             engine.close()
+
+
+def newest_changelog_offsets(storages: Iterable[TaskStorageManager]) -> dict[SystemStreamPartition, int]:
+    """The newest offset of every changelog partition of ``storages``: one request per system for all of
+    them (-1 for an empty partition)."""
+    by_system: dict[str, tuple[SystemAdmin, set[SystemStreamPartition]]] = {}
+    for storage in storages:
+        for changelog in storage.changelogs.values():
+            admin = storage._admins[changelog.system]
+            by_system.setdefault(changelog.system, (admin, set()))[1].add(changelog)
+    newest: dict[SystemStreamPartition, int] = {}
+    for admin, changelogs in by_system.values():
+        newest.update({changelog: upcoming - 1 for changelog, upcoming in admin.upcoming_offsets(changelogs).items()})
+    return newest
+
+
+@dataclass(frozen=True)
+class StoreRestore:
+    """The restore of one store of one task: what the container's restore pool runs."""
+
+    storage: TaskStorageManager
+    store: str
+    changelog: SystemStreamPartition | None
+    position: ChangelogPosition | None
+
+    @property
+    def task_name(self) -> str:
+        return self.storage.task_name
+
+    def run(self, cancelled: threading.Event | None = None) -> None:
+        self.storage.restore_store(self.store, self.changelog, self.position, cancelled)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable, Mapping
 
@@ -27,15 +28,21 @@ class KafkaSystemAdmin(SystemAdmin):
         self.system = system
         self.settings = dict(settings)
         self._client: AdminClient | None = None
+        self._client_lock = threading.Lock()  # restores on several threads may ask first at once
         # librdkafka's admin asks the broker to auto-create a missing topic unless told not to.
         self._may_auto_create = str(self.settings.get("allow.auto.create.topics", True)).lower() != "false"
 
     @property
     def _admin(self) -> AdminClient:
         # Connected on first use: building an admin (e.g. to inspect its settings) opens no connection.
-        if self._client is None:
-            self._client = AdminClient(self.settings)  # type: ignore[arg-type]
-        return self._client
+        # One client, shared: librdkafka's admin client is thread safe.
+        client = self._client
+        if client is None:
+            with self._client_lock:
+                if self._client is None:
+                    self._client = AdminClient(self.settings)  # type: ignore[arg-type]
+                client = self._client
+        return client
 
     def partition_count(self, topic: str) -> int:
         """The topic's partition count. A missing topic is asked for again for a few seconds when this client

@@ -19,6 +19,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 Batch = list[tuple[bytes, bytes | None]]
 TimedBatch = list[tuple[bytes, bytes | None, int]]  # (key, value, timestamp in ms)
 _DONE = object()
+READ_TIMEOUT_S = 3600.0  # how long one read of a partition range may take
 
 
 class PartitionReadError(Exception):
@@ -66,7 +67,7 @@ def read_partition(
     end: int,
     on_batch: Callable[[Batch], None],
     batch_size: int = 1000,
-    timeout_s: float = 3600.0,
+    timeout_s: float = READ_TIMEOUT_S,
 ) -> int:
     """Hand ``on_batch`` the (key, value) of every record with ``start <= offset < end``; return the count.
 
@@ -123,7 +124,7 @@ def read_to_end_with_timestamps(
 ) -> int:
     """As ``read_to_end``, each record with its timestamp."""
     low, high = _watermarks(settings, topic, partition)
-    return _read(settings, topic, partition, low, high, on_batch, 1000, 3600.0, timestamps=True)
+    return _read(settings, topic, partition, low, high, on_batch, 1000, READ_TIMEOUT_S, timestamps=True)
 
 
 # Answers while a partition's leadership is settling: a topic just created on a cluster reaches its leader
