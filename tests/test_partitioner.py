@@ -144,3 +144,41 @@ def test_samza_partition() -> None:
 def test_samza_partition_needs_partitions() -> None:
     with pytest.raises(ValueError):
         samza_partition("k", 0)
+
+
+def _reference_bytes_hash(data: bytes) -> int:
+    """Arrays.hashCode(byte[]): 1*31^n + sum(b[i] * 31^(n-1-i)) over signed bytes, reduced once at the end."""
+    n = len(data)
+    signed = [b - 256 if b > 127 else b for b in data]
+    return _signed32(31**n + sum(b * 31 ** (n - 1 - i) for i, b in enumerate(signed)))
+
+
+@pytest.mark.parametrize(("text", "expected"), [("abc", 96354), ("Hello World", -862545276)])
+def test_more_known_java_string_hashes(text: str, expected: int) -> None:
+    assert java_hash_code(text) == expected == _reference_string_hash(text)
+
+
+@pytest.mark.parametrize("length", [255, 256, 257, 512, 600, 2000])
+def test_long_strings_and_bytes_match_the_formula(length: int) -> None:
+    # Past the table of powers the hash is taken a chunk at a time.
+    ascii_text = "".join(chr(33 + (i * 7) % 90) for i in range(length))
+    mixed = "".join(("é", "\U0001f600", "k", "日", "\udc00")[i % 5] for i in range(length))
+    data = bytes((i * 37) % 256 for i in range(length))
+    assert java_hash_code(ascii_text) == _reference_string_hash(ascii_text)
+    assert java_hash_code(mixed) == _reference_string_hash(mixed)
+    assert java_hash_code(data) == _reference_bytes_hash(data)
+    assert java_hash_code(bytearray(data)) == _reference_bytes_hash(data)
+
+
+def test_random_keys_match_the_formula_every_time() -> None:
+    # Asked twice: the second answer comes from the cache and must be the same.
+    import random
+
+    rng = random.Random(13)
+    alphabet = "abcXYZ019-_:éß日本\U0001f600\U00010348"
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(10, 24)))
+        data = rng.randbytes(rng.randint(0, 40))
+        for _ in range(2):
+            assert java_hash_code(text) == _reference_string_hash(text)
+            assert java_hash_code(data) == _reference_bytes_hash(data)

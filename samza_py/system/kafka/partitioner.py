@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import math
 import struct
+import sys
+from collections.abc import Sequence
+from functools import lru_cache
+from operator import mul
 from typing import Any
 
 _INT_MIN = -(2**31)
@@ -30,23 +34,56 @@ def _long_hash(value: int) -> int:
     return _to_int32(bits ^ (bits >> 32))
 
 
-def _string_hash(text: str) -> int:
-    # Java strings are UTF-16: a character outside the BMP contributes two code units (a surrogate pair).
-    # surrogatepass keeps lone surrogates, which Java strings may also hold.
-    units = text.encode("utf-16-be", "surrogatepass")
+# Java's hash is the polynomial sum(u[i] * 31^(n-1-i)) mod 2^32 over the code units u: evaluated in C as
+# sum(map(mul, units, powers)), with the powers 31^(n-1) .. 31^0 (mod 2^32) of each length made once, and
+# strings longer than _CHUNK taken a chunk at a time.
+_CHUNK = 256
+_POWERS: dict[int, tuple[int, ...]] = {}
+# Java strings are UTF-16: encoded in the machine's byte order, the code units can be read as 'H' items.
+_UTF16_NATIVE = "utf-16-le" if sys.byteorder == "little" else "utf-16-be"
+# Keys repeat (users, pages, ...): their hashes are remembered, within a bounded cache.
+HASH_CACHE_SIZE = 16384
+
+
+def _descending_powers(n: int) -> tuple[int, ...]:
+    powers = _POWERS.get(n)
+    if powers is None:
+        powers = _POWERS[n] = tuple(pow(31, n - 1 - i, 1 << 32) for i in range(n))
+    return powers
+
+
+def _poly31(units: Sequence[int]) -> int:
+    """sum(units[i] * 31^(n-1-i)) mod 2^32, unsigned."""
+    n = len(units)
+    if n <= _CHUNK:
+        return sum(map(mul, units, _descending_powers(n))) & _MASK32
     h = 0
-    for i in range(0, len(units), 2):
-        h = (31 * h + ((units[i] << 8) | units[i + 1])) & _MASK32
-    return _to_int32(h)
+    for start in range(0, n, _CHUNK):
+        chunk = units[start:start + _CHUNK]
+        size = len(chunk)
+        h = (h * pow(31, size, 1 << 32) + sum(map(mul, chunk, _descending_powers(size)))) & _MASK32
+    return h
+
+
+@lru_cache(maxsize=HASH_CACHE_SIZE)
+def _string_hash(text: str) -> int:
+    if text.isascii():
+        return _to_int32(_poly31(text.encode("ascii")))
+    # A character outside the BMP contributes two code units (a surrogate pair); surrogatepass keeps lone
+    # surrogates, which Java strings may also hold.
+    return _to_int32(_poly31(memoryview(text.encode(_UTF16_NATIVE, "surrogatepass")).cast("H")))
 
 
 def _bytes_hash(data: bytes | bytearray) -> int:
     # Java's byte[].hashCode() is identity-based (differs per object and run), so no Java job could rely
-    # on it. Our documented choice is Arrays.hashCode(byte[]): content-based, over signed bytes.
-    h = 1
-    for b in data:
-        h = (31 * h + (b - 256 if b > 127 else b)) & _MASK32
-    return _to_int32(h)
+    # on it. Our documented choice is Arrays.hashCode(byte[]): content-based, over signed bytes, i.e.
+    # 31^n + the polynomial of the signed bytes.
+    n = len(data)
+    units = data if data.isascii() else memoryview(data).cast("b")
+    return _to_int32(pow(31, n, 1 << 32) + _poly31(units))
+
+
+_cached_bytes_hash = lru_cache(maxsize=HASH_CACHE_SIZE)(_bytes_hash)
 
 
 def _double_hash(value: float) -> int:
@@ -72,7 +109,9 @@ def java_hash_code(value: Any) -> int:
         raise OverflowError(f"{value} does not fit in a Java long")
     if isinstance(value, float):
         return _double_hash(value)
-    if isinstance(value, bytes | bytearray):
+    if isinstance(value, bytes):
+        return _cached_bytes_hash(value)
+    if isinstance(value, bytearray):  # mutable: not cached
         return _bytes_hash(value)
     raise TypeError(f"no Java hashCode for partition key of type {type(value).__name__}")
 
