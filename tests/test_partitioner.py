@@ -182,3 +182,24 @@ def test_random_keys_match_the_formula_every_time() -> None:
         for _ in range(2):
             assert java_hash_code(text) == _reference_string_hash(text)
             assert java_hash_code(data) == _reference_bytes_hash(data)
+
+
+def test_the_hash_cache_stays_bounded() -> None:
+    from samza_py.system.kafka import partitioner
+
+    for i in range(partitioner.HASH_CACHE_SIZE + 10):
+        text = f"k-{i}"
+        assert java_hash_code(text) == _reference_string_hash(text)
+        assert java_hash_code(text.encode()) == _reference_bytes_hash(text.encode())
+    assert len(partitioner._string_hashes) <= partitioner.HASH_CACHE_SIZE
+    assert len(partitioner._bytes_hashes) <= partitioner.HASH_CACHE_SIZE
+    assert java_hash_code("hello") == 99162322  # emptied, not broken
+
+
+def test_one_partition_takes_every_key_and_other_counts_still_hash() -> None:
+    for key in ["hello", "polygenelubricants", b"\xff\x00", "日本"]:
+        assert samza_partition(key, 1) == 0
+        h = java_hash_code(key)
+        assert samza_partition(key, 5) == (0 if h == INT_MIN else abs(h)) % 5
+    with pytest.raises(TypeError):
+        samza_partition([1], 1)  # a key with no Java hashCode is refused whatever the partition count

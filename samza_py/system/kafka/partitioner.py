@@ -9,7 +9,6 @@ import math
 import struct
 import sys
 from collections.abc import Sequence
-from functools import lru_cache
 from operator import mul
 from typing import Any
 
@@ -41,8 +40,12 @@ _CHUNK = 256
 _POWERS: dict[int, tuple[int, ...]] = {}
 # Java strings are UTF-16: encoded in the machine's byte order, the code units can be read as 'H' items.
 _UTF16_NATIVE = "utf-16-le" if sys.byteorder == "little" else "utf-16-be"
-# Keys repeat (users, pages, ...): their hashes are remembered, within a bounded cache.
+# Keys repeat (users, pages, ...): their hashes are remembered in a dict that is emptied when it holds
+# HASH_CACHE_SIZE of them. Cheaper than functools.lru_cache, whose bookkeeping on a miss costs a good part
+# of the hash itself when keys rarely repeat.
 HASH_CACHE_SIZE = 16384
+_string_hashes: dict[str, int] = {}
+_bytes_hashes: dict[bytes, int] = {}
 
 
 def _descending_powers(n: int) -> tuple[int, ...]:
@@ -65,7 +68,13 @@ def _poly31(units: Sequence[int]) -> int:
     return h
 
 
-@lru_cache(maxsize=HASH_CACHE_SIZE)
+def _remember(cache: dict[Any, int], key: Any, h: int) -> int:
+    if len(cache) >= HASH_CACHE_SIZE:
+        cache.clear()
+    cache[key] = h
+    return h
+
+
 def _string_hash(text: str) -> int:
     if text.isascii():
         return _to_int32(_poly31(text.encode("ascii")))
@@ -83,9 +92,6 @@ def _bytes_hash(data: bytes | bytearray) -> int:
     return _to_int32(pow(31, n, 1 << 32) + _poly31(units))
 
 
-_cached_bytes_hash = lru_cache(maxsize=HASH_CACHE_SIZE)(_bytes_hash)
-
-
 def _double_hash(value: float) -> int:
     bits = _CANONICAL_NAN_BITS if math.isnan(value) else struct.unpack(">q", struct.pack(">d", value))[0]
     return _long_hash(bits)
@@ -98,7 +104,8 @@ def java_hash_code(value: Any) -> int:
     bytes/bytearray -> Arrays.hashCode(byte[]).
     """
     if isinstance(value, str):
-        return _string_hash(value)
+        h = _string_hashes.get(value)
+        return h if h is not None else _remember(_string_hashes, value, _string_hash(value))
     if isinstance(value, bool):  # before int: bool is an int subclass
         return 1231 if value else 1237
     if isinstance(value, int):
@@ -110,7 +117,8 @@ def java_hash_code(value: Any) -> int:
     if isinstance(value, float):
         return _double_hash(value)
     if isinstance(value, bytes):
-        return _cached_bytes_hash(value)
+        h = _bytes_hashes.get(value)
+        return h if h is not None else _remember(_bytes_hashes, value, _bytes_hash(value))
     if isinstance(value, bytearray):  # mutable: not cached
         return _bytes_hash(value)
     raise TypeError(f"no Java hashCode for partition key of type {type(value).__name__}")
@@ -118,6 +126,8 @@ def java_hash_code(value: Any) -> int:
 
 def samza_partition(partition_key: Any, num_partitions: int) -> int:
     """abs(hashCode) % num_partitions, with abs(Integer.MIN_VALUE) taken as 0 as Samza's KafkaUtil does."""
+    if num_partitions == 1 and (type(partition_key) is str or type(partition_key) is bytes):
+        return 0  # whatever its hash (a string or byte array always has one)
     if num_partitions <= 0:
         raise ValueError(f"num_partitions must be positive, got {num_partitions}")
     h = java_hash_code(partition_key)
