@@ -16,9 +16,11 @@ from samza_py.metrics.registry import MetricsRegistryMap
 log = logging.getLogger(__name__)
 
 GROUP = "org.apache.samza.container.SamzaContainerMetrics"
-# Envelopes of one SSP processed in one go, at most; a run that takes longer than RUN_BUDGET_S halves
-# the next ones (a slow task still gets its windows, commits and polls on time), quick runs grow back.
+# Envelopes of one SSP processed in one go, at most. Runs start at FIRST_RUN and double while they are
+# quick; a run that takes longer than RUN_BUDGET_S shrinks the next ones to what fits in it, so a slow
+# task still gets its windows, commits and polls on time.
 MAX_RUN = 256
+FIRST_RUN = 16
 RUN_BUDGET_S = 0.005
 
 
@@ -68,9 +70,9 @@ class RunLoop:
     def run(self) -> None:
         """Choose a run of buffered envelopes of one SSP, process it, then window and commit what is due.
 
-        A run is at most ``max_run`` envelopes long (shortened when a run takes longer than RUN_BUDGET_S),
-        so timers, polls and stop requests get their turn; it ends early right after a message whose
-        call asked for a commit or shutdown.
+        A run is at most MAX_RUN envelopes long, fewer for a slow task (see RUN_BUDGET_S), so timers,
+        polls and stop requests get their turn; it ends early right after a message whose call asked for
+        a commit or shutdown.
         """
         now = time.monotonic()
         window_s, commit_s = self._window_s, self._commit_s
@@ -83,7 +85,7 @@ class RunLoop:
         process_ns = self.process_ns
         clock = time.monotonic
         clock_ns = time.perf_counter_ns
-        max_run = MAX_RUN
+        max_run = FIRST_RUN
         while not self._stop_requested:
             run = consumers.choose_run(max_run, 0.0, now)
             if run is None:
@@ -93,13 +95,16 @@ class RunLoop:
                     if due is not None:
                         timeout = min(timeout, max(0.0, due - now))
                 run = consumers.choose_run(max_run, timeout, now)
+            taken = 0
             if run is None:
                 self.process_null.count += 1
             else:
+                started = clock()  # a run's own time (not the poll's) decides the next runs' length
                 ssp, buffer, n = run
                 tasks = by_ssp[ssp]
                 if buffer[0].offset == END_OF_STREAM_OFFSET:
                     buffer.popleft()
+                    taken = 1
                     consumers.ran(ssp, 1)
                     process_envelopes.count += 1
                     for task in tasks:
@@ -121,14 +126,14 @@ class RunLoop:
                     if coordinator.requested:
                         self._apply(task, coordinator)
                 else:
-                    self._process_shared(ssp, buffer, n, tasks)
-            started = now
+                    taken = self._process_shared(ssp, buffer, n, tasks)
             now = clock()
-            if run is not None:
-                if now - started > RUN_BUDGET_S:
-                    max_run = max(1, max_run // 2)
-                elif max_run < MAX_RUN and now - started < RUN_BUDGET_S / 4:
-                    max_run *= 2
+            if taken:
+                elapsed = now - started
+                if elapsed > RUN_BUDGET_S:
+                    max_run = max(1, int(taken * RUN_BUDGET_S / elapsed))
+                elif max_run < MAX_RUN and taken == n and elapsed < RUN_BUDGET_S / 4:
+                    max_run = min(MAX_RUN, max_run * 2)
             if next_window is not None and now >= next_window and not self._stop_requested:
                 started_ns = clock_ns()
                 for task in self._windowable:
@@ -142,7 +147,7 @@ class RunLoop:
 
     def _process_shared(
         self, ssp: SystemStreamPartition, buffer: deque[IncomingMessageEnvelope], n: int, tasks: list[TaskInstance]
-    ) -> None:
+    ) -> int:
         """A run of an SSP several tasks read (a broadcast input): each envelope goes to each task in turn,
         skipped by a task whose own start is above it."""
         skip_below = self._skip_below
@@ -163,6 +168,7 @@ class RunLoop:
                     self._apply(task, coordinator)
         self.consumers.ran(ssp, taken)
         self.process_envelopes.count += taken
+        return taken
 
     def _apply(self, task: TaskInstance, coordinator: ReadableCoordinator) -> None:
         if coordinator.commit_requested:
