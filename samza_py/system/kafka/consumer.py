@@ -60,6 +60,7 @@ class KafkaSystemConsumer(SystemConsumer):
         self._next: dict[SystemStreamPartition, int] = {}
         self._consumer: Consumer | None = None
         self._pending_eos: list[SystemStreamPartition] = []
+        self._only_topic: str | None = None
 
     def register(self, ssp: SystemStreamPartition, offset: str) -> None:
         self._starts[ssp] = int(offset)
@@ -73,6 +74,8 @@ class KafkaSystemConsumer(SystemConsumer):
         self._ends[ssp] = end_offset
 
     def start(self) -> None:
+        topics = {ssp.stream for ssp in self._starts}
+        self._only_topic = topics.pop() if len(topics) == 1 else None
         self._consumer = Consumer(self._settings)
         assignment = [TopicPartition(ssp.stream, ssp.partition_id, off) for ssp, off in self._starts.items()]
         if assignment:
@@ -103,6 +106,7 @@ class KafkaSystemConsumer(SystemConsumer):
         envelope = IncomingMessageEnvelope
         now_ms = int(time.time() * 1000)
         ssps, ends, metrics, nexts = self._ssps, self._ends, self._metrics, self._next
+        only_topic = self._only_topic
         # Messages come in runs from one partition: look the SSP up, and count what was read, only when
         # the partition changes.
         last_topic: str | None = None
@@ -116,7 +120,9 @@ class KafkaSystemConsumer(SystemConsumer):
             if msg.error() is not None:
                 self._on_error(msg)
                 continue
-            topic, partition = msg.topic(), msg.partition()
+            partition = msg.partition()
+            # With one input topic (the usual case) the topic need not be read for every message.
+            topic = only_topic if only_topic is not None else msg.topic()
             if partition != last_partition or topic != last_topic:
                 if ssp is not None:
                     nexts[ssp] = expected
