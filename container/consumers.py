@@ -159,28 +159,30 @@ class SystemConsumers:
         if key_serde is None and msg_serde is None:
             buffer.extend(envelopes)  # raw bytes in, raw bytes to the task: nothing to do per message
         else:
+            # End-of-stream has no key nor message: nothing to deserialise.
+            key_from = key_serde.from_bytes if key_serde is not None else None
+            msg_from = msg_serde.from_bytes if msg_serde is not None else None
+            append = buffer.append
             for envelope in envelopes:
-                if envelope.offset != END_OF_STREAM_OFFSET and not self._deserialize(envelope, key_serde, msg_serde):
+                try:
+                    if key_from is not None and envelope.key is not None:
+                        envelope.key = key_from(envelope.key)
+                    if msg_from is not None and envelope.message is not None:
+                        envelope.message = msg_from(envelope.message)
+                except Exception as exc:
+                    self._undecodable(envelope, exc)
                     continue
-                buffer.append(envelope)
+                append(envelope)
         if was_empty and buffer:
             self._chooser.offer(ssp)
         if len(buffer) >= self._per_ssp_limit and ssp not in self._paused:
             self._paused.add(ssp)
             self._consumers[ssp.system].pause([ssp])
 
-    def _deserialize(self, envelope: IncomingMessageEnvelope, key_serde: Any, msg_serde: Any) -> bool:
-        """Deserialise in place; False when the message is undecodable and dropped."""
-        try:
-            if key_serde is not None and envelope.key is not None:
-                envelope.key = key_serde.from_bytes(envelope.key)
-            if msg_serde is not None and envelope.message is not None:
-                envelope.message = msg_serde.from_bytes(envelope.message)
-        except Exception as exc:
-            ssp = envelope.system_stream_partition
-            if not self._drop_errors:
-                raise DeserializationError(ssp, envelope.offset, exc) from exc
-            self.dropped.count += 1
-            log.warning("dropped undecodable message at offset %s of %s: %r", envelope.offset, ssp, exc)
-            return False
-        return True
+    def _undecodable(self, envelope: IncomingMessageEnvelope, exc: Exception) -> None:
+        """Fail naming the message, or with task.drop.deserialization.errors, log and count it."""
+        ssp = envelope.system_stream_partition
+        if not self._drop_errors:
+            raise DeserializationError(ssp, envelope.offset, exc) from exc
+        self.dropped.count += 1
+        log.warning("dropped undecodable message at offset %s of %s: %r", envelope.offset, ssp, exc)
