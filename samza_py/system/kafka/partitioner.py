@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import math
 import struct
-import sys
-from collections.abc import Sequence
-from operator import mul
 from typing import Any
 
 _INT_MIN = -(2**31)
@@ -33,13 +30,16 @@ def _long_hash(value: int) -> int:
     return _to_int32(bits ^ (bits >> 32))
 
 
-# Java's hash is the polynomial sum(u[i] * 31^(n-1-i)) mod 2^32 over the code units u: evaluated in C as
-# sum(map(mul, units, powers)), with the powers 31^(n-1) .. 31^0 (mod 2^32) of each length made once, and
-# strings longer than _CHUNK taken a chunk at a time.
+# Java's hash is the polynomial sum(u[i] * 31^(n-1-i)) mod 2^32 over the code units u. For a byte string
+# it is computed in C: each byte b is two base-31 digits (b // 31 and b % 31), bytes.translate writes the
+# digit strings and int(..., 31) reads them, so the sum is 31 * int(high digits) + int(low digits).
+# Long inputs are taken a chunk at a time (int() refuses very long digit strings).
 _CHUNK = 256
-_POWERS: dict[int, tuple[int, ...]] = {}
-# Java strings are UTF-16: encoded in the machine's byte order, the code units can be read as 'H' items.
-_UTF16_NATIVE = "utf-16-le" if sys.byteorder == "little" else "utf-16-be"
+_DIGITS = b"0123456789abcdefghijklmnopqrstu"
+_HIGH = bytes(_DIGITS[b // 31] for b in range(256))
+_LOW = bytes(_DIGITS[b % 31] for b in range(256))
+_ABOVE_127 = bytes(1 if b > 127 else 0 for b in range(256))
+_POW31 = [pow(31, n, 1 << 32) for n in range(_CHUNK + 1)]  # 31^n mod 2^32
 # Keys repeat (users, pages, ...): their hashes are remembered in a dict that is emptied when it holds
 # HASH_CACHE_SIZE of them. Cheaper than functools.lru_cache, whose bookkeeping on a miss costs a good part
 # of the hash itself when keys rarely repeat.
@@ -48,23 +48,17 @@ _string_hashes: dict[str, int] = {}
 _bytes_hashes: dict[bytes, int] = {}
 
 
-def _descending_powers(n: int) -> tuple[int, ...]:
-    powers = _POWERS.get(n)
-    if powers is None:
-        powers = _POWERS[n] = tuple(pow(31, n - 1 - i, 1 << 32) for i in range(n))
-    return powers
-
-
-def _poly31(units: Sequence[int]) -> int:
-    """sum(units[i] * 31^(n-1-i)) mod 2^32, unsigned."""
-    n = len(units)
+def _byte_poly(data: bytes) -> int:
+    """sum(data[i] * 31^(n-1-i)) mod 2^32, bytes taken as unsigned."""
+    n = len(data)
+    if n == 0:
+        return 0
     if n <= _CHUNK:
-        return sum(map(mul, units, _descending_powers(n))) & _MASK32
+        return (31 * int(data.translate(_HIGH), 31) + int(data.translate(_LOW), 31)) & _MASK32
     h = 0
     for start in range(0, n, _CHUNK):
-        chunk = units[start:start + _CHUNK]
-        size = len(chunk)
-        h = (h * pow(31, size, 1 << 32) + sum(map(mul, chunk, _descending_powers(size)))) & _MASK32
+        chunk = data[start:start + _CHUNK]
+        h = (h * _POW31[len(chunk)] + _byte_poly(chunk)) & _MASK32
     return h
 
 
@@ -77,19 +71,23 @@ def _remember(cache: dict[Any, int], key: Any, h: int) -> int:
 
 def _string_hash(text: str) -> int:
     if text.isascii():
-        return _to_int32(_poly31(text.encode("ascii")))
-    # A character outside the BMP contributes two code units (a surrogate pair); surrogatepass keeps lone
-    # surrogates, which Java strings may also hold.
-    return _to_int32(_poly31(memoryview(text.encode(_UTF16_NATIVE, "surrogatepass")).cast("H")))
+        return _to_int32(_byte_poly(text.encode("ascii")))
+    # UTF-16 code units (a character outside the BMP is a surrogate pair; surrogatepass keeps lone
+    # surrogates, which Java strings may also hold): unit = 256 * high byte + low byte.
+    units = text.encode("utf-16-be", "surrogatepass")
+    return _to_int32(256 * _byte_poly(units[0::2]) + _byte_poly(units[1::2]))
 
 
 def _bytes_hash(data: bytes | bytearray) -> int:
     # Java's byte[].hashCode() is identity-based (differs per object and run), so no Java job could rely
     # on it. Our documented choice is Arrays.hashCode(byte[]): content-based, over signed bytes, i.e.
-    # 31^n + the polynomial of the signed bytes.
+    # 31^n + the polynomial of the signed bytes (a byte above 127 counts 256 less).
+    data = bytes(data)
     n = len(data)
-    units = data if data.isascii() else memoryview(data).cast("b")
-    return _to_int32(pow(31, n, 1 << 32) + _poly31(units))
+    h = (_POW31[n] if n <= _CHUNK else pow(31, n, 1 << 32)) + _byte_poly(data)
+    if not data.isascii():
+        h -= 256 * _byte_poly(data.translate(_ABOVE_127))
+    return _to_int32(h)
 
 
 def _double_hash(value: float) -> int:
