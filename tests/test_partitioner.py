@@ -158,9 +158,9 @@ def test_more_known_java_string_hashes(text: str, expected: int) -> None:
     assert java_hash_code(text) == expected == _reference_string_hash(text)
 
 
-@pytest.mark.parametrize("length", [255, 256, 257, 512, 600, 2000])
+@pytest.mark.parametrize("length", [0, 1, 255, 256, 257, 512, 600, 2000, 10000])
 def test_long_strings_and_bytes_match_the_formula(length: int) -> None:
-    # Past the table of powers the hash is taken a chunk at a time.
+    # Long inputs are hashed a chunk at a time (int() refuses digit strings past 4300 digits).
     ascii_text = "".join(chr(33 + (i * 7) % 90) for i in range(length))
     mixed = "".join(("é", "\U0001f600", "k", "日", "\udc00")[i % 5] for i in range(length))
     data = bytes((i * 37) % 256 for i in range(length))
