@@ -158,7 +158,7 @@ def test_more_known_java_string_hashes(text: str, expected: int) -> None:
     assert java_hash_code(text) == expected == _reference_string_hash(text)
 
 
-@pytest.mark.parametrize("length", [0, 1, 255, 256, 257, 512, 600, 2000, 10000])
+@pytest.mark.parametrize("length", [0, 1, 255, 256, 257, 512, 600, 2000, 4500])
 def test_long_strings_and_bytes_match_the_formula(length: int) -> None:
     # Long inputs are hashed a chunk at a time (int() refuses digit strings past 4300 digits).
     ascii_text = "".join(chr(33 + (i * 7) % 90) for i in range(length))
