@@ -43,7 +43,7 @@ _POW31 = [pow(31, n, 1 << 32) for n in range(_CHUNK + 1)]  # 31^n mod 2^32
 # Keys repeat (users, pages, ...): their hashes are remembered in a dict that is emptied when it holds
 # HASH_CACHE_SIZE of them. Cheaper than functools.lru_cache, whose bookkeeping on a miss costs a good part
 # of the hash itself when keys rarely repeat.
-HASH_CACHE_SIZE = 16384
+HASH_CACHE_SIZE = 65536
 _string_hashes: dict[str, int] = {}
 _bytes_hashes: dict[bytes, int] = {}
 
@@ -82,7 +82,8 @@ def _bytes_hash(data: bytes | bytearray) -> int:
     # Java's byte[].hashCode() is identity-based (differs per object and run), so no Java job could rely
     # on it. Our documented choice is Arrays.hashCode(byte[]): content-based, over signed bytes, i.e.
     # 31^n + the polynomial of the signed bytes (a byte above 127 counts 256 less).
-    data = bytes(data)
+    if type(data) is not bytes:
+        data = bytes(data)
     n = len(data)
     h = (_POW31[n] if n <= _CHUNK else pow(31, n, 1 << 32)) + _byte_poly(data)
     if not data.isascii():
@@ -101,9 +102,20 @@ def java_hash_code(value: Any) -> int:
     str -> String; bool -> Boolean; int -> Integer if it fits in 32 bits, else Long; float -> Double;
     bytes/bytearray -> Arrays.hashCode(byte[]).
     """
-    if isinstance(value, str):
+    # Text and bytes, the usual keys, are looked up first and in the cache.
+    kind = type(value)
+    if kind is str:
         h = _string_hashes.get(value)
-        return h if h is not None else _remember(_string_hashes, value, _string_hash(value))
+        if h is None:
+            h = _remember(_string_hashes, value, _string_hash(value))
+        return h
+    if kind is bytes:
+        h = _bytes_hashes.get(value)
+        if h is None:
+            h = _remember(_bytes_hashes, value, _bytes_hash(value))
+        return h
+    if isinstance(value, str):
+        return _string_hash(value)
     if isinstance(value, bool):  # before int: bool is an int subclass
         return 1231 if value else 1237
     if isinstance(value, int):
@@ -114,10 +126,7 @@ def java_hash_code(value: Any) -> int:
         raise OverflowError(f"{value} does not fit in a Java long")
     if isinstance(value, float):
         return _double_hash(value)
-    if isinstance(value, bytes):
-        h = _bytes_hashes.get(value)
-        return h if h is not None else _remember(_bytes_hashes, value, _bytes_hash(value))
-    if isinstance(value, bytearray):  # mutable: not cached
+    if isinstance(value, bytes | bytearray):  # a subclass, or mutable: not cached
         return _bytes_hash(value)
     raise TypeError(f"no Java hashCode for partition key of type {type(value).__name__}")
 
