@@ -13,7 +13,7 @@ from samza_py.config.config import Config
 
 
 class RoundRobinChooser:
-    __slots__ = ("_ready", "_queued", "_batch_size", "_current", "_left")
+    __slots__ = ("_ready", "_queued", "_batch_size", "_current", "_left", "_lent")
 
     def __init__(self, batch_size: int = 1) -> None:
         self._ready: deque[SystemStreamPartition] = deque()
@@ -21,6 +21,7 @@ class RoundRobinChooser:
         self._batch_size = max(1, batch_size)
         self._current: SystemStreamPartition | None = None
         self._left = 0
+        self._lent = 0  # turns of the batch the last run took beyond its first message
 
     def offer(self, ssp: SystemStreamPartition) -> None:
         """``ssp`` has buffered messages (again)."""
@@ -43,6 +44,28 @@ class RoundRobinChooser:
         self._queued.discard(ssp)
         self._current, self._left = ssp, self._batch_size - 1
         return ssp
+
+    def choose_run(self, limit: int) -> tuple[SystemStreamPartition | None, int]:
+        """The next SSP and how many messages in a row may be taken from it (at most ``limit``).
+
+        That is what is left of its batch; with no other SSP waiting, up to ``limit``: taking them one at
+        a time would choose the same SSP again and again.
+        """
+        ssp = self.choose()
+        if ssp is None:
+            return None, 0
+        if not self._ready:
+            self._lent = 0
+            return ssp, limit
+        more = self._lent = min(self._left, limit - 1)
+        self._left -= more
+        return ssp, 1 + more
+
+    def give_back(self, ssp: SystemStreamPartition, unused: int) -> None:
+        """A run stopped early (a commit or shutdown request): its unused turns stay ``ssp``'s."""
+        if unused > 0 and ssp == self._current:
+            self._left += min(unused, self._lent)
+        self._lent = 0
 
     def exhausted(self, ssp: SystemStreamPartition) -> None:
         """``ssp``'s buffer ran empty: drop it until it is offered again."""

@@ -57,6 +57,25 @@ class TaskInstanceCollector(MessageCollector):
         self._sends.count += 1
         producer.send_serialized(self._source, stream, envelope.partition_key, key, message)
 
+    def send_to(self, stream: SystemStream, key: object, message: object) -> None:
+        # send() of OutgoingMessageEnvelope(stream, key, message), without the envelope: the key is the
+        # partition key and the stream's serdes apply.
+        route = self._routes.get(stream)
+        producer, key_serde, msg_serde = route if route is not None else self._route(stream)
+        key_bytes = key
+        if key is not None:
+            if key_serde is not None:
+                key_bytes = key_serde.to_bytes(key)
+            elif type(key) is not bytes:
+                _check_raw(stream, "key", "key.serde", key)
+        if message is not None:
+            if msg_serde is not None:
+                message = msg_serde.to_bytes(message)
+            elif type(message) is not bytes:
+                _check_raw(stream, "message", "msg.serde", message)
+        self._sends.count += 1
+        producer.send_serialized(self._source, stream, key, key_bytes, message)
+
 
 def _check_raw(stream: SystemStream, what: str, serde_key: str, value: object) -> None:
     """Without a serde only bytes (or text, sent as UTF-8) can go out."""

@@ -7,7 +7,7 @@ import time
 from collections import deque
 from typing import Any
 
-from samza_py.api import IncomingMessageEnvelope, MetricsRegistry, SystemStreamPartition
+from samza_py.api import END_OF_STREAM_OFFSET, IncomingMessageEnvelope, MetricsRegistry, SystemStreamPartition
 from samza_py.container.chooser import RoundRobinChooser
 from samza_py.serializers.manager import SerdeManager
 from samza_py.system.interfaces import SystemConsumer
@@ -47,6 +47,7 @@ class SystemConsumers:
         self._per_ssp_limit = fetch_threshold
         self._last_poll = 0.0
         self._since_clock = 0
+        self._granted = 0  # turns the chooser gave the current run
         self.chose_object = registry.new_counter(GROUP, "chose-object")
         self.chose_null = registry.new_counter(GROUP, "chose-null")
         self.dropped = registry.new_counter(GROUP, "deserialization-errors-dropped")
@@ -102,34 +103,86 @@ class SystemConsumers:
         self.chose_object.count += 1
         return envelope
 
+    def choose_run(
+        self, limit: int, timeout_s: float = 0.0, now: float | None = None
+    ) -> tuple[SystemStreamPartition, deque[IncomingMessageEnvelope], int] | None:
+        """The next run: an SSP, its buffer, and how many envelopes (1..``limit``) to take from the front.
+
+        The caller pops the envelopes it processes from the buffer's left and then calls ``ran``. Buffers
+        are topped up (without waiting) once ``task.poll.interval.ms`` has passed since the last poll, and
+        when nothing is buffered the poll blocks up to ``timeout_s``. End-of-stream, an SSP's last envelope,
+        comes as a run of its own.
+        """
+        if (time.monotonic() if now is None else now) - self._last_poll >= self._poll_interval_s:
+            self._refill(0.0)
+        ssp, granted = self._chooser.choose_run(limit)
+        if ssp is None:
+            if timeout_s > 0.0:
+                self._refill(timeout_s)
+                ssp, granted = self._chooser.choose_run(limit)
+            if ssp is None:
+                self.chose_null.count += 1
+                return None
+        self._granted = granted
+        buffer = self._buffers[ssp]
+        n = min(granted, len(buffer))
+        if n > 1 and n == len(buffer) and buffer[-1].offset == END_OF_STREAM_OFFSET:
+            n -= 1
+        return ssp, buffer, n
+
+    def ran(self, ssp: SystemStreamPartition, taken: int) -> None:
+        """``taken`` envelopes of the run ``choose_run`` gave were popped from ``ssp``'s buffer."""
+        self.chose_object.count += taken
+        buffer = self._buffers[ssp]
+        if not buffer:
+            self._chooser.exhausted(ssp)
+        elif taken < self._granted:
+            self._chooser.give_back(ssp, self._granted - taken)
+        paused = self._paused
+        if paused and ssp in paused and len(buffer) <= self._per_ssp_limit // 2:
+            paused.discard(ssp)
+            self._consumers[ssp.system].resume([ssp])
+
     def _refill(self, timeout_s: float) -> None:
         self._last_poll = time.monotonic()
         share = timeout_s / max(1, len(self._consumers))
-        accept = self._accept
+        accept = self._accept_run
         for consumer in self._consumers.values():
-            for envelope in consumer.poll(share):
-                accept(envelope)
+            for ssp, envelopes in consumer.poll_runs(share):
+                accept(ssp, envelopes)
         self.unprocessed.value = sum(len(b) for b in self._buffers.values())
 
-    def _accept(self, envelope: IncomingMessageEnvelope) -> None:
-        ssp = envelope.system_stream_partition
-        if not envelope.is_end_of_stream():
-            key_serde, msg_serde = self._ssp_serdes[ssp]
-            try:
-                if key_serde is not None and envelope.key is not None:
-                    envelope.key = key_serde.from_bytes(envelope.key)
-                if msg_serde is not None and envelope.message is not None:
-                    envelope.message = msg_serde.from_bytes(envelope.message)
-            except Exception as exc:
-                if not self._drop_errors:
-                    raise DeserializationError(ssp, envelope.offset, exc) from exc
-                self.dropped.count += 1
-                log.warning("dropped undecodable message at offset %s of %s: %r", envelope.offset, ssp, exc)
-                return
+    def _accept_run(self, ssp: SystemStreamPartition, envelopes: list[IncomingMessageEnvelope]) -> None:
         buffer = self._buffers[ssp]
-        buffer.append(envelope)
-        if len(buffer) == 1:
+        was_empty = not buffer
+        key_serde, msg_serde = self._ssp_serdes[ssp]
+        if key_serde is None and msg_serde is None:
+            buffer.extend(envelopes)  # raw bytes in, raw bytes to the task: nothing to do per message
+        else:
+            # End-of-stream has no key nor message: nothing to deserialise.
+            key_from = key_serde.from_bytes if key_serde is not None else None
+            msg_from = msg_serde.from_bytes if msg_serde is not None else None
+            append = buffer.append
+            for envelope in envelopes:
+                try:
+                    if key_from is not None and envelope.key is not None:
+                        envelope.key = key_from(envelope.key)
+                    if msg_from is not None and envelope.message is not None:
+                        envelope.message = msg_from(envelope.message)
+                except Exception as exc:
+                    self._undecodable(envelope, exc)
+                    continue
+                append(envelope)
+        if was_empty and buffer:
             self._chooser.offer(ssp)
         if len(buffer) >= self._per_ssp_limit and ssp not in self._paused:
             self._paused.add(ssp)
             self._consumers[ssp.system].pause([ssp])
+
+    def _undecodable(self, envelope: IncomingMessageEnvelope, exc: Exception) -> None:
+        """Fail naming the message, or with task.drop.deserialization.errors, log and count it."""
+        ssp = envelope.system_stream_partition
+        if not self._drop_errors:
+            raise DeserializationError(ssp, envelope.offset, exc) from exc
+        self.dropped.count += 1
+        log.warning("dropped undecodable message at offset %s of %s: %r", envelope.offset, ssp, exc)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import deque
 from collections.abc import Mapping
 
-from samza_py.api import END_OF_STREAM_OFFSET, RequestScope, SystemStreamPartition
+from samza_py.api import END_OF_STREAM_OFFSET, IncomingMessageEnvelope, RequestScope, SystemStreamPartition
 from samza_py.container.commit import commit_tasks
 from samza_py.container.consumers import SystemConsumers
 from samza_py.container.coordinator import ReadableCoordinator
@@ -16,6 +17,12 @@ from samza_py.metrics.registry import MetricsRegistryMap
 log = logging.getLogger(__name__)
 
 GROUP = "org.apache.samza.container.SamzaContainerMetrics"
+# Envelopes of one SSP processed in one go, at most. Runs start at FIRST_RUN and double while they are
+# quick; a run that takes longer than RUN_BUDGET_S shrinks the next ones to what fits in it, so a slow
+# task still gets its windows, commits and polls on time.
+MAX_RUN = 256
+FIRST_RUN = 16
+RUN_BUDGET_S = 0.005
 
 
 class RunLoop:
@@ -62,52 +69,72 @@ class RunLoop:
         return self._stop_requested
 
     def run(self) -> None:
+        """Choose a run of buffered envelopes of one SSP, process it, then window and commit what is due.
+
+        A run is at most MAX_RUN envelopes long, fewer for a slow task (see RUN_BUDGET_S), so timers,
+        polls and stop requests get their turn; it ends early right after a message whose call asked for
+        a commit or shutdown.
+        """
         now = time.monotonic()
         window_s, commit_s = self._window_s, self._commit_s
         next_window = now + window_s if window_s else None
         next_commit = now + commit_s if commit_s else None
         by_ssp = self._by_ssp
-        skip_below = self._skip_below
         consumers = self.consumers
         process_envelopes = self.process_envelopes
         process_calls = self.process_calls
         process_ns = self.process_ns
         clock = time.monotonic
         clock_ns = time.perf_counter_ns
+        max_run = FIRST_RUN
         while not self._stop_requested:
-            envelope = consumers.choose_buffered()
-            if envelope is None:
+            run = consumers.choose_run(max_run, 0.0, now)
+            if run is None:
                 # Nothing buffered: block in the poll, but not past the next window or commit.
                 timeout = self._poll_s
                 for due in (next_window, next_commit):
                     if due is not None:
                         timeout = min(timeout, max(0.0, due - now))
-                envelope = consumers.choose(timeout)
-            if envelope is None:
+                run = consumers.choose_run(max_run, timeout, now)
+            taken = 0
+            if run is None:
                 self.process_null.count += 1
             else:
-                process_envelopes.count += 1
-                ssp = envelope.system_stream_partition
+                started = clock()  # a run's own time (not the poll's) decides the next runs' length
+                ssp, buffer, n = run
                 tasks = by_ssp[ssp]
-                if envelope.offset == END_OF_STREAM_OFFSET:
+                if buffer[0].offset == END_OF_STREAM_OFFSET:
+                    buffer.popleft()
+                    taken = 1
+                    consumers.ran(ssp, 1)
+                    process_envelopes.count += 1
                     for task in tasks:
                         coordinator = task.reached_end_of_stream(ssp)
                         if coordinator is not None:
                             self._apply(task, coordinator)
+                elif len(tasks) == 1:
+                    task = tasks[0]
+                    if process_ns is None:
+                        taken, coordinator = task.process_run(buffer, n)
+                    else:
+                        started_ns = clock_ns()
+                        taken, coordinator = task.process_run(buffer, n)
+                        process_ns.total_ns += clock_ns() - started_ns
+                        process_ns.updates += taken
+                    consumers.ran(ssp, taken)
+                    process_envelopes.count += taken
+                    process_calls.count += taken
+                    if coordinator.requested:
+                        self._apply(task, coordinator)
                 else:
-                    for task in tasks:
-                        if skip_below and int(envelope.offset) < skip_below.get((task.task_name, ssp), -1):
-                            continue
-                        process_calls.count += 1
-                        if process_ns is None:
-                            coordinator = task.process(envelope)
-                        else:
-                            started_ns = clock_ns()
-                            coordinator = task.process(envelope)
-                            process_ns.update(clock_ns() - started_ns)
-                        if coordinator.requested:
-                            self._apply(task, coordinator)
+                    taken = self._process_shared(ssp, buffer, n, tasks)
             now = clock()
+            if taken:
+                elapsed = now - started
+                if elapsed > RUN_BUDGET_S:
+                    max_run = max(1, int(taken * RUN_BUDGET_S / elapsed))
+                elif max_run < MAX_RUN and taken == n and elapsed < RUN_BUDGET_S / 4:
+                    max_run = min(MAX_RUN, max_run * 2)
             if next_window is not None and now >= next_window and not self._stop_requested:
                 started_ns = clock_ns()
                 for task in self._windowable:
@@ -118,6 +145,31 @@ class RunLoop:
             if next_commit is not None and now >= next_commit:
                 self.commit_all()
                 next_commit = now + commit_s  # type: ignore[operator]
+
+    def _process_shared(
+        self, ssp: SystemStreamPartition, buffer: deque[IncomingMessageEnvelope], n: int, tasks: list[TaskInstance]
+    ) -> int:
+        """A run of an SSP several tasks read (a broadcast input): each envelope goes to each task in turn,
+        skipped by a task whose own start is above it."""
+        skip_below = self._skip_below
+        process_ns = self.process_ns
+        taken = 0
+        while taken < n and not self._stop_requested:
+            envelope = buffer.popleft()
+            taken += 1
+            for task in tasks:
+                if skip_below and int(envelope.offset) < skip_below.get((task.task_name, ssp), -1):
+                    continue
+                self.process_calls.count += 1
+                started_ns = time.perf_counter_ns() if process_ns is not None else 0
+                coordinator = task.process(envelope)
+                if process_ns is not None:
+                    process_ns.update(time.perf_counter_ns() - started_ns)
+                if coordinator.requested:
+                    self._apply(task, coordinator)
+        self.consumers.ran(ssp, taken)
+        self.process_envelopes.count += taken
+        return taken
 
     def _apply(self, task: TaskInstance, coordinator: ReadableCoordinator) -> None:
         if coordinator.commit_requested:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import deque
 from collections.abc import Callable, Iterable
 
 from samza_py.api import (
@@ -119,6 +120,44 @@ class TaskInstance:
         self.last_processed[envelope.system_stream_partition] = envelope.offset
         self.messages_processed.count += 1
         return coordinator
+
+    def process_run(self, buffer: deque[IncomingMessageEnvelope], n: int) -> tuple[int, ReadableCoordinator]:
+        """Run the task on the first ``n`` envelopes of ``buffer``, popping each as it is processed.
+
+        Stops right after an envelope whose call asked for a commit or shutdown: the run loop acts on the
+        request before the next message. Returns how many envelopes were taken, and the coordinator.
+        Metrics and the last processed offset are counted once for the run.
+        """
+        coordinator = self._coordinator
+        if coordinator.requested:
+            coordinator.reset()
+        process, collector, popleft = self._process, self.collector, buffer.popleft
+        envelope: IncomingMessageEnvelope | None = None
+        previous: IncomingMessageEnvelope | None = None
+        taken = 0
+        for taken in range(1, n + 1):  # noqa: B007 - taken is read after the loop
+            envelope = popleft()
+            try:
+                process(envelope, collector, coordinator)
+            except Exception as exc:
+                if not self._ignored(exc):
+                    self.process_calls.count += taken
+                    self._processed(taken - 1, previous)
+                    raise TaskProcessError(self.task_name, envelope, exc) from exc
+                self.ignored_exceptions.count += 1
+                log.warning("task %r ignored %r at offset %s of %s", self.task_name, exc,
+                            envelope.offset, envelope.system_stream_partition)
+            if coordinator.requested:
+                break
+            previous = envelope
+        self.process_calls.count += taken
+        self._processed(taken, envelope)
+        return taken, coordinator
+
+    def _processed(self, count: int, last: IncomingMessageEnvelope | None) -> None:
+        self.messages_processed.count += count
+        if last is not None:
+            self.last_processed[last.system_stream_partition] = last.offset
 
     def window(self) -> ReadableCoordinator:
         coordinator = self._fresh_coordinator()

@@ -138,3 +138,48 @@ def test_a_value_the_serde_cannot_encode_raises_serde_exception() -> None:
     with pytest.raises(SerdeException):
         coll.send(OutgoingMessageEnvelope(COUNTS, "k", "not an int"))
     assert log.events == []
+
+
+SEND_TO_CASES = [
+    (EVENTS, "ké", {"n": [1, 2]}),  # the stream's key and message serdes
+    (COUNTS, "x", 258),  # a per-stream message serde
+    (EVENTS, None, {"a": 1}),  # no key: the producer partitions
+    (COUNTS, "k", None),  # a null message stays null
+    (PLAIN, b"\x00k", b"\xffv"),  # no serdes: bytes pass unchanged
+    (PLAIN, "text-key", "text"),  # no serdes: text goes as it is (the producer sends it as UTF-8)
+]
+
+
+@pytest.mark.parametrize(("stream", "key", "message"), SEND_TO_CASES)
+def test_send_to_sends_what_send_of_the_same_envelope_sends(stream: SystemStream, key: Any, message: Any) -> None:
+    via_send, via_send_to = EventLog(), EventLog()
+    coll, sends = collector(via_send)
+    coll.send(OutgoingMessageEnvelope(stream, key, message))
+    coll_to, sends_to = collector(via_send_to)
+    coll_to.send_to(stream, key, message)
+    assert via_send_to.events == via_send.events
+    assert sends_to.count == sends.count == 1
+
+
+@pytest.mark.parametrize(
+    ("key", "message", "what"),
+    [(None, {"a": 1}, "the message is a dict"), (5, b"v", "the key is a int")],
+)
+def test_send_to_refuses_what_send_refuses(key: Any, message: Any, what: str) -> None:
+    log = EventLog()
+    coll, sends = collector(log)
+    with pytest.raises(TypeError, match=what):
+        coll.send_to(PLAIN, key, message)
+    with pytest.raises(UnknownOutputSystemError):
+        coll.send_to(SystemStream("nope", "x"), None, b"v")
+    assert log.events == [] and sends.count == 0
+
+
+def test_send_to_of_a_collector_with_only_send_builds_the_envelope() -> None:
+    from tests.examples.support import ListCollector
+
+    coll = ListCollector()
+    coll.send_to(EVENTS, "k", {"v": 1})
+    [envelope] = coll.sent
+    assert (envelope.system_stream, envelope.partition_key, envelope.key, envelope.message) == (
+        EVENTS, "k", "k", {"v": 1})

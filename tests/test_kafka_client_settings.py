@@ -95,3 +95,25 @@ def test_admins_and_readers_leave_out_what_does_not_apply(tmp_path: Path) -> Non
     # A reader asks for a known offset range: one gone out of range is read from the oldest, never skipped.
     for role in ("checkpoint reader", "coordinator reader", "restore reader"):
         assert clients[role]["auto.offset.reset"] == "earliest", role
+
+
+def test_consumers_and_readers_are_not_throttled_by_default(tmp_path: Path) -> None:
+    # librdkafka's 1 s fetch.queue.backoff.ms would idle a busy job after each full local queue.
+    clients = every_client(secured_config(tmp_path))
+    for role in ("task consumer", "checkpoint reader", "coordinator reader", "restore reader"):
+        assert clients[role]["fetch.queue.backoff.ms"] == 100, role
+    for role in ("system admin", "checkpoint admin", "coordinator admin", "dry-run admin"):
+        assert "fetch.queue.backoff.ms" not in clients[role], role
+
+
+def test_a_users_consumer_settings_win_over_the_defaults(tmp_path: Path) -> None:
+    config = Config(dict(secured_config(tmp_path), **{
+        "systems.kafka.consumer.fetch.queue.backoff.ms": "1000",
+        "systems.kafka.consumer.queued.min.messages": "5000",
+        "systems.kafka.consumer.max.partition.fetch.bytes": "4194304",
+    }))
+    clients = every_client(config)
+    for role in ("task consumer", "checkpoint reader", "coordinator reader", "restore reader"):
+        assert clients[role]["fetch.queue.backoff.ms"] == "1000", role
+        assert clients[role]["queued.min.messages"] == "5000", role
+        assert clients[role]["max.partition.fetch.bytes"] == "4194304", role

@@ -144,3 +144,62 @@ def test_samza_partition() -> None:
 def test_samza_partition_needs_partitions() -> None:
     with pytest.raises(ValueError):
         samza_partition("k", 0)
+
+
+def _reference_bytes_hash(data: bytes) -> int:
+    """Arrays.hashCode(byte[]): 1*31^n + sum(b[i] * 31^(n-1-i)) over signed bytes, reduced once at the end."""
+    n = len(data)
+    signed = [b - 256 if b > 127 else b for b in data]
+    return _signed32(31**n + sum(b * 31 ** (n - 1 - i) for i, b in enumerate(signed)))
+
+
+@pytest.mark.parametrize(("text", "expected"), [("abc", 96354), ("Hello World", -862545276)])
+def test_more_known_java_string_hashes(text: str, expected: int) -> None:
+    assert java_hash_code(text) == expected == _reference_string_hash(text)
+
+
+@pytest.mark.parametrize("length", [0, 1, 255, 256, 257, 512, 600, 2000, 4500])
+def test_long_strings_and_bytes_match_the_formula(length: int) -> None:
+    # Long inputs are hashed a chunk at a time (int() refuses digit strings past 4300 digits).
+    ascii_text = "".join(chr(33 + (i * 7) % 90) for i in range(length))
+    mixed = "".join(("é", "\U0001f600", "k", "日", "\udc00")[i % 5] for i in range(length))
+    data = bytes((i * 37) % 256 for i in range(length))
+    assert java_hash_code(ascii_text) == _reference_string_hash(ascii_text)
+    assert java_hash_code(mixed) == _reference_string_hash(mixed)
+    assert java_hash_code(data) == _reference_bytes_hash(data)
+    assert java_hash_code(bytearray(data)) == _reference_bytes_hash(data)
+
+
+def test_random_keys_match_the_formula_every_time() -> None:
+    # Asked twice: the second answer comes from the cache and must be the same.
+    import random
+
+    rng = random.Random(13)
+    alphabet = "abcXYZ019-_:éß日本\U0001f600\U00010348"
+    for _ in range(300):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(10, 24)))
+        data = rng.randbytes(rng.randint(0, 40))
+        for _ in range(2):
+            assert java_hash_code(text) == _reference_string_hash(text)
+            assert java_hash_code(data) == _reference_bytes_hash(data)
+
+
+def test_the_hash_cache_stays_bounded() -> None:
+    from samza_py.system.kafka import partitioner
+
+    for i in range(partitioner.HASH_CACHE_SIZE + 10):
+        text = f"k-{i}"
+        assert java_hash_code(text) == _reference_string_hash(text)
+        assert java_hash_code(text.encode()) == _reference_bytes_hash(text.encode())
+    assert len(partitioner._string_hashes) <= partitioner.HASH_CACHE_SIZE
+    assert len(partitioner._bytes_hashes) <= partitioner.HASH_CACHE_SIZE
+    assert java_hash_code("hello") == 99162322  # emptied, not broken
+
+
+def test_one_partition_takes_every_key_and_other_counts_still_hash() -> None:
+    for key in ["hello", "polygenelubricants", b"\xff\x00", "日本"]:
+        assert samza_partition(key, 1) == 0
+        h = java_hash_code(key)
+        assert samza_partition(key, 5) == (0 if h == INT_MIN else abs(h)) % 5
+    with pytest.raises(TypeError):
+        samza_partition([1], 1)  # a key with no Java hashCode is refused whatever the partition count

@@ -18,8 +18,8 @@ COPIED = ("pyproject.toml", "bin/typecheck", "samza_py", "appmaster", "container
 
 # (file, text in it, the same text with a typo): each typo is one mypy cannot miss once it resolves the import.
 TYPOS = (
-    # within container/, through samza_py.container.consumers
-    ("container/run_loop.py", "consumers.choose_buffered()", "consumers.choose_bufferd()"),
+    # within container/, through samza_py.container.task_instance
+    ("container/run_loop.py", "task.window()", "task.windw()"),
     # from samza_py into container/
     ("samza_py/job/local.py", "self.containers[processor_id].run()", "self.containers[processor_id].rn()"),
     # within appmaster/

@@ -9,6 +9,7 @@ from samza_py.api.streams import SystemStream, SystemStreamPartition
 END_OF_STREAM_OFFSET = "\0END_OF_STREAM"
 
 _SAME_AS_KEY: Any = object()
+_UNSET: Any = object()  # a positional argument not given (None is a valid key or message)
 
 
 class IncomingMessageEnvelope:
@@ -63,26 +64,57 @@ class OutgoingMessageEnvelope:
 
     __slots__ = ("system_stream", "partition_key", "key", "message", "key_serde", "msg_serde")
 
+    system_stream: SystemStream
+    partition_key: Any
+    key: Any
+    message: Any
+    key_serde: str | None
+    msg_serde: str | None
+
     def __init__(
         self,
         system_stream: SystemStream,
-        *args: Any,
+        first: Any = _UNSET,
+        second: Any = _UNSET,
+        third: Any = _UNSET,
+        /,
+        **options: Any,
+    ) -> None:
+        # Built for every message a task sends: positional arguments take the quick way, keywords
+        # (``message=``, ``key=``, ``partition_key=``, ``key_serde=``, ``msg_serde=``) the general one.
+        self.system_stream = system_stream
+        if options:
+            self._with_keywords(first, second, third, **options)
+        elif second is _UNSET:
+            self.key = self.partition_key = None
+            self.message = None if first is _UNSET else first
+            self.key_serde = self.msg_serde = None
+        elif third is _UNSET:
+            self.key = self.partition_key = first
+            self.message = second
+            self.key_serde = self.msg_serde = None
+        else:
+            self.partition_key, self.key, self.message = first, second, third
+            self.key_serde = self.msg_serde = None
+
+    def _with_keywords(
+        self,
+        first: Any,
+        second: Any,
+        third: Any,
+        *,
         message: Any = None,
         key: Any = None,
         partition_key: Any = _SAME_AS_KEY,
         key_serde: str | None = None,
         msg_serde: str | None = None,
     ) -> None:
-        n = len(args)
-        if n == 2:
-            key, message = args
-        elif n == 1:
-            message = args[0]
-        elif n == 3:
-            partition_key, key, message = args
-        elif n:
-            raise TypeError("OutgoingMessageEnvelope takes (stream, [[partition_key,] key,] message)")
-        self.system_stream = system_stream
+        if third is not _UNSET:
+            partition_key, key, message = first, second, third
+        elif second is not _UNSET:
+            key, message = first, second
+        elif first is not _UNSET:
+            message = first
         self.key = key
         self.message = message
         self.partition_key = key if partition_key is _SAME_AS_KEY else partition_key

@@ -126,6 +126,9 @@ REFERENCE: list[ConfigKey] = [
     _k("systems.<s>.samza.poll.batch.size", "1000", "samza-py: messages the Kafka consumer fetches per poll"),
     _k("systems.<s>.consumer.*", NONE,
        "Kafka consumer settings, Java client names (translated for librdkafka; Java-only keys warned about)"),
+    _k("systems.<s>.consumer.fetch.queue.backoff.ms", "100",
+       "samza-py: librdkafka's pause before fetching again once its local queue is full (librdkafka: 1000,"
+       " which idles a busy job)"),
     _k("systems.<s>.producer.*", NONE, "Kafka producer settings, Java client names"),
     _k("systems.<s>.producer.bootstrap.servers", NONE, "Kafka brokers (also read from `systems.<s>.consumer.*`)"),
     _k("systems.<s>.producer.max.block.ms", "60000",

@@ -101,6 +101,21 @@ class SystemConsumer(ABC):
     def poll(self, timeout_s: float) -> list[IncomingMessageEnvelope]:
         """Up to a batch of envelopes with raw bytes as key and message, waiting at most ``timeout_s``."""
 
+    def poll_runs(self, timeout_s: float) -> list[tuple[SystemStreamPartition, list[IncomingMessageEnvelope]]]:
+        """What ``poll`` returns, as runs of consecutive envelopes of one SSP (the container buffers a run
+        at once). A consumer that reads runs anyway overrides this to skip the regrouping."""
+        runs: list[tuple[SystemStreamPartition, list[IncomingMessageEnvelope]]] = []
+        current: list[IncomingMessageEnvelope] | None = None
+        last: SystemStreamPartition | None = None
+        for envelope in self.poll(timeout_s):
+            ssp = envelope.system_stream_partition
+            if current is None or ssp != last:
+                current = []
+                runs.append((ssp, current))
+                last = ssp
+            current.append(envelope)
+        return runs
+
     def pause(self, ssps: Iterable[SystemStreamPartition]) -> None:  # noqa: B027 - optional flow control
         pass
 

@@ -60,6 +60,7 @@ class KafkaSystemConsumer(SystemConsumer):
         self._next: dict[SystemStreamPartition, int] = {}
         self._consumer: Consumer | None = None
         self._pending_eos: list[SystemStreamPartition] = []
+        self._only_topic: str | None = None
 
     def register(self, ssp: SystemStreamPartition, offset: str) -> None:
         self._starts[ssp] = int(offset)
@@ -73,6 +74,8 @@ class KafkaSystemConsumer(SystemConsumer):
         self._ends[ssp] = end_offset
 
     def start(self) -> None:
+        topics = {ssp.stream for ssp in self._starts}
+        self._only_topic = topics.pop() if len(topics) == 1 else None
         self._consumer = Consumer(self._settings)
         assignment = [TopicPartition(ssp.stream, ssp.partition_id, off) for ssp, off in self._starts.items()]
         if assignment:
@@ -86,40 +89,49 @@ class KafkaSystemConsumer(SystemConsumer):
             self._consumer = None
 
     def poll(self, timeout_s: float) -> list[IncomingMessageEnvelope]:
+        return [envelope for _, run in self.poll_runs(timeout_s) for envelope in run]
+
+    def poll_runs(self, timeout_s: float) -> list[tuple[SystemStreamPartition, list[IncomingMessageEnvelope]]]:
         assert self._consumer is not None, "consumer not started"
         if self._pending_eos:
             eos, self._pending_eos = self._pending_eos, []
-            return [IncomingMessageEnvelope.end_of_stream(ssp) for ssp in eos]
+            return [(ssp, [IncomingMessageEnvelope.end_of_stream(ssp)]) for ssp in eos]
         if not self._starts:
             time.sleep(timeout_s)
             return []
         messages = self._consumer.consume(num_messages=self._batch_size, timeout=timeout_s)
-        out: list[IncomingMessageEnvelope] = []
-        append = out.append
+        runs: list[tuple[SystemStreamPartition, list[IncomingMessageEnvelope]]] = []
+        run: list[IncomingMessageEnvelope] = []
+        append = run.append
         envelope = IncomingMessageEnvelope
         now_ms = int(time.time() * 1000)
         ssps, ends, metrics, nexts = self._ssps, self._ends, self._metrics, self._next
+        only_topic = self._only_topic
         # Messages come in runs from one partition: look the SSP up, and count what was read, only when
         # the partition changes.
         last_topic: str | None = None
         last_partition = -1
         ssp: SystemStreamPartition | None = None
         end: int | None = None
-        run_start = run_bytes = 0
+        run_bytes = 0
         offset = expected = -1
         again: dict[SystemStreamPartition, list[int]] = {}
         for msg in messages:
             if msg.error() is not None:
                 self._on_error(msg)
                 continue
-            topic, partition = msg.topic(), msg.partition()
+            partition = msg.partition()
+            # With one input topic (the usual case) the topic need not be read for every message.
+            topic = only_topic if only_topic is not None else msg.topic()
             if partition != last_partition or topic != last_topic:
                 if ssp is not None:
                     nexts[ssp] = expected
                     if metrics:
-                        self._count(ssp, len(out) - run_start, run_bytes, offset)
-                run_start, run_bytes = len(out), 0
+                        self._count(ssp, len(run), run_bytes, offset)
                 ssp = ssps[(topic, partition)]  # type: ignore[index]
+                run, run_bytes = [], 0
+                runs.append((ssp, run))
+                append = run.append
                 end = ends.get(ssp)
                 expected = nexts[ssp]
                 last_topic, last_partition = topic, partition  # type: ignore[assignment]
@@ -143,12 +155,13 @@ class KafkaSystemConsumer(SystemConsumer):
                         nexts[dropped_ssp])
         if metrics:
             if ssp is not None:
-                self._count(ssp, len(out) - run_start, run_bytes, offset)
+                self._count(ssp, len(run), run_bytes, offset)
             if time.monotonic() - self._watermarks_read >= WATERMARK_EVERY_S:
                 self._read_watermarks()
+        runs = [(run_ssp, envelopes) for run_ssp, envelopes in runs if envelopes]
         if len(self._ended) < len(ends):
-            out.extend(self._reached_ends())
-        return out
+            runs.extend((eos.system_stream_partition, [eos]) for eos in self._reached_ends())
+        return runs
 
     def _reached_ends(self) -> list[IncomingMessageEnvelope]:
         """End-of-stream for each bounded partition whose position reached its end offset.

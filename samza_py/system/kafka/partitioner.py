@@ -30,22 +30,64 @@ def _long_hash(value: int) -> int:
     return _to_int32(bits ^ (bits >> 32))
 
 
-def _string_hash(text: str) -> int:
-    # Java strings are UTF-16: a character outside the BMP contributes two code units (a surrogate pair).
-    # surrogatepass keeps lone surrogates, which Java strings may also hold.
-    units = text.encode("utf-16-be", "surrogatepass")
+# Java's hash is the polynomial sum(u[i] * 31^(n-1-i)) mod 2^32 over the code units u. For a byte string
+# it is computed in C: each byte b is two base-31 digits (b // 31 and b % 31), bytes.translate writes the
+# digit strings and int(..., 31) reads them, so the sum is 31 * int(high digits) + int(low digits).
+# Long inputs are taken a chunk at a time (int() refuses very long digit strings).
+_CHUNK = 256
+_DIGITS = b"0123456789abcdefghijklmnopqrstu"
+_HIGH = bytes(_DIGITS[b // 31] for b in range(256))
+_LOW = bytes(_DIGITS[b % 31] for b in range(256))
+_ABOVE_127 = bytes(1 if b > 127 else 0 for b in range(256))
+_POW31 = [pow(31, n, 1 << 32) for n in range(_CHUNK + 1)]  # 31^n mod 2^32
+# Keys repeat (users, pages, ...): their hashes are remembered in a dict that is emptied when it holds
+# HASH_CACHE_SIZE of them. Cheaper than functools.lru_cache, whose bookkeeping on a miss costs a good part
+# of the hash itself when keys rarely repeat.
+HASH_CACHE_SIZE = 65536
+_string_hashes: dict[str, int] = {}
+_bytes_hashes: dict[bytes, int] = {}
+
+
+def _byte_poly(data: bytes) -> int:
+    """sum(data[i] * 31^(n-1-i)) mod 2^32, bytes taken as unsigned."""
+    n = len(data)
+    if n == 0:
+        return 0
+    if n <= _CHUNK:
+        return (31 * int(data.translate(_HIGH), 31) + int(data.translate(_LOW), 31)) & _MASK32
     h = 0
-    for i in range(0, len(units), 2):
-        h = (31 * h + ((units[i] << 8) | units[i + 1])) & _MASK32
-    return _to_int32(h)
+    for start in range(0, n, _CHUNK):
+        chunk = data[start:start + _CHUNK]
+        h = (h * _POW31[len(chunk)] + _byte_poly(chunk)) & _MASK32
+    return h
+
+
+def _remember(cache: dict[Any, int], key: Any, h: int) -> int:
+    if len(cache) >= HASH_CACHE_SIZE:
+        cache.clear()
+    cache[key] = h
+    return h
+
+
+def _string_hash(text: str) -> int:
+    if text.isascii():
+        return _to_int32(_byte_poly(text.encode("ascii")))
+    # UTF-16 code units (a character outside the BMP is a surrogate pair; surrogatepass keeps lone
+    # surrogates, which Java strings may also hold): unit = 256 * high byte + low byte.
+    units = text.encode("utf-16-be", "surrogatepass")
+    return _to_int32(256 * _byte_poly(units[0::2]) + _byte_poly(units[1::2]))
 
 
 def _bytes_hash(data: bytes | bytearray) -> int:
     # Java's byte[].hashCode() is identity-based (differs per object and run), so no Java job could rely
-    # on it. Our documented choice is Arrays.hashCode(byte[]): content-based, over signed bytes.
-    h = 1
-    for b in data:
-        h = (31 * h + (b - 256 if b > 127 else b)) & _MASK32
+    # on it. Our documented choice is Arrays.hashCode(byte[]): content-based, over signed bytes, i.e.
+    # 31^n + the polynomial of the signed bytes (a byte above 127 counts 256 less).
+    if type(data) is not bytes:
+        data = bytes(data)
+    n = len(data)
+    h = (_POW31[n] if n <= _CHUNK else pow(31, n, 1 << 32)) + _byte_poly(data)
+    if not data.isascii():
+        h -= 256 * _byte_poly(data.translate(_ABOVE_127))
     return _to_int32(h)
 
 
@@ -60,6 +102,18 @@ def java_hash_code(value: Any) -> int:
     str -> String; bool -> Boolean; int -> Integer if it fits in 32 bits, else Long; float -> Double;
     bytes/bytearray -> Arrays.hashCode(byte[]).
     """
+    # Text and bytes, the usual keys, are looked up first and in the cache.
+    kind = type(value)
+    if kind is str:
+        h = _string_hashes.get(value)
+        if h is None:
+            h = _remember(_string_hashes, value, _string_hash(value))
+        return h
+    if kind is bytes:
+        h = _bytes_hashes.get(value)
+        if h is None:
+            h = _remember(_bytes_hashes, value, _bytes_hash(value))
+        return h
     if isinstance(value, str):
         return _string_hash(value)
     if isinstance(value, bool):  # before int: bool is an int subclass
@@ -72,13 +126,15 @@ def java_hash_code(value: Any) -> int:
         raise OverflowError(f"{value} does not fit in a Java long")
     if isinstance(value, float):
         return _double_hash(value)
-    if isinstance(value, bytes | bytearray):
+    if isinstance(value, bytes | bytearray):  # a subclass, or mutable: not cached
         return _bytes_hash(value)
     raise TypeError(f"no Java hashCode for partition key of type {type(value).__name__}")
 
 
 def samza_partition(partition_key: Any, num_partitions: int) -> int:
     """abs(hashCode) % num_partitions, with abs(Integer.MIN_VALUE) taken as 0 as Samza's KafkaUtil does."""
+    if num_partitions == 1 and (type(partition_key) is str or type(partition_key) is bytes):
+        return 0  # whatever its hash (a string or byte array always has one)
     if num_partitions <= 0:
         raise ValueError(f"num_partitions must be positive, got {num_partitions}")
     h = java_hash_code(partition_key)

@@ -117,7 +117,8 @@ class KafkaSystemProducer(SystemProducer):
             if partition_key is None:
                 producer.produce(topic, message, key)  # the client's partitioner: murmur2, as Java's default
             else:
-                producer.produce(topic, message, key, samza_partition(partition_key, self.partition_count(topic)))
+                count = self._partition_counts.get(topic) or self.partition_count(topic)
+                producer.produce(topic, message, key, samza_partition(partition_key, count))
         except BufferError:
             self._produce_when_room(topic, message, key, partition_key)
         self._unpolled += 1
