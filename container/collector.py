@@ -43,7 +43,18 @@ class TaskInstanceCollector(MessageCollector):
             key_serde = self._serdes.serde(envelope.key_serde)
         if envelope.msg_serde:
             msg_serde = self._serdes.serde(envelope.msg_serde)
-        key, message = envelope.key, envelope.message
+        self._emit(producer, key_serde, msg_serde, stream, envelope.partition_key, envelope.key, envelope.message)
+
+    def send_to(self, stream: SystemStream, key: object, message: object) -> None:
+        # send() of OutgoingMessageEnvelope(stream, key, message), without the envelope: the key is the
+        # partition key and the stream's serdes apply.
+        route = self._routes.get(stream)
+        producer, key_serde, msg_serde = route if route is not None else self._route(stream)
+        self._emit(producer, key_serde, msg_serde, stream, key, key, message)
+
+    def _emit(self, producer: SystemProducer, key_serde: Serde | None, msg_serde: Serde | None,
+              stream: SystemStream, partition_key: object, key: object, message: object) -> None:
+        """Serialise key and message (bytes or text only without a serde) and hand them to the producer."""
         if key is not None:
             if key_serde is not None:
                 key = key_serde.to_bytes(key)
@@ -55,26 +66,7 @@ class TaskInstanceCollector(MessageCollector):
             elif type(message) is not bytes:
                 _check_raw(stream, "message", "msg.serde", message)
         self._sends.count += 1
-        producer.send_serialized(self._source, stream, envelope.partition_key, key, message)
-
-    def send_to(self, stream: SystemStream, key: object, message: object) -> None:
-        # send() of OutgoingMessageEnvelope(stream, key, message), without the envelope: the key is the
-        # partition key and the stream's serdes apply.
-        route = self._routes.get(stream)
-        producer, key_serde, msg_serde = route if route is not None else self._route(stream)
-        key_bytes = key
-        if key is not None:
-            if key_serde is not None:
-                key_bytes = key_serde.to_bytes(key)
-            elif type(key) is not bytes:
-                _check_raw(stream, "key", "key.serde", key)
-        if message is not None:
-            if msg_serde is not None:
-                message = msg_serde.to_bytes(message)
-            elif type(message) is not bytes:
-                _check_raw(stream, "message", "msg.serde", message)
-        self._sends.count += 1
-        producer.send_serialized(self._source, stream, key, key_bytes, message)
+        producer.send_serialized(self._source, stream, partition_key, key, message)
 
 
 def _check_raw(stream: SystemStream, what: str, serde_key: str, value: object) -> None:
