@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from samza_py.api import Counter, MessageCollector, OutgoingMessageEnvelope, SystemStream
 from samza_py.serializers.manager import SerdeManager
 from samza_py.serializers.serde import Serde
 from samza_py.system.interfaces import SystemProducer
+
+# (partition key, key, message) -> serialised and sent to one output stream
+Emit = Callable[[Any, Any, Any], None]
 
 
 class UnknownOutputSystemError(Exception):
@@ -13,7 +19,7 @@ class UnknownOutputSystemError(Exception):
 
 
 class TaskInstanceCollector(MessageCollector):
-    __slots__ = ("_producers", "_serdes", "_source", "_sends", "_routes")
+    __slots__ = ("_producers", "_serdes", "_source", "_sends", "_routes", "_overridden")
 
     def __init__(
         self, producers: dict[str, SystemProducer], serdes: SerdeManager, source: str, sends: Counter
@@ -22,51 +28,90 @@ class TaskInstanceCollector(MessageCollector):
         self._serdes = serdes
         self._source = source
         self._sends = sends
-        # Per output stream, found once: its producer and its key and message serdes.
-        self._routes: dict[SystemStream, tuple[SystemProducer, Serde | None, Serde | None]] = {}
+        # Per output stream, built at its first send: one function that serialises and sends (the
+        # per-message path has no lookups of producer, serdes or topic left).
+        self._routes: dict[SystemStream, Emit] = {}
+        # The same for envelopes that name their own serdes, per (stream, key serde, message serde).
+        self._overridden: dict[tuple[SystemStream, str | None, str | None], Emit] = {}
 
-    def _route(self, stream: SystemStream) -> tuple[SystemProducer, Serde | None, Serde | None]:
+    def send(self, envelope: OutgoingMessageEnvelope) -> None:
+        if envelope.key_serde or envelope.msg_serde:
+            self._send_overridden(envelope)
+            return
+        stream = envelope.system_stream
+        emit = self._routes.get(stream) or self._route(stream)
+        emit(envelope.partition_key, envelope.key, envelope.message)
+
+    def send_to(self, stream: SystemStream, key: object, message: object) -> None:
+        # send() of OutgoingMessageEnvelope(stream, key, message), without the envelope: the key is the
+        # partition key and the stream's serdes apply.
+        (self._routes.get(stream) or self._route(stream))(key, key, message)
+
+    def _route(self, stream: SystemStream) -> Emit:
+        key_serde, msg_serde = self._serdes.serdes(stream)
+        emit = self._routes[stream] = self._emitter(stream, key_serde, msg_serde)
+        return emit
+
+    def _send_overridden(self, envelope: OutgoingMessageEnvelope) -> None:
+        stream = envelope.system_stream
+        names = (stream, envelope.key_serde or None, envelope.msg_serde or None)
+        emit = self._overridden.get(names)
+        if emit is None:
+            key_serde, msg_serde = self._serdes.serdes(stream)
+            if envelope.key_serde:
+                key_serde = self._serdes.serde(envelope.key_serde)
+            if envelope.msg_serde:
+                msg_serde = self._serdes.serde(envelope.msg_serde)
+            emit = self._overridden[names] = self._emitter(stream, key_serde, msg_serde)
+        emit(envelope.partition_key, envelope.key, envelope.message)
+
+    def _emitter(self, stream: SystemStream, key_serde: Serde | None, msg_serde: Serde | None) -> Emit:
+        """Serialise key and message (bytes or text only without a serde), count, and send to ``stream``."""
         producer = self._producers.get(stream.system)
         if producer is None:
             raise UnknownOutputSystemError(
                 f"output to {stream.system}.{stream.stream}: system {stream.system!r} is not configured "
                 f"(systems.{stream.system}.samza.factory)"
             )
-        route = self._routes[stream] = (producer, *self._serdes.serdes(stream))
-        return route
+        send = producer.sender(self._source, stream)
+        sends = self._sends
+        if key_serde is None and msg_serde is None:
+            # The usual pass-through: bytes in, bytes out.
+            def emit_raw(partition_key: Any, key: Any, message: Any) -> None:
+                if key is not None and type(key) is not bytes:
+                    _check_raw(stream, "key", "key.serde", key)
+                if message is not None and type(message) is not bytes:
+                    _check_raw(stream, "message", "msg.serde", message)
+                sends.count += 1
+                send(partition_key, key, message)
 
-    def send(self, envelope: OutgoingMessageEnvelope) -> None:
-        stream = envelope.system_stream
-        route = self._routes.get(stream)
-        producer, key_serde, msg_serde = route if route is not None else self._route(stream)
-        if envelope.key_serde:
-            key_serde = self._serdes.serde(envelope.key_serde)
-        if envelope.msg_serde:
-            msg_serde = self._serdes.serde(envelope.msg_serde)
-        self._emit(producer, key_serde, msg_serde, stream, envelope.partition_key, envelope.key, envelope.message)
+            return emit_raw
+        # A serde's C-level function where it has one; when that raises, its method gives the answer or
+        # the serde's own error.
+        key_to = (key_serde.fast_to_bytes or key_serde.to_bytes) if key_serde is not None else None
+        msg_to = (msg_serde.fast_to_bytes or msg_serde.to_bytes) if msg_serde is not None else None
 
-    def send_to(self, stream: SystemStream, key: object, message: object) -> None:
-        # send() of OutgoingMessageEnvelope(stream, key, message), without the envelope: the key is the
-        # partition key and the stream's serdes apply.
-        route = self._routes.get(stream)
-        producer, key_serde, msg_serde = route if route is not None else self._route(stream)
-        self._emit(producer, key_serde, msg_serde, stream, key, key, message)
+        def emit(partition_key: Any, key: Any, message: Any) -> None:
+            if key is not None:
+                if key_to is not None:
+                    try:
+                        key = key_to(key)
+                    except Exception:
+                        key = key_serde.to_bytes(key)  # type: ignore[union-attr]
+                elif type(key) is not bytes:
+                    _check_raw(stream, "key", "key.serde", key)
+            if message is not None:
+                if msg_to is not None:
+                    try:
+                        message = msg_to(message)
+                    except Exception:
+                        message = msg_serde.to_bytes(message)  # type: ignore[union-attr]
+                elif type(message) is not bytes:
+                    _check_raw(stream, "message", "msg.serde", message)
+            sends.count += 1
+            send(partition_key, key, message)
 
-    def _emit(self, producer: SystemProducer, key_serde: Serde | None, msg_serde: Serde | None,
-              stream: SystemStream, partition_key: object, key: object, message: object) -> None:
-        """Serialise key and message (bytes or text only without a serde) and hand them to the producer."""
-        if key is not None:
-            if key_serde is not None:
-                key = key_serde.to_bytes(key)
-            elif type(key) is not bytes:
-                _check_raw(stream, "key", "key.serde", key)
-        if message is not None:
-            if msg_serde is not None:
-                message = msg_serde.to_bytes(message)
-            elif type(message) is not bytes:
-                _check_raw(stream, "message", "msg.serde", message)
-        self._sends.count += 1
-        producer.send_serialized(self._source, stream, partition_key, key, message)
+        return emit
 
 
 def _check_raw(stream: SystemStream, what: str, serde_key: str, value: object) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from samza_py.api import END_OF_STREAM_OFFSET, IncomingMessageEnvelope, MetricsRegistry, SystemStreamPartition
 from samza_py.container.chooser import RoundRobinChooser
 from samza_py.serializers.manager import SerdeManager
+from samza_py.serializers.serde import Serde
 from samza_py.system.interfaces import SystemConsumer
 
 log = logging.getLogger(__name__)
@@ -160,24 +161,44 @@ class SystemConsumers:
             buffer.extend(envelopes)  # raw bytes in, raw bytes to the task: nothing to do per message
         else:
             # End-of-stream has no key nor message: nothing to deserialise.
-            key_from = key_serde.from_bytes if key_serde is not None else None
-            msg_from = msg_serde.from_bytes if msg_serde is not None else None
+            key_from = (key_serde.fast_from_bytes or key_serde.from_bytes) if key_serde is not None else None
+            msg_from = (msg_serde.fast_from_bytes or msg_serde.from_bytes) if msg_serde is not None else None
             append = buffer.append
             for envelope in envelopes:
+                key, message = envelope.key, envelope.message
                 try:
-                    if key_from is not None and envelope.key is not None:
-                        envelope.key = key_from(envelope.key)
-                    if msg_from is not None and envelope.message is not None:
-                        envelope.message = msg_from(envelope.message)
-                except Exception as exc:
-                    self._undecodable(envelope, exc)
+                    if key_from is not None and key is not None:
+                        key = key_from(key)
+                    if msg_from is not None and message is not None:
+                        message = msg_from(message)
+                except Exception:
+                    # Again through the serdes' methods: their answer, or their own error for the report.
+                    if self._decode_exactly(envelope, key_serde, msg_serde):
+                        append(envelope)
                     continue
+                envelope.key, envelope.message = key, message
                 append(envelope)
         if was_empty and buffer:
             self._chooser.offer(ssp)
         if len(buffer) >= self._per_ssp_limit and ssp not in self._paused:
             self._paused.add(ssp)
             self._consumers[ssp.system].pause([ssp])
+
+    def _decode_exactly(self, envelope: IncomingMessageEnvelope, key_serde: Serde | None,
+                        msg_serde: Serde | None) -> bool:
+        """Deserialise through the serdes' methods; False (after ``_undecodable``) if they fail."""
+        try:
+            if key_serde is not None and envelope.key is not None:
+                key = key_serde.from_bytes(envelope.key)
+            else:
+                key = envelope.key
+            if msg_serde is not None and envelope.message is not None:
+                envelope.message = msg_serde.from_bytes(envelope.message)
+            envelope.key = key
+        except Exception as exc:
+            self._undecodable(envelope, exc)
+            return False
+        return True
 
     def _undecodable(self, envelope: IncomingMessageEnvelope, exc: Exception) -> None:
         """Fail naming the message, or with task.drop.deserialization.errors, log and count it."""

@@ -183,3 +183,16 @@ def test_send_to_of_a_collector_with_only_send_builds_the_envelope() -> None:
     [envelope] = coll.sent
     assert (envelope.system_stream, envelope.partition_key, envelope.key, envelope.message) == (
         EVENTS, "k", "k", {"v": 1})
+
+
+@pytest.mark.parametrize("key", [7, b"bytes", "\ud800 lone surrogate"])
+def test_a_key_the_string_serde_cannot_encode_raises_serde_exception(key: object) -> None:
+    # The string serde's C-level encoder fails first; the error is still the serde's own.
+    log = EventLog()
+    coll, sends = collector(log)
+    with pytest.raises(SerdeException):
+        coll.send(OutgoingMessageEnvelope(EVENTS, key, {"n": 1}))
+    with pytest.raises(SerdeException):
+        coll.send_to(EVENTS, key, {"n": 1})
+    assert log.events == []
+    assert sends.count == 0

@@ -265,3 +265,19 @@ def test_string_factory_encoding_errors_name_the_key() -> None:
 def test_string_factory_falls_back_to_samzas_bare_encoding_key() -> None:
     serde = StringSerdeFactory().get_serde("s", Config({"encoding": "ISO-8859-1"}))
     assert serde.to_bytes("é") == b"\xe9"
+
+
+@pytest.mark.parametrize("text", ["", "plain ascii", "caf\u00e9 \u65e5\u672c", "emoji \U0001f600 pair"])
+def test_utf8_string_serde_fast_functions_give_the_methods_answers(text: str) -> None:
+    serde = StringSerde()
+    assert serde.fast_to_bytes is not None and serde.fast_from_bytes is not None
+    encoded = serde.to_bytes(text)
+    assert serde.fast_to_bytes(text) == encoded
+    assert serde.fast_from_bytes(encoded) == serde.from_bytes(encoded) == text
+
+
+@pytest.mark.parametrize("encoding", ["UTF-16", "ISO-8859-1"])
+def test_other_charsets_have_no_fast_functions(encoding: str) -> None:
+    # Java's UTF-16 differs from Python's, and the fast functions are UTF-8 only.
+    serde = StringSerde(encoding)
+    assert serde.fast_to_bytes is None and serde.fast_from_bytes is None

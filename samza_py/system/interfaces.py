@@ -7,7 +7,7 @@ the container deserialises them with the serdes configured for each stream.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -142,6 +142,19 @@ class SystemProducer(ABC):
     ) -> None:
         """``send`` for an already serialised message; producers override it to skip the envelope."""
         self.send(source, OutgoingMessageEnvelope(stream, partition_key, key, message))
+
+    def sender(self, source: str, stream: SystemStream) -> Callable[[Any, Any, Any], None]:
+        """A function ``(partition_key, key, message)`` that does ``send_serialized`` to ``stream``.
+
+        Taken once per output stream by a task's collector, after ``start``; a producer may return one
+        specialised for the stream (the send path of every message goes through it).
+        """
+        send_serialized = self.send_serialized
+
+        def send(partition_key: Any, key: Any, message: Any) -> None:
+            send_serialized(source, stream, partition_key, key, message)
+
+        return send
 
     @abstractmethod
     def flush(self, source: str) -> None:

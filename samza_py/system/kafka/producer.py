@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from confluent_kafka import KafkaError, Message, Producer
@@ -124,6 +124,33 @@ class KafkaSystemProducer(SystemProducer):
         self._unpolled += 1
         if self._unpolled >= _POLL_EVERY:
             self._poll()
+
+    def sender(self, source: str, stream: SystemStream) -> Callable[[Any, Any, Any], None]:
+        """``send_serialized`` to ``stream`` with what it looks up per message found once: the client's
+        produce, the topic and its partition count. Valid until ``stop``."""
+        producer = self._producer
+        assert producer is not None, "producer not started"
+        produce = producer.produce
+        topic = stream.stream
+        count = 0  # partitions: asked at the first keyed send (an unkeyed stream need not exist yet)
+        poll_every = _POLL_EVERY
+
+        def send(partition_key: Any, key: Any, message: Any) -> None:
+            nonlocal count
+            try:
+                if partition_key is None:
+                    produce(topic, message, key)
+                else:
+                    if not count:
+                        count = self.partition_count(topic)
+                    produce(topic, message, key, samza_partition(partition_key, count))
+            except BufferError:
+                self._produce_when_room(topic, message, key, partition_key)
+            self._unpolled += 1
+            if self._unpolled >= poll_every:
+                self._poll()
+
+        return send
 
     def _produce_when_room(self, topic: str, message: Any, key: Any, partition_key: Any) -> None:
         producer = self._producer
