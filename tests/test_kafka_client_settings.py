@@ -106,6 +106,16 @@ def test_consumers_and_readers_are_not_throttled_by_default(tmp_path: Path) -> N
         assert "fetch.queue.backoff.ms" not in clients[role], role
 
 
+def test_prefetch_is_bounded_except_for_restores(tmp_path: Path) -> None:
+    # The container buffers fetch.threshold messages itself: librdkafka prefetches 10000 per partition,
+    # not its 100000; a restore reads in bulk and keeps a deep queue.
+    clients = every_client(secured_config(tmp_path))
+    for role in ("task consumer", "checkpoint reader", "coordinator reader"):
+        assert clients[role]["queued.min.messages"] == 10000, role
+    assert clients["restore reader"]["queued.min.messages"] == 100000
+    assert clients["restore reader"]["queued.max.messages.kbytes"] == 262144
+
+
 def test_a_users_consumer_settings_win_over_the_defaults(tmp_path: Path) -> None:
     config = Config(dict(secured_config(tmp_path), **{
         "systems.kafka.consumer.fetch.queue.backoff.ms": "1000",

@@ -129,6 +129,9 @@ REFERENCE: list[ConfigKey] = [
     _k("systems.<s>.consumer.fetch.queue.backoff.ms", "100",
        "samza-py: librdkafka's pause before fetching again once its local queue is full (librdkafka: 1000,"
        " which idles a busy job)"),
+    _k("systems.<s>.consumer.queued.min.messages", "10000",
+       "samza-py: messages librdkafka prefetches per partition (librdkafka: 100000, doubling what the"
+       " container's own buffer holds)"),
     _k("systems.<s>.producer.*", NONE, "Kafka producer settings, Java client names"),
     _k("systems.<s>.producer.bootstrap.servers", NONE, "Kafka brokers (also read from `systems.<s>.consumer.*`)"),
     _k("systems.<s>.producer.max.block.ms", "60000",

@@ -46,6 +46,9 @@ log = logging.getLogger(__name__)
 OFFSET_FILE = "OFFSET"
 CHECKPOINT_ID = re.compile(r"\d+-\d+")  # <millis>-<nano id>, the suffix of a snapshot dir
 PROGRESS_EVERY_S = 3.0
+RESTORE_READER_DEFAULTS: dict[str, object] = {
+    "fetch.min.bytes": 1048576, "queued.max.messages.kbytes": 262144, "queued.min.messages": 100000,
+}
 
 
 class StoreRestoreError(Exception):
@@ -366,9 +369,13 @@ class TaskStorageManager:
         return send
 
     def _reader_settings(self, changelog: SystemStreamPartition) -> dict[str, Any]:
-        # Restores read a lot: large fetches and a deep queue (small reads elsewhere would wait on them).
-        return {**client_config.reader_settings(self.config, changelog.system, "restore-reader"),
-                "fetch.min.bytes": 1048576, "queued.max.messages.kbytes": 262144}
+        # Restores read a lot: large fetches and a deep queue (small reads elsewhere would wait on them),
+        # unless the job sets these keys itself.
+        settings = client_config.reader_settings(self.config, changelog.system, "restore-reader")
+        for key, value in RESTORE_READER_DEFAULTS.items():
+            if self.config.get_str(f"systems.{changelog.system}.consumer.{key}") is None:
+                settings[key] = value
+        return settings
 
     # ----------------------------------------------------------------------------------- commit
     def flush(self) -> None:

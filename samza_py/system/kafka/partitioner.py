@@ -71,7 +71,12 @@ def _remember(cache: dict[Any, int], key: Any, h: int) -> int:
 
 def _string_hash(text: str) -> int:
     if text.isascii():
-        return _to_int32(_byte_poly(text.encode("ascii")))
+        data = text.encode("ascii")
+        if 0 < len(data) <= _CHUNK:
+            # _byte_poly and _to_int32 written out: most keys are short ASCII, and calls cost here.
+            h = (31 * int(data.translate(_HIGH), 31) + int(data.translate(_LOW), 31)) & _MASK32
+            return h - 0x100000000 if h & 0x80000000 else h
+        return _to_int32(_byte_poly(data))
     # UTF-16 code units (a character outside the BMP is a surrogate pair; surrogatepass keeps lone
     # surrogates, which Java strings may also hold): unit = 256 * high byte + low byte.
     units = text.encode("utf-16-be", "surrogatepass")
@@ -133,9 +138,18 @@ def java_hash_code(value: Any) -> int:
 
 def samza_partition(partition_key: Any, num_partitions: int) -> int:
     """abs(hashCode) % num_partitions, with abs(Integer.MIN_VALUE) taken as 0 as Samza's KafkaUtil does."""
-    if num_partitions == 1 and (type(partition_key) is str or type(partition_key) is bytes):
-        return 0  # whatever its hash (a string or byte array always has one)
     if num_partitions <= 0:
         raise ValueError(f"num_partitions must be positive, got {num_partitions}")
-    h = java_hash_code(partition_key)
+    if type(partition_key) is str:  # the usual key: java_hash_code's first case, written out
+        if num_partitions == 1:
+            return 0  # whatever its hash (a string always has one)
+        h = _string_hashes.get(partition_key)
+        if h is None:
+            if len(_string_hashes) >= HASH_CACHE_SIZE:
+                _string_hashes.clear()
+            h = _string_hashes[partition_key] = _string_hash(partition_key)
+    elif num_partitions == 1 and type(partition_key) is bytes:
+        return 0
+    else:
+        h = java_hash_code(partition_key)
     return (0 if h == _INT_MIN else abs(h)) % num_partitions
