@@ -73,6 +73,37 @@ def measure_in_process() -> Iterator[Stopwatch]:
         watch.cpu_s = time.process_time() - cpu
 
 
+class MachineLoad:
+    """How many of the machine's cores were busy over a ``with`` block (every process's work, the
+    broker's too); None where ``/proc/stat`` is not there."""
+
+    busy_cores: float | None = None
+    cores = os.cpu_count() or 1
+
+
+def _cpu_jiffies() -> tuple[int, int] | None:
+    """(busy, total) jiffies of all CPUs since boot, from /proc/stat's first line."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields[:8]) - idle, sum(fields[:8])
+
+
+@contextmanager
+def machine_load() -> Iterator[MachineLoad]:
+    load = MachineLoad()
+    before, started = _cpu_jiffies(), time.perf_counter()
+    try:
+        yield load
+    finally:
+        after, wall = _cpu_jiffies(), time.perf_counter() - started
+        if before is not None and after is not None and wall > 0:
+            busy, total = after[0] - before[0], after[1] - before[1]
+            load.busy_cores = round(load.cores * busy / total, 2) if total else None
+
+
 def peak_rss_mb() -> float:
     """This process's peak resident set so far (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -7,6 +7,8 @@ this script, so that the kernel's accounting of that child (its reaped container
 CPU seconds and the largest process's peak RSS. Timed: from submitting the job to its last container's exit
 (container start-up included), and, from the output's own timestamps, from the first message out to the last.
 Checked: each output topic holds exactly N messages. Ratio: 2 containers / 1 container (target at least 1.7).
+Each run also records how many of the machine's cores were busy (the broker's work included): a second
+container can only add speed if the first left cores idle.
 
     python bench/scaling.py [--messages 2000000] [--bootstrap 127.0.0.1:9092]
 """
@@ -33,7 +35,7 @@ from common import (
     verify_count,
 )
 from confluent_kafka import Consumer, TopicPartition
-from report import Measurement, measure_child, publish
+from report import Measurement, machine_load, measure_child, publish
 
 from samza_py.config.config import Config
 from samza_py.job.local import ProcessJobFactory
@@ -102,11 +104,15 @@ def one_run(bootstrap: str, source: str, containers: int, messages: int, work_di
     print(f"  {label} ...", flush=True)
     argv = [sys.executable, __file__, "--child", str(config_path), "--timeout", str(timeout_s)]
     env = bench_env(SAMZA_PY_RUN_DIR=str(work_dir / "run"))
-    result = measure_child(label, messages, argv, env=env, timeout_s=timeout_s + 120, wall_from=job_seconds)
+    with machine_load() as load:
+        result = measure_child(label, messages, argv, env=env, timeout_s=timeout_s + 120, wall_from=job_seconds)
     verify_count(bootstrap, sink, messages, label)
     span = output_span(bootstrap, sink)
+    # Two containers can only go faster if one left cores idle: the broker shares this machine.
     result.extra = {"first_to_last_output_s": round(span, 3),
-                    "msg_per_s_first_to_last_output": round(messages / span, 1) if span else None}
+                    "msg_per_s_first_to_last_output": round(messages / span, 1) if span else None,
+                    "machine_busy_cores": load.busy_cores, "machine_cores": load.cores}
+    print(f"    {load.busy_cores} of {load.cores} cores busy over the run", flush=True)
     return result
 
 

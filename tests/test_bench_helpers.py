@@ -37,3 +37,20 @@ def test_the_job_time_comes_from_the_childs_own_line() -> None:
     assert scaling.job_seconds(f"noise\n{scaling.JOB_SECONDS}12.500\n") == 12.5
     with pytest.raises(common.BenchmarkError):
         scaling.job_seconds("job ended UnsuccessfulFinish after 3.0 s")
+
+
+def test_machine_load_counts_the_cores_kept_busy() -> None:
+    import time
+
+    from report import machine_load
+
+    with machine_load() as idle_or_not:
+        pass
+    with machine_load() as spinning:
+        deadline = time.perf_counter() + 0.5
+        while time.perf_counter() < deadline:
+            pass
+    assert spinning.cores >= 1
+    # This thread alone kept one core busy (other processes may have added more, never less).
+    assert spinning.busy_cores is not None and 0.8 <= spinning.busy_cores <= spinning.cores
+    assert idle_or_not.busy_cores is None or 0 <= idle_or_not.busy_cores <= idle_or_not.cores
