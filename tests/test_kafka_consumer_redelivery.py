@@ -33,3 +33,16 @@ def test_messages_delivered_again_are_dropped_per_partition(
     assert "dropped 2 message(s) at offsets 6..7" in caplog.text and "(the next offset is 9)" in caplog.text
     assert "dropped 1 message(s) at offsets 0..0" in caplog.text
     assert offsets(consumer.poll(0)) == ["10"]
+
+
+def test_every_field_of_a_delivered_envelope_is_set(kafka: type[FakeKafkaConsumer]) -> None:
+    # The consumer fills envelopes slot by slot (no __init__ call): a slot it misses would only fail later.
+    consumer = KafkaSystemConsumer("kafka", {})
+    consumer.register(A, "3")
+    consumer.start()
+    kafka.batches = [[Msg(0, 3)]]
+    (envelope,) = consumer.poll(0)
+    fields = {name: getattr(envelope, name) for name in type(envelope).__slots__}
+    assert fields.pop("arrival_time") > 0
+    assert fields == {"system_stream_partition": A, "offset": "3", "key": b"k", "message": b"v", "size": 2,
+                      "event_time": 0}
