@@ -18,7 +18,9 @@ class IncomingMessageEnvelope:
     ``offset`` is a string, as in Samza (decimal for Kafka). ``size`` is key + message bytes.
     """
 
-    __slots__ = ("system_stream_partition", "offset", "key", "message", "size", "event_time", "arrival_time")
+    # A consumer may store the offset as an int in ``_offset``: most envelopes' offsets are never read
+    # (a run's last one is), and str() of every one cost a good part of the per-message work.
+    __slots__ = ("system_stream_partition", "_offset", "key", "message", "size", "event_time", "arrival_time")
 
     def __init__(
         self,
@@ -31,12 +33,24 @@ class IncomingMessageEnvelope:
         arrival_time: int = 0,
     ) -> None:
         self.system_stream_partition = system_stream_partition
-        self.offset = offset
+        self._offset: str | int = offset
         self.key = key
         self.message = message
         self.size = size
         self.event_time = event_time
         self.arrival_time = arrival_time
+
+    @property
+    def offset(self) -> str:
+        offset = self._offset
+        if type(offset) is str:
+            return offset
+        self._offset = text = str(offset)
+        return text
+
+    @offset.setter
+    def offset(self, offset: str) -> None:
+        self._offset = offset
 
     @classmethod
     def end_of_stream(cls, ssp: SystemStreamPartition) -> IncomingMessageEnvelope:

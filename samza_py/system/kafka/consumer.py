@@ -150,7 +150,7 @@ class KafkaSystemConsumer(SystemConsumer):
             run_bytes += size
             envelope = new(envelope_class)
             envelope.system_stream_partition = ssp  # type: ignore[assignment]
-            envelope.offset = str(offset)
+            envelope._offset = offset  # made a str when read
             envelope.key = key
             envelope.message = value
             envelope.size = size
