@@ -108,7 +108,7 @@ class CachedStore(KeyValueStore[Any, Any]):
 
     def _evict_eldest(self) -> None:
         cache = self._cache
-        eldest, value = cache.popitem(last=False)
+        eldest, value = cache.popitem(False)  # least recently used
         if eldest in self._dirty:
             try:
                 self._write_dirty()  # all of them, keeping the inner store's write order
