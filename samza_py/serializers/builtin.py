@@ -86,7 +86,8 @@ class IntegerSerde(Serde):
         return _pack_int(_INT, obj, "IntegerSerde", -(2**31), 2**31 - 1)
 
     def from_bytes(self, data: bytes) -> int:
-        _check_length(data, 4, "IntegerSerde")
+        if len(data) != 4:
+            _check_length(data, 4, "IntegerSerde")  # raises, naming the length
         value: int = _unpack_int32(data)[0]
         return value
 

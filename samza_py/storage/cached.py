@@ -53,7 +53,10 @@ class CachedStore(KeyValueStore[Any, Any]):
         value = self._inner_get(key)
         cache[key] = value  # a new key goes in at the most recently used end
         if len(cache) > self.cache_size:
-            self._evict_eldest()
+            # Inline for the usual case, a clean eldest entry: a full cache evicts on every miss.
+            eldest, eldest_value = cache.popitem(False)
+            if eldest in self._dirty:
+                self._write_dirty_for_eviction(eldest, eldest_value)
         return value
 
     def get_all(self, keys: Iterable[Any]) -> dict[Any, Any]:
@@ -107,16 +110,19 @@ class CachedStore(KeyValueStore[Any, Any]):
             self._evict_eldest()
 
     def _evict_eldest(self) -> None:
-        cache = self._cache
-        eldest, value = cache.popitem(False)  # least recently used
+        eldest, value = self._cache.popitem(False)  # least recently used
         if eldest in self._dirty:
-            try:
-                self._write_dirty()  # all of them, keeping the inner store's write order
-            except BaseException:
-                # Not written: keep it cached, or a read would miss its pending value and see the inner one.
-                cache[eldest] = value
-                cache.move_to_end(eldest, last=False)
-                raise
+            self._write_dirty_for_eviction(eldest, value)
+
+    def _write_dirty_for_eviction(self, eldest: Any, value: Any) -> None:
+        """The evicted entry is dirty: write every dirty entry (keeping the inner store's write order)."""
+        try:
+            self._write_dirty()
+        except BaseException:
+            # Not written: keep it cached, or a read would miss its pending value and see the inner one.
+            self._cache[eldest] = value
+            self._cache.move_to_end(eldest, last=False)
+            raise
 
     def _write_dirty(self) -> None:
         dirty = self._dirty
