@@ -50,10 +50,13 @@ class StringSerde(Serde):
         self.encoding = encoding
         self._codec = codecs.lookup(encoding).name
         self._utf8 = self._codec == "utf-8"  # the usual case: str.encode/bytes.decode with no codec lookup
-        if self._codec == "utf-8":
+        if self._utf8:
             # str.encode and bytes.decode default to strict UTF-8: the methods' answers, without their frames.
-            self.fast_to_bytes = str.encode
-            self.fast_from_bytes = bytes.decode
+            # Not for a subclass with its own method: that one must see every object.
+            if type(self).to_bytes is StringSerde.to_bytes:
+                self.fast_to_bytes = str.encode
+            if type(self).from_bytes is StringSerde.from_bytes:
+                self.fast_from_bytes = bytes.decode
 
     def to_bytes(self, obj: Any) -> bytes:
         if self._utf8 and type(obj) is str:

@@ -23,6 +23,8 @@ class SerializedKeyValueStore(KeyValueStore[Any, Any]):
         self.msg_serde = msg_serde
         # The conversions and the inner calls, bound once: they run for every read and every batched write.
         self._key_bytes = _same if key_serde is None else key_serde.to_bytes
+        # A built-in equivalent of the key serde's to_bytes, if it has one (see Serde.fast_to_bytes).
+        self._fast_key_bytes = None if key_serde is None else key_serde.fast_to_bytes
         self._key = _same if key_serde is None else key_serde.from_bytes
         self._to_value_bytes = _same if msg_serde is None else msg_serde.to_bytes
         self._from_value_bytes = _same if msg_serde is None else msg_serde.from_bytes
@@ -43,7 +45,15 @@ class SerializedKeyValueStore(KeyValueStore[Any, Any]):
         return KeyValueIterator(map(self._entry, inner), on_close=inner.close)
 
     def get(self, key: Any) -> Any:
-        data = self._inner_get(self._key_bytes(key))
+        fast = self._fast_key_bytes
+        if fast is None:
+            key_bytes = self._key_bytes(key)
+        else:
+            try:
+                key_bytes = fast(key)
+            except Exception:
+                key_bytes = self._key_bytes(key)  # the serde's own verdict: its bytes, or its error
+        data = self._inner_get(key_bytes)
         return None if data is None else self._from_value_bytes(data)
 
     def get_all(self, keys: Iterable[Any]) -> dict[Any, Any]:
@@ -60,7 +70,18 @@ class SerializedKeyValueStore(KeyValueStore[Any, Any]):
     def put_pairs(self, pairs: Pairs) -> None:
         """The stack's batch write: ``(object key, object value or None)`` pairs, serialised in one pass."""
         key_bytes, value_bytes = self._key_bytes, self._to_value_bytes
-        self._put_pairs([(key_bytes(key), None if value is None else value_bytes(value)) for key, value in pairs])
+        fast = self._fast_key_bytes
+        if fast is None:
+            batch = [(key_bytes(key), None if value is None else value_bytes(value)) for key, value in pairs]
+        else:
+            keys = [key for key, _ in pairs]
+            try:
+                converted = list(map(fast, keys))  # no Python call per key
+            except Exception:
+                converted = [key_bytes(key) for key in keys]  # the serde's own verdict
+            values = [None if value is None else value_bytes(value) for _, value in pairs]
+            batch = list(zip(converted, values, strict=True))
+        self._put_pairs(batch)
 
     def delete(self, key: Any) -> None:
         self.inner.delete(self._key_bytes(key))
