@@ -14,6 +14,7 @@ from samza_py.serializers.serde import Serde, SerdeException, SerdeFactory
 _INT = struct.Struct(">i")
 _LONG = struct.Struct(">q")
 _DOUBLE = struct.Struct(">d")
+_pack_int32, _unpack_int32 = _INT.pack, _INT.unpack
 
 
 def _check_length(data: bytes, expected: int, what: str) -> None:
@@ -48,12 +49,21 @@ class StringSerde(Serde):
         # Resolving now turns an unknown charset into an error at startup, not at the first message.
         self.encoding = encoding
         self._codec = codecs.lookup(encoding).name
-        if self._codec == "utf-8":
+        self._utf8 = self._codec == "utf-8"  # the usual case: str.encode/bytes.decode with no codec lookup
+        if self._utf8:
             # str.encode and bytes.decode default to strict UTF-8: the methods' answers, without their frames.
-            self.fast_to_bytes = str.encode
-            self.fast_from_bytes = bytes.decode
+            # Not for a subclass with its own method: that one must see every object.
+            if type(self).to_bytes is StringSerde.to_bytes:
+                self.fast_to_bytes = str.encode
+            if type(self).from_bytes is StringSerde.from_bytes:
+                self.fast_from_bytes = bytes.decode
 
     def to_bytes(self, obj: Any) -> bytes:
+        if self._utf8 and type(obj) is str:
+            try:
+                return obj.encode()
+            except UnicodeEncodeError as exc:
+                raise SerdeException(f"cannot encode text as {self.encoding}: {exc}") from exc
         if not isinstance(obj, str):
             raise SerdeException(f"StringSerde expects str, got {type(obj).__name__}")
         try:
@@ -63,6 +73,8 @@ class StringSerde(Serde):
 
     def from_bytes(self, data: bytes) -> str:
         try:
+            if self._utf8 and type(data) is bytes:
+                return data.decode()
             return _JavaUtf16.decode(data) if self._codec == "utf-16" else bytes(data).decode(self._codec)
         except UnicodeDecodeError as exc:
             raise SerdeException(f"invalid {self.encoding} text: {exc}") from exc
@@ -72,11 +84,15 @@ class IntegerSerde(Serde):
     """Java int: 4 bytes, big-endian, two's complement."""
 
     def to_bytes(self, obj: Any) -> bytes:
+        if type(obj) is int and -(2**31) <= obj <= 2**31 - 1:  # the usual case, checked inline
+            return _pack_int32(obj)
         return _pack_int(_INT, obj, "IntegerSerde", -(2**31), 2**31 - 1)
 
     def from_bytes(self, data: bytes) -> int:
-        _check_length(data, 4, "IntegerSerde")
-        return int(_INT.unpack(data)[0])
+        if len(data) != 4:
+            _check_length(data, 4, "IntegerSerde")  # raises, naming the length
+        value: int = _unpack_int32(data)[0]
+        return value
 
 
 class LongSerde(Serde):

@@ -1,9 +1,9 @@
 """An LRU cache of objects in front of the serde layer that also batches writes.
 
-Writes land in the cache and are marked dirty; dirty entries reach the inner store in one ``put_all``,
+Writes land in the cache and are marked dirty; dirty entries reach the inner store in one batch,
 oldest write first, when ``write_batch_size`` of them are pending, when a dirty entry would be evicted,
 and before ``range``/``all``/``flush`` (so those see every write). A delete is a cached ``None``: it
-reaches the inner store as a ``None`` value in that ``put_all``, which every inner layer treats as a
+reaches the inner store as a ``None`` value in that batch, which every inner layer treats as a
 delete (the changelog gets a tombstone). Misses are cached too, so a key read twice is read once.
 """
 
@@ -14,7 +14,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from samza_py.api.storage import Entry, KeyValueIterator, KeyValueStore
-from samza_py.storage.entries import entry_pairs
+from samza_py.storage.entries import entry_pairs, pairs_writer
+
+_ABSENT = object()  # not cached (a cached None is a known-absent key)
 
 
 class CachedStore(KeyValueStore[Any, Any]):
@@ -27,7 +29,12 @@ class CachedStore(KeyValueStore[Any, Any]):
         self.cache_size = cache_size
         self.write_batch_size = write_batch_size
         self._cache: OrderedDict[Any, Any] = OrderedDict()  # least recently used first; None = absent
-        self._dirty: OrderedDict[Any, None] = OrderedDict()  # keys with unwritten changes, oldest write first
+        # Keys with unwritten changes and their values, oldest write first (a plain dict keeps insertion
+        # order; a re-write is removed and inserted again, so the batch order is the order of last writes).
+        self._dirty: dict[Any, Any] = {}
+        # Bound once: these run for every miss and every batch.
+        self._inner_get = inner.get
+        self._put_pairs = pairs_writer(inner)
 
     @property
     def dirty_count(self) -> int:
@@ -38,66 +45,92 @@ class CachedStore(KeyValueStore[Any, Any]):
         return list(self._cache)
 
     def get(self, key: Any) -> Any:
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return self._cache[key]
-        value = self.inner.get(key)
-        self._remember(key, value, dirty=False)
+        cache = self._cache
+        value = cache.get(key, _ABSENT)
+        if value is not _ABSENT:
+            cache.move_to_end(key)
+            return value
+        value = self._inner_get(key)
+        cache[key] = value  # a new key goes in at the most recently used end
+        if len(cache) > self.cache_size:
+            # Inline for the usual case, a clean eldest entry: a full cache evicts on every miss.
+            eldest, eldest_value = cache.popitem(False)
+            if eldest in self._dirty:
+                self._write_dirty_for_eviction(eldest, eldest_value)
         return value
 
     def get_all(self, keys: Iterable[Any]) -> dict[Any, Any]:
         wanted = list(keys)
+        cache = self._cache
         values: dict[Any, Any] = {}
         missing: list[Any] = []
         for key in wanted:
-            if key in self._cache:
-                self._cache.move_to_end(key)
-                values[key] = self._cache[key]
-            else:
+            value = cache.get(key, _ABSENT)
+            if value is _ABSENT:
                 missing.append(key)
+            else:
+                cache.move_to_end(key)
+                values[key] = value
         if missing:
             fetched = self.inner.get_all(missing)
             for key in missing:
-                values[key] = fetched.get(key)
-                self._remember(key, values[key], dirty=False)
+                values[key] = value = fetched.get(key)
+                self._remember(key, value)
         return {key: values[key] for key in wanted if values[key] is not None}
 
     def put(self, key: Any, value: Any) -> None:
-        self._remember(key, value, dirty=True)
+        cache = self._cache
+        cache[key] = value
+        cache.move_to_end(key)
+        dirty = self._dirty
+        dirty.pop(key, None)  # a re-write moves the key to the newest end of the batch
+        dirty[key] = value
+        if len(cache) > self.cache_size:
+            self._evict_eldest()
+        if len(dirty) >= self.write_batch_size:
+            self._write_dirty()
 
     def put_all(self, entries: Iterable[Entry[Any, Any]] | Mapping[Any, Any]) -> None:
         for key, value in entry_pairs(entries):
-            self._remember(key, value, dirty=True)
+            self.put(key, value)
 
     def delete(self, key: Any) -> None:
-        self._remember(key, None, dirty=True)
+        self.put(key, None)
 
     def delete_all(self, keys: Iterable[Any]) -> None:
         for key in keys:
-            self._remember(key, None, dirty=True)
+            self.put(key, None)
 
-    def _remember(self, key: Any, value: Any, *, dirty: bool) -> None:
-        self._cache[key] = value
-        self._cache.move_to_end(key)
-        if dirty:
-            # Re-writing a key moves it to the newest end, so the batch order is the order of last writes.
-            self._dirty[key] = None
-            self._dirty.move_to_end(key)
-        if len(self._cache) > self.cache_size:
-            eldest = next(iter(self._cache))
-            if eldest in self._dirty:
-                self._write_dirty()  # all of them, keeping the inner store's write order
-            del self._cache[eldest]
-        if len(self._dirty) >= self.write_batch_size:
+    def _remember(self, key: Any, value: Any) -> None:
+        """Cache a value read from the inner store (clean: nothing to write)."""
+        cache = self._cache
+        cache[key] = value
+        cache.move_to_end(key)
+        if len(cache) > self.cache_size:
+            self._evict_eldest()
+
+    def _evict_eldest(self) -> None:
+        eldest, value = self._cache.popitem(False)  # least recently used
+        if eldest in self._dirty:
+            self._write_dirty_for_eviction(eldest, value)
+
+    def _write_dirty_for_eviction(self, eldest: Any, value: Any) -> None:
+        """The evicted entry is dirty: write every dirty entry (keeping the inner store's write order)."""
+        try:
             self._write_dirty()
+        except BaseException:
+            # Not written: keep it cached, or a read would miss its pending value and see the inner one.
+            self._cache[eldest] = value
+            self._cache.move_to_end(eldest, last=False)
+            raise
 
     def _write_dirty(self) -> None:
-        if not self._dirty:
+        dirty = self._dirty
+        if not dirty:
             return
-        batch = [Entry(key, self._cache[key]) for key in self._dirty]
-        self.inner.put_all(batch)
+        self._put_pairs(list(dirty.items()))
         # Cleared only once written: if the inner store fails, the writes stay pending rather than vanish.
-        self._dirty.clear()
+        dirty.clear()
 
     def range(self, from_key: Any, to_key: Any) -> KeyValueIterator[Any, Any]:
         self._write_dirty()

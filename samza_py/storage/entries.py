@@ -1,8 +1,8 @@
-"""The two shapes ``put_all`` accepts (entries or a mapping), as one list of pairs."""
+"""The two shapes ``put_all`` accepts (entries or a mapping), as one list of pairs; and the layers' pair writes."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from samza_py.api.storage import Entry, KeyValueStore
@@ -20,3 +20,22 @@ RawEntries = Iterable[Entry[bytes, bytes] | Entry[bytes, bytes | None]] | Mappin
 
 # A byte-level store as the layers above it see it: values are bytes, or None for a delete.
 ByteStore = KeyValueStore[bytes, Any]
+
+# A batch as the stack's own layers hand it down: (key, value or None for a delete) pairs, oldest first.
+Pairs = list[tuple[Any, Any]]
+PutPairs = Callable[[Pairs], None]
+
+
+def pairs_writer(inner: KeyValueStore[Any, Any]) -> PutPairs:
+    """``inner.put_pairs`` when ``inner`` is one of the stack's layers, else its ``put_all`` with entries.
+
+    Between the stack's layers a batch travels as plain pairs: no Entry object per write per layer.
+    """
+    put_pairs: PutPairs | None = getattr(inner, "put_pairs", None)
+    if put_pairs is not None:
+        return put_pairs
+
+    def put_all_entries(pairs: Pairs) -> None:
+        inner.put_all([Entry(key, value) for key, value in pairs])
+
+    return put_all_entries

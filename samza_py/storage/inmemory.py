@@ -8,7 +8,7 @@ from pathlib import Path
 
 from samza_py.api.storage import Entry, KeyValueIterator, KeyValueStore
 from samza_py.config.storage_config import StorageConfig
-from samza_py.storage.entries import RawEntries, entry_pairs
+from samza_py.storage.entries import Pairs, RawEntries, entry_pairs
 from samza_py.storage.errors import StoreClosedError
 from samza_py.storage.factory import BaseKeyValueStorageEngineFactory
 from samza_py.storage.raw_checks import check_bytes
@@ -62,7 +62,9 @@ class InMemoryKeyValueStore(KeyValueStore[bytes, bytes]):
         data[key] = value
 
     def put_all(self, entries: RawEntries) -> None:
-        pairs = entry_pairs(entries)
+        self.put_pairs(entry_pairs(entries))
+
+    def put_pairs(self, pairs: Pairs) -> None:
         # Check everything first so a bad entry leaves the store untouched, as a RocksDB batch would.
         for key, value in pairs:
             check_bytes(key, "key")

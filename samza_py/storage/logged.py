@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
 
-from samza_py.api.storage import Entry, KeyValueIterator, KeyValueStore
-from samza_py.storage.entries import ByteStore, RawEntries, entry_pairs
+from samza_py.api.storage import KeyValueIterator, KeyValueStore
+from samza_py.storage.entries import ByteStore, Pairs, RawEntries, entry_pairs, pairs_writer
 
-# (key bytes, value bytes or None for a tombstone) -> sent to the task's changelog partition
+# (key bytes, value bytes or None for a tombstone) -> sent to the task's changelog partition. A send that
+# also has ``send_all(pairs)`` takes a whole batch in one call (the storage manager's does).
 ChangelogSend = Callable[[bytes, bytes | None], None]
 
 
@@ -21,8 +21,18 @@ class LoggedStore(KeyValueStore[bytes, bytes]):
     def __init__(self, inner: ByteStore, send: ChangelogSend) -> None:
         self.inner = inner
         self.send = send
+        send_all: Callable[[Pairs], None] | None = getattr(send, "send_all", None)
+        self._send_all = send_all if send_all is not None else self._send_each
+        self._put_pairs = pairs_writer(inner)
+        # Reads pass straight through: the inner store's own get, with no call of this layer in between.
+        self.get = inner.get  # type: ignore[method-assign]
 
-    def get(self, key: bytes) -> bytes | None:
+    def _send_each(self, pairs: Pairs) -> None:
+        send = self.send
+        for key, value in pairs:
+            send(key, value)
+
+    def get(self, key: bytes) -> bytes | None:  # replaced per instance by the inner store's get
         value: bytes | None = self.inner.get(key)
         return value
 
@@ -34,11 +44,12 @@ class LoggedStore(KeyValueStore[bytes, bytes]):
         self.inner.put(key, value)
 
     def put_all(self, entries: RawEntries) -> None:
-        pairs = entry_pairs(entries)
-        for key, value in pairs:
-            self.send(key, value)
-        batch: list[Entry[bytes, Any]] = [Entry(key, value) for key, value in pairs]
-        self.inner.put_all(batch)
+        self.put_pairs(entry_pairs(entries))
+
+    def put_pairs(self, pairs: Pairs) -> None:
+        """Every change of the batch to the changelog, then the batch to the inner store."""
+        self._send_all(pairs)
+        self._put_pairs(pairs)
 
     def delete(self, key: bytes) -> None:
         self.send(key, None)

@@ -25,11 +25,13 @@ class NullSafeKeyValueStore(KeyValueStore[Any, Any]):
 
     def __init__(self, inner: KeyValueStore[Any, Any]) -> None:
         self.inner = inner
+        self._inner_get = inner.get  # bound once: the per-message calls
+        self._inner_put = inner.put
 
     def get(self, key: Any) -> Any:
         if key is None:
             raise ValueError(NULL_KEY)
-        return self.inner.get(key)
+        return self._inner_get(key)
 
     def get_all(self, keys: Iterable[Any]) -> dict[Any, Any]:
         return self.inner.get_all(_check_keys(keys))
@@ -39,7 +41,7 @@ class NullSafeKeyValueStore(KeyValueStore[Any, Any]):
             raise ValueError(NULL_KEY)
         if value is None:
             raise ValueError(NULL_VALUE)
-        self.inner.put(key, value)
+        self._inner_put(key, value)
 
     def put_all(self, entries: Iterable[Entry[Any, Any]] | Mapping[Any, Any]) -> None:
         pairs = entry_pairs(entries)

@@ -11,7 +11,7 @@ import rocksdict
 
 from samza_py.api.storage import Entry, KeyValueIterator, KeyValueStore
 from samza_py.config.storage_config import StorageConfig
-from samza_py.storage.entries import RawEntries, entry_pairs
+from samza_py.storage.entries import Pairs, RawEntries, entry_pairs
 from samza_py.storage.errors import StoreClosedError, StoreCorruptedError, StoreLockedError, StoreOpenError
 from samza_py.storage.factory import BaseKeyValueStorageEngineFactory
 from samza_py.storage.raw_checks import check_bytes
@@ -103,8 +103,12 @@ class RocksDbKeyValueStore(KeyValueStore[bytes, bytes]):
         return self._db
 
     def get(self, key: bytes) -> bytes | None:
-        check_bytes(key, "key")
-        value: bytes | None = self._live().get(key)
+        if type(key) is not bytes:
+            check_bytes(key, "key")
+        db = self._db
+        if db is None:
+            raise StoreClosedError(f"RocksDB store {self.path}")
+        value: bytes | None = db.get(key)
         return value
 
     def get_all(self, keys: Iterable[bytes]) -> dict[bytes, bytes]:
@@ -125,15 +129,22 @@ class RocksDbKeyValueStore(KeyValueStore[bytes, bytes]):
         self._live().put(key, value)
 
     def put_all(self, entries: RawEntries) -> None:
+        self.put_pairs(entry_pairs(entries))
+
+    def put_pairs(self, pairs: Pairs) -> None:
+        """One write batch of ``(key, value or None for a delete)``; a non-bytes entry fails it before any write."""
         batch = rocksdict.WriteBatch(raw_mode=True)
-        for key, value in entry_pairs(entries):
-            check_bytes(key, "key")
+        put, delete = batch.put, batch.delete
+        for key, value in pairs:
+            if type(key) is not bytes:
+                check_bytes(key, "key")
             if value is None:
-                batch.delete(key)
+                delete(key)
+            elif type(value) is bytes:
+                put(key, value)
             else:
                 check_bytes(value, "value")
-                batch.put(key, value)
-        if len(batch):
+        if pairs:
             self._live().write(batch, self._write_options)
 
     def write_pairs(self, pairs: list[tuple[bytes, bytes | None]]) -> None:

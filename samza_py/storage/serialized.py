@@ -7,7 +7,11 @@ from typing import Any
 
 from samza_py.api.storage import Entry, KeyValueIterator, KeyValueStore
 from samza_py.serializers.serde import Serde
-from samza_py.storage.entries import ByteStore, entry_pairs
+from samza_py.storage.entries import ByteStore, Pairs, entry_pairs, pairs_writer
+
+
+def _same(data: Any) -> Any:
+    return data
 
 
 class SerializedKeyValueStore(KeyValueStore[Any, Any]):
@@ -17,22 +21,21 @@ class SerializedKeyValueStore(KeyValueStore[Any, Any]):
         self.inner = inner
         self.key_serde = key_serde
         self.msg_serde = msg_serde
-
-    def _key_bytes(self, key: Any) -> bytes:
-        return key if self.key_serde is None else self.key_serde.to_bytes(key)
+        # The conversions and the inner calls, bound once: they run for every read and every batched write.
+        self._key_bytes = _same if key_serde is None else key_serde.to_bytes
+        # A built-in equivalent of the key serde's to_bytes, if it has one (see Serde.fast_to_bytes).
+        self._fast_key_bytes = None if key_serde is None else key_serde.fast_to_bytes
+        self._key = _same if key_serde is None else key_serde.from_bytes
+        self._to_value_bytes = _same if msg_serde is None else msg_serde.to_bytes
+        self._from_value_bytes = _same if msg_serde is None else msg_serde.from_bytes
+        self._inner_get = inner.get
+        self._put_pairs = pairs_writer(inner)
 
     def _value_bytes(self, value: Any) -> bytes | None:
-        if value is None or self.msg_serde is None:
-            return value
-        return self.msg_serde.to_bytes(value)
-
-    def _key(self, data: bytes) -> Any:
-        return data if self.key_serde is None else self.key_serde.from_bytes(data)
+        return None if value is None else self._to_value_bytes(value)
 
     def _value(self, data: bytes | None) -> Any:
-        if data is None or self.msg_serde is None:
-            return data
-        return self.msg_serde.from_bytes(data)
+        return None if data is None else self._from_value_bytes(data)
 
     def _entry(self, entry: Entry[bytes, bytes]) -> Entry[Any, Any]:
         return Entry(self._key(entry.key), self._value(entry.value))
@@ -42,7 +45,16 @@ class SerializedKeyValueStore(KeyValueStore[Any, Any]):
         return KeyValueIterator(map(self._entry, inner), on_close=inner.close)
 
     def get(self, key: Any) -> Any:
-        return self._value(self.inner.get(self._key_bytes(key)))
+        fast = self._fast_key_bytes
+        if fast is None:
+            key_bytes = self._key_bytes(key)
+        else:
+            try:
+                key_bytes = fast(key)
+            except Exception:
+                key_bytes = self._key_bytes(key)  # the serde's own verdict: its bytes, or its error
+        data = self._inner_get(key_bytes)
+        return None if data is None else self._from_value_bytes(data)
 
     def get_all(self, keys: Iterable[Any]) -> dict[Any, Any]:
         by_bytes = {self._key_bytes(key): key for key in keys}
@@ -53,8 +65,23 @@ class SerializedKeyValueStore(KeyValueStore[Any, Any]):
         self.inner.put(self._key_bytes(key), self._value_bytes(value))
 
     def put_all(self, entries: Iterable[Entry[Any, Any]] | Mapping[Any, Any]) -> None:
-        batch = [Entry(self._key_bytes(key), self._value_bytes(value)) for key, value in entry_pairs(entries)]
-        self.inner.put_all(batch)
+        self.put_pairs(entry_pairs(entries))
+
+    def put_pairs(self, pairs: Pairs) -> None:
+        """The stack's batch write: ``(object key, object value or None)`` pairs, serialised in one pass."""
+        key_bytes, value_bytes = self._key_bytes, self._to_value_bytes
+        fast = self._fast_key_bytes
+        if fast is None:
+            batch = [(key_bytes(key), None if value is None else value_bytes(value)) for key, value in pairs]
+        else:
+            keys = [key for key, _ in pairs]
+            try:
+                converted = list(map(fast, keys))  # no Python call per key
+            except Exception:
+                converted = [key_bytes(key) for key in keys]  # the serde's own verdict
+            values = [None if value is None else value_bytes(value) for _, value in pairs]
+            batch = list(zip(converted, values, strict=True))
+        self._put_pairs(batch)
 
     def delete(self, key: Any) -> None:
         self.inner.delete(self._key_bytes(key))

@@ -34,6 +34,7 @@ from samza_py.config.storage_config import StorageConfig
 from samza_py.config.task_config import TaskConfig
 from samza_py.metrics.registry import MetricsRegistryMap
 from samza_py.serializers.manager import SerdeManager
+from samza_py.storage.changelog_sender import ChangelogSender
 from samza_py.storage.engine import METRICS_GROUP as ENGINE_GROUP
 from samza_py.storage.engine import KeyValueStorageEngine
 from samza_py.storage.errors import StoreCorruptedError
@@ -232,7 +233,7 @@ class TaskStorageManager:
             for name in order:
                 self.engines[name] = self.engines.pop(name)
 
-    def _send(self, store: str) -> Callable[[bytes, bytes | None], None] | None:
+    def _send(self, store: str) -> ChangelogSender | None:
         changelog = self.changelogs.get(store)
         return None if changelog is None else self._send_raw(changelog)
 
@@ -357,16 +358,8 @@ class TaskStorageManager:
         self._producers[changelog.system].flush(self.task_name)
         log.info("trimmed %d uncommitted change(s) at offsets %d..%d of %s", len(keys), start, end - 1, changelog)
 
-    def _send_raw(self, changelog: SystemStreamPartition) -> Callable[[bytes, bytes | None], None]:
-        """Raw bytes to the task's changelog partition (an int partition key lands on that partition, as
-        Java's Integer.hashCode is the value)."""
-        producer = self._producers[changelog.system]
-        stream, partition, source = changelog.system_stream, changelog.partition_id, self.task_name
-
-        def send(key: bytes, value: bytes | None) -> None:
-            producer.send_serialized(source, stream, partition, key, value)
-
-        return send
+    def _send_raw(self, changelog: SystemStreamPartition) -> ChangelogSender:
+        return ChangelogSender(self._producers[changelog.system], self.task_name, changelog)
 
     def _reader_settings(self, changelog: SystemStreamPartition) -> dict[str, Any]:
         # Restores read a lot: large fetches and a deep queue (small reads elsewhere would wait on them),

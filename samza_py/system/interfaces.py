@@ -7,7 +7,7 @@ the container deserialises them with the serdes configured for each stream.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -155,6 +155,14 @@ class SystemProducer(ABC):
             send_serialized(source, stream, partition_key, key, message)
 
         return send
+
+    def send_serialized_all(
+        self, source: str, stream: SystemStream, partition_key: Any, pairs: Sequence[tuple[Any, Any]]
+    ) -> None:
+        """``send_serialized`` of each ``(key, message)`` in order, all with one partition key (a store's
+        changelog batch); producers override it to partition once per batch."""
+        for key, message in pairs:
+            self.send_serialized(source, stream, partition_key, key, message)
 
     @abstractmethod
     def flush(self, source: str) -> None:

@@ -171,3 +171,44 @@ def test_failed_inner_write_keeps_entries_dirty() -> None:
 def test_sizes_must_be_positive(cache: int, batch: int) -> None:
     with pytest.raises(ValueError, match="must be at least 1"):
         CachedStore(RecordingStore(), cache, batch)
+
+
+class FailingBatches(RecordingStore):
+    """Batch writes fail while ``down`` is set."""
+
+    down = False
+
+    def put_all(self, entries: object) -> None:
+        if self.down:
+            raise OSError("disk full")
+        super().put_all(entries)
+
+
+def test_an_eviction_whose_write_fails_keeps_the_dirty_entry_cached_and_pending() -> None:
+    inner = FailingBatches()
+    store = CachedStore(inner, 2, 100)
+    store.put(b"a", b"1")
+    store.put(b"b", b"2")
+    inner.down = True
+    with pytest.raises(OSError, match="disk full"):
+        store.put(b"c", b"3")  # would evict dirty a: the write of all dirty entries fails
+    assert store.get(b"a") == b"1"  # still cached: not read (as absent) from the inner store
+    assert inner.calls("get") == []
+    inner.down = False
+    store.flush()
+    assert inner.data.get(b"a") == b"1" and inner.data.get(b"c") == b"3"
+
+
+def test_inner_layers_of_the_stack_take_a_batch_as_pairs() -> None:
+    from samza_py.serializers.builtin import IntegerSerde, StringSerde
+    from samza_py.storage.inmemory import InMemoryKeyValueStore
+    from samza_py.storage.serialized import SerializedKeyValueStore
+
+    raw = InMemoryKeyValueStore()
+    store = CachedStore(SerializedKeyValueStore(raw, StringSerde(), IntegerSerde()), 10, 2)
+    store.put("a", 1)
+    store.delete("b")
+    assert [(e.key, e.value) for e in raw.all()] == [(b"a", b"\x00\x00\x00\x01")]
+    with pytest.raises(Exception, match="IntegerSerde expects int"):
+        store.put_all([Entry("x", "not an int"), Entry("y", 2)])
+    assert raw.get(b"y") is None  # the serde failed the batch before anything reached the raw store

@@ -109,3 +109,57 @@ def test_full_stack_without_cache_sends_on_each_write(tmp_path: Path) -> None:
     engine.delete("a")
     assert sends == [(b"a", b"1"), (b"a", None)] and engine.raw_get(b"a") is None
     engine.close()
+
+
+class BatchSend:
+    """A changelog send that also takes whole batches, as the storage manager's does."""
+
+    def __init__(self, events: list[tuple[Any, ...]], fail: bool = False) -> None:
+        self.events = events
+        self.fail = fail
+
+    def __call__(self, key: bytes, value: bytes | None) -> None:
+        self.events.append(("send", key, value))
+
+    def send_all(self, pairs: list[tuple[bytes, bytes | None]]) -> None:
+        if self.fail:
+            raise RuntimeError("producer down")
+        self.events.append(("send_all", list(pairs)))
+
+
+def test_a_batch_goes_to_send_all_in_one_call_before_the_inner_write() -> None:
+    events: list[tuple[Any, ...]] = []
+    store = LoggedStore(RecordingStore(events), BatchSend(events))
+    store.put_all([Entry(b"a", b"1"), Entry(b"b", None)])
+    store.put(b"c", b"3")  # a single write still uses the single send
+    assert events == [
+        ("send_all", [(b"a", b"1"), (b"b", None)]),
+        ("put_all", [(b"a", b"1"), (b"b", None)]),
+        ("send", b"c", b"3"),
+        ("put", b"c", b"3"),
+    ]
+
+
+def test_a_failed_send_all_leaves_the_store_unwritten() -> None:
+    events: list[tuple[Any, ...]] = []
+    inner = RecordingStore(events)
+    store = LoggedStore(inner, BatchSend(events, fail=True))
+    with pytest.raises(RuntimeError, match="producer down"):
+        store.put_all({b"a": b"1"})
+    assert events == [] and inner.data.get(b"a") is None
+
+
+def test_full_stack_flushes_a_cache_batch_through_send_all(tmp_path: Path) -> None:
+    events: list[tuple[Any, ...]] = []
+    config = Config({"stores.s.object.cache.size": "10", "stores.s.write.batch.size": "3"})
+    engine = InMemoryKeyValueStorageEngineFactory().get_storage_engine(
+        "s", tmp_path, StringSerde(), StringSerde(), BatchSend(events), config, 1, MetricsRegistryMap("t"),
+    )
+    engine.put("b", "1")
+    engine.put("a", "1")
+    engine.delete("b")  # rewrite: b moves behind a, as a delete
+    assert events == []
+    engine.put("c", "3")  # the third dirty key: one batch, oldest write first
+    assert events == [("send_all", [(b"a", b"1"), (b"b", None), (b"c", b"3")])]
+    assert [(e.key, e.value) for e in engine.raw.all()] == [(b"a", b"1"), (b"c", b"3")]
+    engine.close()

@@ -2,8 +2,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from samza_py.api.storage import Entry
 from samza_py.serializers.builtin import JsonSerde, StringSerde
+from samza_py.serializers.serde import SerdeException
 from samza_py.storage.serialized import SerializedKeyValueStore
 from tests.storage.recording import RecordingStore
 
@@ -91,3 +94,29 @@ def test_without_serdes_bytes_pass_through() -> None:
     assert inner.events == [("put", b"k", b"v")]
     assert store.get(b"k") == b"v"
     assert [(e.key, e.value) for e in store.all()] == [(b"k", b"v")]
+
+
+def test_a_key_the_fast_string_path_refuses_gets_the_serdes_own_error() -> None:
+    store, inner, _ = make()
+    assert StringSerde().fast_to_bytes is str.encode  # UTF-8 text: str.encode is the same conversion
+    for bad in (b"bytes", 7, "\ud800"):  # not text, not text, unencodable text
+        with pytest.raises(SerdeException):
+            store.get(bad)
+        with pytest.raises(SerdeException):
+            store.put_pairs([("fine", 1), (bad, 2)])
+    assert inner.writes() == []  # a refused batch reaches nothing
+
+
+def test_no_fast_path_for_other_charsets_or_a_subclass_with_its_own_to_bytes() -> None:
+    class Upper(StringSerde):
+        def to_bytes(self, obj: Any) -> bytes:
+            return super().to_bytes(obj.upper())
+
+    assert StringSerde("UTF-16").fast_to_bytes is None
+    assert Upper().fast_to_bytes is None
+    inner = RecordingStore()
+    store = SerializedKeyValueStore(inner, Upper(), StringSerde())
+    store.put_pairs([("a", "x")])
+    store.put("b", "y")
+    assert inner.writes() == [("put_all", [(b"A", b"x")]), ("put", b"B", b"y")]
+    assert store.get("a") == "x"

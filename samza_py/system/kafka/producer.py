@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from confluent_kafka import KafkaError, Message, Producer
@@ -151,6 +151,26 @@ class KafkaSystemProducer(SystemProducer):
                 self._poll()
 
         return send
+
+    def send_serialized_all(
+        self, source: str, stream: SystemStream, partition_key: Any, pairs: Sequence[tuple[Any, Any]]
+    ) -> None:
+        """A batch to one partition (a store's changelog batch): the partition is worked out once."""
+        producer = self._producer
+        assert producer is not None, "producer not started"
+        topic = stream.stream
+        partition = -1
+        if partition_key is not None:
+            partition = samza_partition(partition_key, self._partition_counts.get(topic) or self.partition_count(topic))
+        produce = producer.produce
+        for key, message in pairs:
+            try:
+                produce(topic, message, key, partition)
+            except BufferError:
+                self._produce_when_room(topic, message, key, partition_key)
+        self._unpolled += len(pairs)
+        if self._unpolled >= _POLL_EVERY:
+            self._poll()
 
     def _produce_when_room(self, topic: str, message: Any, key: Any, partition_key: Any) -> None:
         producer = self._producer
