@@ -50,6 +50,9 @@ class RunLoop:
                 self._by_ssp.setdefault(ssp, []).append(task)
         self._windowable = [t for t in tasks.values() if t.is_windowable]
         self._stop_requested = False
+        # Fenced (standalone: the ZooKeeper session is gone): another processor may own these tasks now,
+        # so nothing more is committed, not even what a task asks for.
+        self._fenced = False
         self.process_envelopes = registry.new_counter(GROUP, "process-envelopes")
         self.process_null = registry.new_counter(GROUP, "process-null-envelopes")
         self.commit_calls = registry.new_counter(GROUP, "commit-calls")
@@ -63,6 +66,15 @@ class RunLoop:
     def request_stop(self) -> None:
         """Stop after the current message (SIGTERM, or the container is told to)."""
         self._stop_requested = True
+
+    def fence(self) -> None:
+        """Stop after the current run and commit nothing from now on."""
+        self._fenced = True
+        self._stop_requested = True
+
+    @property
+    def fenced(self) -> bool:
+        return self._fenced
 
     @property
     def stopping(self) -> bool:
@@ -172,7 +184,7 @@ class RunLoop:
         return taken
 
     def _apply(self, task: TaskInstance, coordinator: ReadableCoordinator) -> None:
-        if coordinator.commit_requested:
+        if coordinator.commit_requested and not self._fenced:
             if coordinator.commit_scope is RequestScope.ALL_TASKS_IN_CONTAINER:
                 self.commit_all()
             else:
@@ -190,6 +202,8 @@ class RunLoop:
 
     def commit_all(self) -> None:
         """Every task in one pass: each producer flushed once, changelog offsets asked once per system."""
+        if self._fenced:
+            return
         started_ns = time.perf_counter_ns()
         tasks = list(self.tasks.values())
         self.commit_calls.count += len(tasks)

@@ -60,6 +60,25 @@ class SamzaContainer:
         self._storage: list[TaskStorageManager] = []
         self.restore_spans: list[RestoreSpan] = []  # when each store's restore ran, for logs and tests
         self._stop_before_loop = False
+        self._fenced = False
+
+    def fence(self) -> None:
+        """Stop at once without committing anything more (standalone: the ZooKeeper session is gone and
+        another processor may already own these tasks). Store caches are dropped, not flushed, so no
+        more changelog writes go out; the next owner restores to the last checkpoint."""
+        self._fenced = True
+        self._stop_before_loop = True
+        if self.run_loop is not None:
+            self.run_loop.fence()
+
+    @property
+    def fenced(self) -> bool:
+        return self._fenced
+
+    @property
+    def stop_requested(self) -> bool:
+        """Whether someone asked it to stop (rather than it ending by itself)."""
+        return self._stop_before_loop
 
     def request_stop(self) -> None:
         """Graceful stop, safe to call from a signal handler or another thread."""
@@ -78,6 +97,9 @@ class SamzaContainer:
             assert self.run_loop is not None
             if not self._stop_before_loop:
                 self.run_loop.run()
+            if self._fenced:
+                log.warning("container %s fenced: stopped without a last commit", self.model.processor_id)
+                return
             # A graceful stop checkpoints what was processed, so a restart does not redo it.
             self.run_loop.commit_all()
             clean = True
@@ -173,7 +195,9 @@ class SamzaContainer:
             task_config.poll_interval_ms, skip_below, timed=MetricsConfig(config).timer_enabled,
         )
         self.registry.new_gauge(CONTAINER_GROUP, "container-startup-time", time.monotonic_ns() - started_ns)
-        if self._stop_before_loop:
+        if self._fenced:
+            self.run_loop.fence()
+        elif self._stop_before_loop:
             self.run_loop.request_stop()
 
     def _chooser(self, task_config: TaskConfig) -> RoundRobinChooser:
@@ -234,7 +258,10 @@ class SamzaContainer:
             steps.append(("consumers", self._consumers.stop))
         if clean:
             steps += [(f"task {name}", task.close) for name, task in self.tasks.items()]
-        steps += [(f"stores of {s.task_name}", s.close) for s in self._storage]
+        if self._fenced:
+            steps += [(f"stores of {s.task_name}", s.abandon) for s in self._storage]
+        else:
+            steps += [(f"stores of {s.task_name}", s.close) for s in self._storage]
         steps += [(f"producer {s}", p.stop) for s, p in self._producers.items()]
         if self._checkpoints is not None:
             steps.append(("checkpoint manager", self._checkpoints.stop))

@@ -49,15 +49,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def load_valid_config(args: argparse.Namespace) -> Config | None:
+def load_valid_config(args: argparse.Namespace, prog: str = "run-job") -> Config | None:
     try:
         config = load_config(args.config_path, args.config)
     except (OSError, ValueError, ConfigException) as exc:
-        print(f"run-job: {exc}", file=sys.stderr)
+        print(f"{prog}: {exc}", file=sys.stderr)
         return None
     problems = validate(config)
     if problems:
-        print(f"run-job: invalid configuration, {len(problems)} problem(s):", file=sys.stderr)
+        print(f"{prog}: invalid configuration, {len(problems)} problem(s):", file=sys.stderr)
         for problem in problems:
             print(f"  - {problem}", file=sys.stderr)
         return None

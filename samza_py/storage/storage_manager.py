@@ -410,6 +410,11 @@ class TaskStorageManager:
         for engine in self.engines.values():
             engine.close()
 
+    def abandon(self) -> None:
+        """Close without flushing store caches (a fenced container): no more changelog writes."""
+        for engine in self.engines.values():
+            engine.abandon()
+
 
 def newest_changelog_offsets(storages: Iterable[TaskStorageManager]) -> dict[SystemStreamPartition, int]:
     """The newest offset of every changelog partition of ``storages``: one request per system for all of

@@ -1,0 +1,108 @@
+"""Standalone mode: run-app processors that form one job through ZooKeeper, with state that moves with its tasks.
+
+Counts are checked exactly: the store of each task (read back as the latest value per key of its changelog
+partition) must equal the number of messages with that key in its input partition. State always matches
+the checkpoint (transactional state), so a processor killed mid-stream makes its tasks' next owner redo the
+input after the checkpoint on top of the state as of that checkpoint: duplicates in processing never show
+in the counts, and a lost or doubly counted message would.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from .jobs import changelog_counts, wait_for
+from .standalone import (
+    Processor,
+    create_input,
+    group_state,
+    job_properties,
+    produce_keys,
+    settled_on,
+    started_tasks,
+    write_config,
+    zk_client,
+)
+
+
+@pytest.fixture
+def processors() -> list[Processor]:
+    started: list[Processor] = []
+    yield started
+    for processor in started:
+        if processor.alive():
+            processor.stop()
+
+
+def test_three_processors_split_the_tasks_and_count_exactly(
+    unique: str, tmp_path: Path, processors: list[Processor]
+) -> None:
+    properties = job_properties(unique)
+    config = write_config(tmp_path / "job.properties", properties)
+    create_input(unique)
+    truth = produce_keys(f"{unique}-in", 0, 3000)
+    zk = zk_client()
+    try:
+        for pid in ("p1", "p2", "p3"):
+            processors.append(Processor(config, pid, tmp_path))
+        wait_for(lambda: settled_on(zk, properties, {"p1", "p2", "p3"}), 90, "three processors sharing the tasks")
+        _, assignment = group_state(zk, properties)
+        assert assignment is not None
+        # GroupByContainerIds: the six tasks in name order dealt round-robin over the sorted processor ids.
+        assert assignment == {"p1": {"Partition 0", "Partition 3"}, "p2": {"Partition 1", "Partition 4"},
+                              "p3": {"Partition 2", "Partition 5"}}
+        wait_for(lambda: changelog_counts(unique) == truth, 120, "the counts to reach the truth")
+        # Each processor runs exactly its own tasks now.
+        for processor in processors:
+            assert sorted(started_tasks(processor)[-1]) == sorted(assignment[processor.processor_id])
+    finally:
+        zk.stop()
+        zk.close()
+    for processor in processors:
+        assert processor.stop() == 0, processor.text()[-3000:]
+
+
+def test_unreachable_zookeeper_fails_naming_the_key(unique: str, tmp_path: Path) -> None:
+    properties = job_properties(unique, zk_connect="127.0.0.1:1")
+    properties["job.coordinator.zk.connection.timeout.ms"] = "3000"
+    config = write_config(tmp_path / "job.properties", properties)
+    started = time.monotonic()
+    processor = Processor(config, "p1", tmp_path)
+    code = processor.process.wait(60)
+    elapsed = time.monotonic() - started
+    assert code == 1
+    assert "job.coordinator.zk.connect: cannot connect to ZooKeeper at '127.0.0.1:1'" in processor.text()
+    assert elapsed < 3 + 15, elapsed  # the connection timeout, plus the interpreter's start
+
+
+def test_missing_zk_connect_is_rejected_before_anything_starts(unique: str, tmp_path: Path) -> None:
+    properties = job_properties(unique)
+    del properties["job.coordinator.zk.connect"]
+    config = write_config(tmp_path / "job.properties", properties)
+    processor = Processor(config, "p1", tmp_path)
+    assert processor.process.wait(60) == 2
+    assert "job.coordinator.zk.connect: is required" in processor.text()
+
+
+def test_a_second_processor_with_the_same_id_refuses_to_start(
+    unique: str, tmp_path: Path, processors: list[Processor]
+) -> None:
+    properties = job_properties(unique)
+    config = write_config(tmp_path / "job.properties", properties)
+    create_input(unique)
+    zk = zk_client()
+    try:
+        processors.append(Processor(config, "p1", tmp_path))
+        wait_for(lambda: settled_on(zk, properties, {"p1"}), 90, "the first processor to run every task")
+        twin = Processor(config, "p1", tmp_path / "twin")
+        assert twin.process.wait(60) == 1
+        assert "processor.id 'p1' is already used by a live processor of this job" in twin.text()
+        # The first one is untouched: still the only member, still running every task.
+        assert settled_on(zk, properties, {"p1"})
+        assert processors[0].alive()
+    finally:
+        zk.stop()
+        zk.close()
