@@ -24,6 +24,7 @@ from samza_py.config.task_config import TaskConfig
 from samza_py.container.chooser import RoundRobinChooser
 from samza_py.container.collector import TaskInstanceCollector
 from samza_py.container.consumers import SystemConsumers
+from samza_py.container.lease import Lease
 from samza_py.container.restore import RestoreSpan, restore_all
 from samza_py.container.run_loop import GROUP as CONTAINER_GROUP
 from samza_py.container.run_loop import RunLoop
@@ -42,9 +43,14 @@ log = logging.getLogger(__name__)
 
 class SamzaContainer:
     def __init__(
-        self, config: Config, model: ContainerModel, on_metrics_url: Callable[[str], None] | None = None
+        self,
+        config: Config,
+        model: ContainerModel,
+        on_metrics_url: Callable[[str], None] | None = None,
+        lease: Lease | None = None,
     ) -> None:
         self.config = config
+        self._lease = lease
         self.model = model
         self.name = f"samza-container-{model.processor_id}"
         self.registry = MetricsRegistryMap(self.name)
@@ -97,6 +103,8 @@ class SamzaContainer:
             assert self.run_loop is not None
             if not self._stop_before_loop:
                 self.run_loop.run()
+            if self.run_loop.fenced:
+                self._fenced = True
             if self._fenced:
                 log.warning("container %s fenced: stopped without a last commit", self.model.processor_id)
                 return
@@ -192,7 +200,7 @@ class SamzaContainer:
         self._consumers.start()
         self.run_loop = RunLoop(
             self.tasks, self._consumers, self.registry, task_config.window_ms, task_config.commit_ms,
-            task_config.poll_interval_ms, skip_below, timed=MetricsConfig(config).timer_enabled,
+            task_config.poll_interval_ms, skip_below, timed=MetricsConfig(config).timer_enabled, lease=self._lease,
         )
         self.registry.new_gauge(CONTAINER_GROUP, "container-startup-time", time.monotonic_ns() - started_ns)
         if self._fenced:

@@ -150,3 +150,27 @@ def started_tasks(processor: Processor) -> list[list[str]]:
             out.append(json.loads(line.split("with task(s) ", 1)[1].replace("'", '"')))
     return out
 
+
+
+class SteadyInput:
+    """Messages produced in a background thread, a batch every 50 ms, until stopped; keeps the truth."""
+
+    def __init__(self, topic: str, batch: int = 40) -> None:
+        import threading
+
+        self.topic, self.batch = topic, batch
+        self.truth: Counter[tuple[int, str]] = Counter()
+        self.sent = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.05):
+            self.truth.update(produce_keys(self.topic, self.sent, self.batch))
+            self.sent += self.batch
+
+    def stop(self) -> Counter[tuple[int, str]]:
+        self._stop.set()
+        self._thread.join(60)
+        return self.truth

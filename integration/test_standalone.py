@@ -9,6 +9,7 @@ in the counts, and a lost or doubly counted message would.
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
 
@@ -16,7 +17,9 @@ import pytest
 
 from .jobs import changelog_counts, wait_for
 from .standalone import (
+    PARTITIONS,
     Processor,
+    SteadyInput,
     create_input,
     group_state,
     job_properties,
@@ -104,5 +107,98 @@ def test_a_second_processor_with_the_same_id_refuses_to_start(
         assert settled_on(zk, properties, {"p1"})
         assert processors[0].alive()
     finally:
+        zk.stop()
+        zk.close()
+
+
+def _leader(zk: object, properties: dict[str, str]) -> str:
+    from samza_py.config.config import Config
+    from samza_py.coordinator.zk.membership import list_members
+    from samza_py.coordinator.zk.paths import ZkPaths
+
+    return list_members(zk, ZkPaths.from_config(Config(properties)))[0].processor_id
+
+
+def test_kill_9_of_the_leader_moves_its_tasks_and_state_to_the_others(
+    unique: str, tmp_path: Path, processors: list[Processor]
+) -> None:
+    properties = job_properties(unique)
+    config = write_config(tmp_path / "job.properties", properties)
+    create_input(unique)
+    zk = zk_client()
+    steady = None
+    try:
+        by_id = {pid: Processor(config, pid, tmp_path) for pid in ("p1", "p2", "p3")}
+        processors.extend(by_id.values())
+        wait_for(lambda: settled_on(zk, properties, {"p1", "p2", "p3"}), 90, "three processors sharing the tasks")
+        steady = SteadyInput(f"{unique}-in")
+        # Every task has counted (and checkpointed) something before the kill.
+        wait_for(lambda: len({p for p, _ in changelog_counts(unique)}) == PARTITIONS, 60, "state in every task")
+        victim = _leader(zk, properties)
+        _, before = group_state(zk, properties)
+        assert before is not None
+        time.sleep(1.0)  # a commit or two more on the victim's tasks
+        by_id[victim].kill9()
+        killed_at = time.monotonic()
+        survivors = {"p1", "p2", "p3"} - {victim}
+        wait_for(lambda: settled_on(zk, properties, survivors), 60, "the two survivors to own every task")
+        took = time.monotonic() - killed_at
+        # Session timeout (6 s) + debounce (1 s), plus the model's computation, the barrier and the restarts.
+        assert took < 6 + 1 + 8, took
+        _, after = group_state(zk, properties)
+        assert after is not None and set().union(*after.values()) == set().union(*before.values())
+        moved = before[victim]
+        for pid in survivors:
+            assert sorted(started_tasks(by_id[pid])[-1]) == sorted(after[pid])
+        # The victim's tasks are restored from the changelog on their new owners (nothing local there).
+
+        def restored(task: str) -> bool:
+            logs = "\n".join(by_id[pid].text() for pid in survivors)
+            return re.search(rf"restored store 'counts' of '{task}' from .*: [1-9]\d* records", logs) is not None
+
+        for task in moved:
+            wait_for(lambda task=task: restored(task), 30, f"the restore of {task}'s state on its new owner")
+        time.sleep(2.0)  # steady input on the new owners
+        truth = steady.stop()
+        steady = None
+        wait_for(lambda: changelog_counts(unique) == truth, 120, "the counts to reach the truth")
+    finally:
+        if steady is not None:
+            steady.stop()
+        zk.stop()
+        zk.close()
+
+
+def test_a_fourth_processor_joins_and_the_tasks_spread_over_four(
+    unique: str, tmp_path: Path, processors: list[Processor]
+) -> None:
+    properties = job_properties(unique)
+    config = write_config(tmp_path / "job.properties", properties)
+    create_input(unique)
+    zk = zk_client()
+    steady = None
+    try:
+        by_id = {pid: Processor(config, pid, tmp_path) for pid in ("p1", "p2", "p3")}
+        processors.extend(by_id.values())
+        wait_for(lambda: settled_on(zk, properties, {"p1", "p2", "p3"}), 90, "three processors sharing the tasks")
+        steady = SteadyInput(f"{unique}-in")
+        wait_for(lambda: len({p for p, _ in changelog_counts(unique)}) == PARTITIONS, 60, "state in every task")
+        by_id["p4"] = Processor(config, "p4", tmp_path)
+        processors.append(by_id["p4"])
+        wait_for(lambda: settled_on(zk, properties, {"p1", "p2", "p3", "p4"}), 60, "four processors sharing the tasks")
+        _, after = group_state(zk, properties)
+        assert after == {"p1": {"Partition 0", "Partition 4"}, "p2": {"Partition 1", "Partition 5"},
+                         "p3": {"Partition 2"}, "p4": {"Partition 3"}}
+        assert started_tasks(by_id["p4"]) == [["Partition 3"]]
+        time.sleep(2.0)
+        truth = steady.stop()
+        steady = None
+        wait_for(lambda: changelog_counts(unique) == truth, 120, "the counts to reach the truth")
+        # Every processor stops gracefully, with a last commit.
+        for processor in processors:
+            assert processor.stop() == 0, processor.text()[-3000:]
+    finally:
+        if steady is not None:
+            steady.stop()
         zk.stop()
         zk.close()

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 from samza_py.config.config import Config
 from samza_py.config.task_config import TaskConfig
+from samza_py.container.lease import Lease
 from samza_py.container.samza_container import SamzaContainer
 from samza_py.job.model import ContainerModel
 
@@ -24,8 +25,12 @@ class ContainerStopTimeoutError(Exception):
 
 
 class ContainerRunner:
-    def __init__(self, config: Config, on_exit: Callable[[BaseException | None], None]) -> None:
+    def __init__(
+        self, config: Config, on_exit: Callable[[BaseException | None, bool], None], lease: Lease | None = None
+    ) -> None:
         self.config = config
+        self.lease = lease
+        self.self_fenced = False  # the last container fenced itself (its lease ran out)
         self._on_exit = on_exit
         self._shutdown_s = TaskConfig(config).shutdown_ms / 1000.0
         self._container: SamzaContainer | None = None
@@ -39,7 +44,8 @@ class ContainerRunner:
 
     def start(self, version: int, model: ContainerModel) -> None:
         assert not self.running, "a container is already running"
-        container = SamzaContainer(self.config, model)
+        container = SamzaContainer(self.config, model, lease=self.lease)
+        self.self_fenced = False
         self._container, self.version, self.tasks = container, version, sorted(model.tasks)
         self._thread = threading.Thread(target=self._run, args=(container,), daemon=True,
                                         name=f"samza-container-{model.processor_id}")
@@ -53,9 +59,13 @@ class ContainerRunner:
         except BaseException as exc:  # reported to the coordinator, which stops the processor
             log.exception("container failed")
             failure = exc
-        if failure is not None or not container.stop_requested:
+        if failure is None and container.fenced and not container.stop_requested:
+            # Its lease ran out: the coordinator decides whether (and what) to run again.
+            self.self_fenced = True
+            self._on_exit(None, True)
+        elif failure is not None or not container.stop_requested:
             # Ended by itself (failure, or every task asked to shut down): the processor ends too.
-            self._on_exit(failure)
+            self._on_exit(failure, False)
 
     def stop(self) -> None:
         """Graceful: the run loop stops after its current run and commits; returns once it has stopped."""

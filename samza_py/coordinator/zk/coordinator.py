@@ -17,6 +17,7 @@ import logging
 import queue
 import socket
 import threading
+import time
 from typing import Any
 
 from kazoo.client import KazooClient, KazooState
@@ -25,6 +26,7 @@ from kazoo.handlers.threading import KazooTimeoutError
 
 from samza_py.config.config import Config
 from samza_py.config.zk_config import CONNECTION_TIMEOUT_KEY, ZK_CONNECT_KEY, ZkConfig
+from samza_py.container.lease import Lease
 from samza_py.coordinator.zk import barrier
 from samza_py.coordinator.zk.container_runner import ContainerRunner, ContainerStopTimeoutError
 from samza_py.coordinator.zk.job_models import read_job_model, read_version
@@ -85,8 +87,11 @@ class ZkJobCoordinator:
         self._connected = False
         self._session_lost = False
         self._stop_requested = False
+        self._closed = threading.Event()
         self._exit: tuple[BaseException | None] | None = None  # set when the container ended by itself
-        self.runner = ContainerRunner(config, self._container_exited)
+        self._session_timeout_s = ZkConfig(config).session_timeout_ms / 1000.0
+        self.lease = Lease(float("-inf"))  # renewed by _keep_lease while this membership's session is alive
+        self.runner = ContainerRunner(config, self._container_exited, self.lease)
         self.member: Member | None = None
         self.is_leader = False
         self._leadership: Leadership | None = None
@@ -104,9 +109,34 @@ class ZkJobCoordinator:
     def _wake(self, *_args: Any) -> None:
         self._wakeups.put("watch")
 
-    def _container_exited(self, failure: BaseException | None) -> None:
-        self._exit = (failure,)
+    def _container_exited(self, failure: BaseException | None, fenced: bool) -> None:
+        if not fenced:
+            self._exit = (failure,)
         self._wakeups.put("container")
+
+    def _renew_lease(self) -> bool:
+        """Renew the lease if this membership's ephemeral znode is alive on the current session.
+
+        The server heard from this session at or after ``asked``, so it cannot expire it before
+        ``asked + session timeout``; the lease ends a third earlier, for margin.
+        """
+        zk, member = self._zk, self.member
+        if zk is None or member is None or not self._connected:
+            return False
+        asked = time.monotonic()
+        try:
+            stat = zk.exists(f"{self.paths.processors}/{member.znode}")
+        except KazooException:
+            return False
+        if stat is None or stat.ephemeralOwner != zk.client_id[0]:
+            return False
+        self.lease.renew(asked + self._session_timeout_s * 2 / 3)
+        return True
+
+    def _keep_lease(self) -> None:
+        # Until the client closes, so a graceful stop's last commit still holds a lease.
+        while not self._closed.wait(self._session_timeout_s / 6):
+            self._renew_lease()
 
     def _on_session_state(self, state: str) -> None:
         # Called on kazoo's thread: never block here; fencing only flags the container.
@@ -114,8 +144,10 @@ class ZkJobCoordinator:
             self._connected = state == KazooState.CONNECTED
             if state == KazooState.LOST:
                 self._session_lost = True
-            if state != KazooState.CONNECTED and self.runner.running:
-                self.runner.signal_fence()
+            if state != KazooState.CONNECTED:
+                self.lease.revoke()
+                if self.runner.running:
+                    self.runner.signal_fence()
         if state == KazooState.CONNECTED:
             log.info("ZooKeeper session CONNECTED")
         else:
@@ -132,6 +164,7 @@ class ZkJobCoordinator:
         zk.add_listener(self._on_session_state)
         try:
             self._join_group()
+            threading.Thread(target=self._keep_lease, name="zk-lease", daemon=True).start()
             self._loop()
         finally:
             self._leave(zk)
@@ -192,6 +225,7 @@ class ZkJobCoordinator:
             except KazooException as exc:
                 log.info("could not remove %s from the group (%s); its session ends it", self.member, exc)
             zk.remove_listener(self._on_session_state)
+            self._closed.set()
             zk.stop()
             zk.close()
             log.info("processor %s left the job", self.processor_id)
@@ -235,6 +269,9 @@ class ZkJobCoordinator:
             barrier.join_barrier(zk, self.paths, latest, self.processor_id)
             log.info("joined the barrier of job model version %d", latest)
             self._joined, self._started = (latest, model), None
+        if self.runner.self_fenced and not self.runner.running:
+            self.runner.self_fenced = False
+            self._started = None  # its lease ran out: start again if the session turns out fine
         if self._joined is None or self._started == self._joined[0]:
             return
         version, model = self._joined
@@ -258,6 +295,8 @@ class ZkJobCoordinator:
         if container is None or not container.tasks:
             log.info("job model version %d gives processor %s no tasks: idle", version, self.processor_id)
             return
+        if not self._renew_lease():
+            raise KazooException("cannot renew the lease: session not confirmed")
         with self._lock:
             if not self._connected:
                 return  # the session went away meanwhile; the next pass decides again
