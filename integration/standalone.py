@@ -93,6 +93,12 @@ class Processor:
         return self.process.wait(timeout_s)
 
 
+def run_app_status(config: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(RUN_APP), "--config-path", str(config), "--operation", "status"],
+                          capture_output=True, text=True, timeout=60, cwd=cwd,
+                          env=dict(os.environ, PYTHONPATH=str(ROOT)))
+
+
 def zk_client(connect: str = ZOOKEEPER_CONNECT) -> KazooClient:
     client = KazooClient(hosts=connect, timeout=10)
     client.start(timeout=15)

@@ -10,6 +10,7 @@ in the counts, and a lost or doubly counted message would.
 from __future__ import annotations
 
 import re
+import socket
 import time
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from .standalone import (
     group_state,
     job_properties,
     produce_keys,
+    run_app_status,
     settled_on,
     started_tasks,
     write_config,
@@ -61,6 +63,19 @@ def test_three_processors_split_the_tasks_and_count_exactly(
         # Each processor runs exactly its own tasks now.
         for processor in processors:
             assert sorted(started_tasks(processor)[-1]) == sorted(assignment[processor.processor_id])
+        # --operation status shows the same, read from ZooKeeper.
+        status = run_app_status(config, tmp_path)
+        assert status.returncode == 0, status.stderr
+        lines = status.stdout.splitlines()
+        leader = _leader(zk, properties)
+        assert lines[0] == f"zk-{unique}-1: 3 processor(s), leader {leader}"
+        assert lines[1] == "job model version 1 (barrier DONE), active version 1"
+        host = socket.gethostname()
+        assert sorted(lines[2:]) == [
+            f"processor p1 on {host}{' (leader)' if leader == 'p1' else ''}: Partition 0, Partition 3",
+            f"processor p2 on {host}{' (leader)' if leader == 'p2' else ''}: Partition 1, Partition 4",
+            f"processor p3 on {host}{' (leader)' if leader == 'p3' else ''}: Partition 2, Partition 5",
+        ]
     finally:
         zk.stop()
         zk.close()
