@@ -83,12 +83,19 @@ class Processor:
     def alive(self) -> bool:
         return self.process.poll() is None
 
+    def pause(self) -> None:
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
     def kill9(self) -> None:
         self.process.send_signal(signal.SIGKILL)
         self.process.wait(30)
 
     def stop(self, timeout_s: float = 60) -> int:
         if self.alive():
+            self.process.send_signal(signal.SIGCONT)  # in case a test left it frozen
             self.process.send_signal(signal.SIGTERM)
         return self.process.wait(timeout_s)
 
@@ -180,3 +187,60 @@ class SteadyInput:
         self._stop.set()
         self._thread.join(60)
         return self.truth
+
+
+class PrivateZooKeeper:
+    """A ZooKeeper of the test's own on a free loopback port (the grid's is shared and must stay up),
+    from the same Debian jars the grid runs; ``restart`` keeps its data, so sessions survive a short outage."""
+
+    JARS = ("/usr/share/java/zookeeper.jar", "/usr/share/java/slf4j-simple.jar")
+
+    def __init__(self, directory: Path) -> None:
+        import socket
+
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.dir = directory
+        (directory / "data").mkdir(parents=True, exist_ok=True)
+        # tickTime 500: sessions of 1 to 10 s are allowed, so the tests' 6 s is taken as asked.
+        self.cfg = directory / "zoo.cfg"
+        self.cfg.write_text(
+            f"tickTime=500\ndataDir={directory / 'data'}\nclientPort={self.port}\nclientPortAddress=127.0.0.1\n"
+            "admin.enableServer=false\n4lw.commands.whitelist=ruok,srvr\n")
+        self.process: subprocess.Popen[bytes] | None = None
+        self.start()
+
+    @property
+    def connect(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        import socket
+        import time
+
+        java = Path(os.environ.get("JAVA_HOME", "/usr")) / "bin" / "java"
+        with (self.dir / "zookeeper.log").open("ab") as out:
+            self.process = subprocess.Popen(
+                [str(java), "-Xmx64m", "-cp", ":".join(self.JARS), "-Dzookeeper.log.dir=" + str(self.dir),
+                 "org.apache.zookeeper.server.ZooKeeperServerMain", str(self.cfg)],
+                stdout=out, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + 30
+        while True:
+            assert self.process.poll() is None, (self.dir / "zookeeper.log").read_text()[-2000:]
+            with socket.socket() as s:
+                s.settimeout(1)
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    return
+            assert time.monotonic() < deadline, "the private ZooKeeper did not open its port within 30 s"
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(10)
+        self.process = None

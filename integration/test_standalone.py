@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import socket
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +20,7 @@ import pytest
 from .jobs import changelog_counts, wait_for
 from .standalone import (
     PARTITIONS,
+    PrivateZooKeeper,
     Processor,
     SteadyInput,
     create_input,
@@ -34,7 +36,7 @@ from .standalone import (
 
 
 @pytest.fixture
-def processors() -> list[Processor]:
+def processors() -> Iterator[list[Processor]]:
     started: list[Processor] = []
     yield started
     for processor in started:
@@ -212,6 +214,93 @@ def test_a_fourth_processor_joins_and_the_tasks_spread_over_four(
         # Every processor stops gracefully, with a last commit.
         for processor in processors:
             assert processor.stop() == 0, processor.text()[-3000:]
+    finally:
+        if steady is not None:
+            steady.stop()
+        zk.stop()
+        zk.close()
+
+
+@pytest.fixture
+def private_zk(tmp_path: Path) -> Iterator[PrivateZooKeeper]:
+    zk = PrivateZooKeeper(tmp_path / "zookeeper")
+    yield zk
+    zk.stop()
+
+
+def test_processors_ride_out_a_zookeeper_restart(
+    unique: str, tmp_path: Path, private_zk: PrivateZooKeeper, processors: list[Processor]
+) -> None:
+    properties = job_properties(unique, zk_connect=private_zk.connect)
+    config = write_config(tmp_path / "job.properties", properties)
+    create_input(unique)
+    steady = None
+    zk = zk_client(private_zk.connect)
+    try:
+        by_id = {pid: Processor(config, pid, tmp_path) for pid in ("p1", "p2")}
+        processors.extend(by_id.values())
+        wait_for(lambda: settled_on(zk, properties, {"p1", "p2"}), 90, "two processors sharing the tasks")
+        _, before = group_state(zk, properties)
+        steady = SteadyInput(f"{unique}-in")
+        wait_for(lambda: len({p for p, _ in changelog_counts(unique)}) == PARTITIONS, 60, "state in every task")
+        zk.stop()
+        zk.close()
+        private_zk.stop()
+        # Both notice the outage and fence their containers: no processing or commits without ZooKeeper.
+        for processor in by_id.values():
+            wait_for(lambda p=processor: "ZooKeeper session SUSPENDED" in p.text(), 30, "the processors to notice")
+        time.sleep(3.0)  # shorter than the session timeout (6 s): the sessions survive the restart
+        private_zk.start()
+        for processor in by_id.values():
+            wait_for(lambda p=processor: len(started_tasks(p)) >= 2, 60, f"{processor.processor_id} to start again")
+        zk = zk_client(private_zk.connect)
+        live, after = group_state(zk, properties)
+        # The same members and the same model: nothing was given away.
+        assert live == {"p1", "p2"} and after == before
+        assert all(started_tasks(p)[-1] == started_tasks(p)[0] for p in by_id.values())
+        assert all(p.alive() for p in by_id.values())
+        time.sleep(2.0)
+        truth = steady.stop()
+        steady = None
+        wait_for(lambda: changelog_counts(unique) == truth, 120, "the counts to reach the truth")
+        for processor in processors:
+            assert processor.stop() == 0, processor.text()[-3000:]
+    finally:
+        if steady is not None:
+            steady.stop()
+        zk.stop()
+        zk.close()
+
+
+def test_a_frozen_processor_is_fenced_and_rejoins_as_a_new_member(
+    unique: str, tmp_path: Path, processors: list[Processor]
+) -> None:
+    properties = job_properties(unique)
+    config = write_config(tmp_path / "job.properties", properties)
+    create_input(unique)
+    zk = zk_client()
+    steady = None
+    try:
+        by_id = {pid: Processor(config, pid, tmp_path) for pid in ("p1", "p2", "p3")}
+        processors.extend(by_id.values())
+        wait_for(lambda: settled_on(zk, properties, {"p1", "p2", "p3"}), 90, "three processors sharing the tasks")
+        steady = SteadyInput(f"{unique}-in")
+        wait_for(lambda: len({p for p, _ in changelog_counts(unique)}) == PARTITIONS, 60, "state in every task")
+        frozen = by_id["p3"]
+        frozen.pause()  # as a long GC pause or a stalled host: its session expires while it cannot act
+        others = {"p1", "p2"}
+        wait_for(lambda: settled_on(zk, properties, others), 60, "the others to take the frozen one's tasks")
+        time.sleep(2.0)  # the new owners process its tasks
+        frozen.resume()
+        # On waking it fences itself first (its lease ran out), then rejoins and gets tasks again.
+        wait_for(lambda: settled_on(zk, properties, {"p1", "p2", "p3"}), 60, "the frozen one to rejoin")
+        text = frozen.text()
+        assert "fenced" in text
+        assert "processor p3 rejoins the job as a new member" in text
+        time.sleep(2.0)
+        truth = steady.stop()
+        steady = None
+        wait_for(lambda: changelog_counts(unique) == truth, 120, "the counts to reach the truth")
     finally:
         if steady is not None:
             steady.stop()

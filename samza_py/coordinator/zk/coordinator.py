@@ -23,6 +23,7 @@ from typing import Any
 from kazoo.client import KazooClient, KazooState
 from kazoo.exceptions import KazooException
 from kazoo.handlers.threading import KazooTimeoutError
+from kazoo.retry import KazooRetry
 
 from samza_py.config.config import Config
 from samza_py.config.zk_config import CONNECTION_TIMEOUT_KEY, ZK_CONNECT_KEY, ZkConfig
@@ -63,7 +64,9 @@ def connect(config: Config) -> KazooClient:
 
 
 def _start(hosts: str, session_timeout_ms: int, connection_timeout_ms: int) -> KazooClient:
-    client = KazooClient(hosts=hosts, timeout=session_timeout_ms / 1000.0)
+    # Reconnect forever, at most 2 s apart (kazoo's default backs off up to an hour after a long outage).
+    retry = KazooRetry(max_tries=-1, delay=0.1, backoff=2, max_delay=2.0)
+    client = KazooClient(hosts=hosts, timeout=session_timeout_ms / 1000.0, connection_retry=retry)
     try:
         client.start(timeout=connection_timeout_ms / 1000.0)
     except KazooTimeoutError:
