@@ -23,6 +23,7 @@ from samza_py.config.job_config import JobConfig
 from samza_py.config.loader import load_config
 from samza_py.config.reference import keys_not_acted_on
 from samza_py.config.validation import validate
+from samza_py.config.zk_config import ZkConfig
 from samza_py.coordinator.stream import CoordinatorStream
 from samza_py.job.dry_run import dry_run
 from samza_py.job.input_check import warn_missing_inputs
@@ -100,6 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.path.insert(0, os.getcwd())
     config = load_valid_config(args)
     if config is None:
+        return EXIT_INVALID
+    if config.get_str("job.factory.class") is None and ZkConfig(config).standalone:
+        print("run-job: job.factory.class: not set, and job.coordinator.factory names the ZooKeeper coordinator: "
+              "start this job's processors with run-app", file=sys.stderr)
         return EXIT_INVALID
     try:
         if args.operation == "run":
