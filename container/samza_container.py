@@ -270,7 +270,10 @@ class SamzaContainer:
             steps += [(f"stores of {s.task_name}", s.abandon) for s in self._storage]
         else:
             steps += [(f"stores of {s.task_name}", s.close) for s in self._storage]
-        steps += [(f"producer {s}", p.stop) for s, p in self._producers.items()]
+        if self._fenced:
+            steps += [(f"producer {s}", getattr(p, "abandon", p.stop)) for s, p in self._producers.items()]
+        else:
+            steps += [(f"producer {s}", p.stop) for s, p in self._producers.items()]
         if self._checkpoints is not None:
             steps.append(("checkpoint manager", self._checkpoints.stop))
         if self.reporters is not None:

@@ -106,11 +106,19 @@ def test_members_are_ordered_by_sequence_and_the_first_leads() -> None:
 
 
 def test_a_second_registration_of_an_id_is_refused_and_removed() -> None:
-    zk = FakeZk()
+    zk = FakeZk(session=1)
     register(zk, PATHS, "host-1", "p1")
+    zk.session = 2  # another process
     with pytest.raises(DuplicateProcessorIdError, match="processor.id 'p1' is already used .* on host-1"):
         register(zk, PATHS, "host-2", "p1")
     assert [m.processor_id for m in list_members(zk, PATHS)] == ["p1"]
+
+
+def test_an_orphan_of_the_same_session_is_not_a_rival() -> None:
+    zk = FakeZk(session=1)
+    register(zk, PATHS, "host", "p1")  # as if its reply had been lost and the processor tried again
+    me = register(zk, PATHS, "host", "p1")
+    assert list_members(zk, PATHS) == [me]
 
 
 def test_an_expired_member_can_come_back_with_its_id() -> None:
@@ -212,6 +220,18 @@ def test_a_processor_that_leaves_during_the_barrier_times_it_out_at_once() -> No
     assert act(zk, leadership)
     assert computed[-1] == ["p1"]
     assert barrier.expected_participants(zk, PATHS, 2) == ["p1"]
+
+
+def test_a_member_that_came_back_under_its_id_times_the_barrier_out() -> None:
+    zk, leadership, clock, _ = leader_world("p1", "p2")
+    clock.now += 1.0
+    act(zk, leadership)
+    barrier.join_barrier(zk, PATHS, 1, "p1")
+    zk.delete(f"{PATHS.processors}/0000000001")  # p2's session expired ...
+    zk.session = 9
+    register(zk, PATHS, "host", "p2")  # ... and it rejoined: a new member, which ignores version 1
+    act(zk, leadership)
+    assert barrier.barrier_state(zk, PATHS, 1) == barrier.TIMED_OUT
 
 
 def test_a_new_leader_replaces_a_half_written_version() -> None:

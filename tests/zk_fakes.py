@@ -19,9 +19,12 @@ class FakeZk:
     def __init__(self, session: int = 1) -> None:
         self.nodes: dict[str, list[Any]] = {"/": [b"", 0, 0]}  # path -> [data, version, ephemeral owner]
         self.session = session
-        self.client_id = (session, b"")
         self.connected = True
         self._sequence: dict[str, int] = {}
+
+    @property
+    def client_id(self) -> tuple[int, bytes]:
+        return (self.session, b"")
 
     def _parent(self, path: str) -> str:
         return path.rsplit("/", 1)[0] or "/"

@@ -44,6 +44,9 @@ class Leadership:
         self._seen_ids: list[str] | None = None
         self._changed_at = clock()
         self._barrier_seen_at: dict[int, float] = {}
+        # Each published version's members (processor id -> znode): one that left and came back under the
+        # same id is a new member that will not join the old barrier.
+        self._members_at: dict[int, dict[str, str]] = {}
 
     def act(self, members: Sequence[Member], watch: Callable[..., Any]) -> bool:
         """One pass of the leader's duties; True when it published a new version."""
@@ -61,7 +64,7 @@ class Leadership:
             if state is not None:
                 current_ids = barrier.expected_participants(self.zk, self.paths, version)
             if state == barrier.NEW:
-                self._settle(version, current_ids or [], set(ids), now, watch)
+                self._settle(version, current_ids or [], members, now, watch)
                 return False
             if state == barrier.TIMED_OUT:
                 current_ids = None  # the model never took effect: publish another one
@@ -69,10 +72,12 @@ class Leadership:
             return False
         if now - self._changed_at < self._debounce_s:
             return False
-        self._publish((version or 0) + 1, ids)
+        self._publish((version or 0) + 1, members)
         return True
 
-    def _settle(self, version: int, expected: list[str], live: set[str], now: float, watch: Callable[..., Any]) -> None:
+    def _settle(
+        self, version: int, expected: list[str], members: Sequence[Member], now: float, watch: Callable[..., Any]
+    ) -> None:
         joined = barrier.joined_participants(self.zk, self.paths, version, watch=watch)
         seen_at = self._barrier_seen_at.setdefault(version, now)
         missing = sorted(set(expected) - joined)
@@ -81,7 +86,12 @@ class Leadership:
             write_version(self.zk, self.paths.active_job_model_version, version)
             log.info("barrier of job model version %d is DONE: every processor %s joined", version, expected)
             return
-        gone = sorted(set(missing) - live)
+        published = self._members_at.get(version)
+        if published is not None:
+            live = {m.znode for m in members}
+            gone = [pid for pid in missing if published.get(pid) not in live]
+        else:  # published by an earlier leader: only ids are known
+            gone = sorted(set(missing) - {m.processor_id for m in members})
         if gone:
             reason = f"processor(s) {gone} left before joining"
         elif now - seen_at > self._consensus_s:
@@ -94,8 +104,9 @@ class Leadership:
                     reason)
         self._changed_at = now  # debounce again before the next model
 
-    def _publish(self, version: int, ids: list[str]) -> None:
+    def _publish(self, version: int, members: Sequence[Member]) -> None:
         started = self._clock()
+        ids = sorted({m.processor_id for m in members})
         model = self._compute(self.config, ids)
         # A leader that died mid-publish may have left this version half-written; it was never announced.
         for path in (self.paths.job_model(version), self.paths.barrier(version)):
@@ -104,6 +115,7 @@ class Leadership:
         write_job_model(self.zk, self.paths, version, model)
         barrier.create_barrier(self.zk, self.paths, version, ids)
         self._barrier_seen_at[version] = self._clock()
+        self._members_at[version] = {m.processor_id: m.znode for m in members}
         write_version(self.zk, self.paths.job_model_version, version)
         prune_old_versions(self.zk, self.paths, version)
         assignment = {pid: sorted(c.tasks) for pid, c in model.containers.items()}

@@ -9,7 +9,7 @@ from typing import Any
 
 from kazoo.exceptions import NoNodeError
 
-from samza_py.config.zk_config import PROCESSOR_ID_KEY
+from samza_py.config.zk_config import PROCESSOR_ID_KEY, SESSION_TIMEOUT_KEY
 from samza_py.coordinator.zk.paths import ZkPaths, parse_processor_data, processor_data, sequence_of
 
 log = logging.getLogger(__name__)
@@ -56,11 +56,18 @@ def register(zk: Any, paths: ZkPaths, host: str, processor_id: str) -> Member:
     zk.ensure_path(paths.processors)
     created = zk.create(paths.processor_prefix, processor_data(host, processor_id), ephemeral=True, sequence=True)
     me = Member(created.rsplit("/", 1)[1], host, processor_id)
-    earlier = [m for m in list_members(zk, paths) if m.processor_id == processor_id and m.sequence < me.sequence]
-    if earlier:
+    for other in list_members(zk, paths):
+        if other.processor_id != processor_id or other.sequence >= me.sequence:
+            continue
+        stat = zk.exists(f"{paths.processors}/{other.znode}")
+        if stat is not None and stat.ephemeralOwner == zk.client_id[0]:
+            # Ours, from an earlier attempt whose reply was lost: not a rival.
+            zk.delete(f"{paths.processors}/{other.znode}")
+            continue
         zk.delete(f"{paths.processors}/{me.znode}")
         raise DuplicateProcessorIdError(
             f"{PROCESSOR_ID_KEY} {processor_id!r} is already used by a live processor of this job on "
-            f"{earlier[0].host} (znode {paths.processors}/{earlier[0].znode}): every processor needs its own id")
+            f"{other.host} (znode {paths.processors}/{other.znode}): every processor needs its own id (a "
+            f"processor that was just killed leaves within {SESSION_TIMEOUT_KEY})")
     log.info("registered processor %s as %s/%s", processor_id, paths.processors, me.znode)
     return me
