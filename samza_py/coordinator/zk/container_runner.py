@@ -30,7 +30,8 @@ class ContainerRunner:
     ) -> None:
         self.config = config
         self.lease = lease
-        self.self_fenced = False  # the last container fenced itself (its lease ran out)
+        self.self_fenced = False  # the last container was fenced without the coordinator asking
+        self._halting = False  # the coordinator is stopping or fencing the container
         self._on_exit = on_exit
         self._shutdown_s = TaskConfig(config).shutdown_ms / 1000.0
         self._container: SamzaContainer | None = None
@@ -45,7 +46,7 @@ class ContainerRunner:
     def start(self, version: int, model: ContainerModel) -> None:
         assert not self.running, "a container is already running"
         container = SamzaContainer(self.config, model, lease=self.lease)
-        self.self_fenced = False
+        self.self_fenced = self._halting = False
         self._container, self.version, self.tasks = container, version, sorted(model.tasks)
         self._thread = threading.Thread(target=self._run, args=(container,), daemon=True,
                                         name=f"samza-container-{model.processor_id}")
@@ -59,13 +60,17 @@ class ContainerRunner:
         except BaseException as exc:  # reported to the coordinator, which stops the processor
             log.exception("container failed")
             failure = exc
-        if failure is None and container.fenced and not container.stop_requested:
-            # Its lease ran out: the coordinator decides whether (and what) to run again.
+        if failure is not None:
+            self._on_exit(failure, False)
+        elif self._halting:
+            pass  # the coordinator stopped or fenced it and is waiting for it
+        elif container.fenced:
+            # Fenced from ZooKeeper's thread or by its own lease: the coordinator decides what runs next.
             self.self_fenced = True
             self._on_exit(None, True)
-        elif failure is not None or not container.stop_requested:
-            # Ended by itself (failure, or every task asked to shut down): the processor ends too.
-            self._on_exit(failure, False)
+        else:
+            # Ended by itself (every task asked to shut down, or bounded input ended): the processor ends too.
+            self._on_exit(None, False)
 
     def stop(self) -> None:
         """Graceful: the run loop stops after its current run and commits; returns once it has stopped."""
@@ -85,6 +90,7 @@ class ContainerRunner:
         container, thread = self._container, self._thread
         if container is None or thread is None:
             return
+        self._halting = True
         if fence:
             container.fence()
         else:

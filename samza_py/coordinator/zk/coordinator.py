@@ -21,7 +21,7 @@ import time
 from typing import Any
 
 from kazoo.client import KazooClient, KazooState
-from kazoo.exceptions import KazooException
+from kazoo.exceptions import ConnectionLoss, KazooException
 from kazoo.handlers.threading import KazooTimeoutError
 from kazoo.retry import KazooRetry
 
@@ -238,14 +238,12 @@ class ZkJobCoordinator:
         zk = self._zk
         assert zk is not None
         if not self._connected:
-            if self.runner.running:
-                self.runner.fence()
-                self._started = None
+            self.runner.fence()  # already flagged by the session listener; wait until it has stopped
+            self._started = None  # decide again once connected
             return
         registered = self.member is not None and zk.exists(f"{self.paths.processors}/{self.member.znode}") is not None
         if self._session_lost or not registered:
-            if self.runner.running:
-                self.runner.fence()
+            self.runner.fence()
             log.warning("ZooKeeper session expired: processor %s rejoins the job as a new member", self.processor_id)
             self._join_group()
         members = list_members(zk, self.paths, watch=self._wake)
@@ -273,8 +271,9 @@ class ZkJobCoordinator:
             log.info("joined the barrier of job model version %d", latest)
             self._joined, self._started = (latest, model), None
         if self.runner.self_fenced and not self.runner.running:
+            self.runner.fence()  # forget the stopped container
             self.runner.self_fenced = False
-            self._started = None  # its lease ran out: start again if the session turns out fine
+            self._started = None  # fenced meanwhile: start again, as the session is fine
         if self._joined is None or self._started == self._joined[0]:
             return
         version, model = self._joined
@@ -302,7 +301,7 @@ class ZkJobCoordinator:
             raise KazooException("cannot renew the lease: session not confirmed")
         with self._lock:
             if not self._connected:
-                return  # the session went away meanwhile; the next pass decides again
+                raise ConnectionLoss("the session went away meanwhile")  # the next pass decides again
             self.runner.start(version, container)
 
 
