@@ -160,13 +160,15 @@ def test_kill_9_of_the_leader_moves_its_tasks_and_state_to_the_others(
         survivors = {"p1", "p2", "p3"} - {victim}
         wait_for(lambda: settled_on(zk, properties, survivors), 60, "the two survivors to own every task")
         took = time.monotonic() - killed_at
-        # Session timeout (6 s) + debounce (1 s), plus the model's computation, the barrier and the restarts.
-        assert took < 6 + 1 + 8, took
+        # Session timeout (6 s) + debounce (1 s), plus the model's computation (topic metadata, the
+        # coordinator stream) and the barrier, with room for a busy machine.
+        assert took < 6 + 1 + 10, took
         _, after = group_state(zk, properties)
         assert after is not None and set().union(*after.values()) == set().union(*before.values())
         moved = before[victim]
         for pid in survivors:
-            assert sorted(started_tasks(by_id[pid])[-1]) == sorted(after[pid])
+            wait_for(lambda pid=pid: sorted((started_tasks(by_id[pid]) or [[]])[-1]) == sorted(after[pid]), 30,
+                     f"{pid} to start its tasks of the new model")
         # The victim's tasks are restored from the changelog on their new owners (nothing local there).
 
         def restored(task: str) -> bool:
@@ -206,7 +208,7 @@ def test_a_fourth_processor_joins_and_the_tasks_spread_over_four(
         _, after = group_state(zk, properties)
         assert after == {"p1": {"Partition 0", "Partition 4"}, "p2": {"Partition 1", "Partition 5"},
                          "p3": {"Partition 2"}, "p4": {"Partition 3"}}
-        assert started_tasks(by_id["p4"]) == [["Partition 3"]]
+        wait_for(lambda: started_tasks(by_id["p4"]) == [["Partition 3"]], 30, "p4 to start its one task")
         time.sleep(2.0)
         truth = steady.stop()
         steady = None
