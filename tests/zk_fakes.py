@@ -22,6 +22,12 @@ class FakeZk:
         self.connected = True
         self._sequence: dict[str, int] = {}
 
+    def client(self, session: int) -> FakeZk:
+        """Another client (its own session) of the same ZooKeeper."""
+        other = FakeZk(session)
+        other.nodes, other._sequence = self.nodes, self._sequence
+        return other
+
     @property
     def client_id(self) -> tuple[int, bytes]:
         return (self.session, b"")

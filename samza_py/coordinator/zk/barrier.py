@@ -1,6 +1,7 @@
 """The barrier every processor passes on its way to a new job model version.
 
-The leader creates ``barrier_<v>`` (state NEW, the expected processor ids as the node's data); each
+The leader creates ``barrier_<v>`` (state NEW; the node's data maps each expected processor id to its
+member znode, a samza-py addition that tells a processor that came back under its id from the original); each
 processor, once its old container has stopped and committed, adds itself under ``barrier_participants``;
 the leader marks the barrier DONE when every expected processor is in, or TIMED_OUT when one left or the
 consensus timeout passed.
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from kazoo.exceptions import NodeExistsError, NoNodeError
@@ -20,8 +21,9 @@ from samza_py.coordinator.zk.paths import ZkPaths
 NEW, DONE, TIMED_OUT = "NEW", "DONE", "TIMED_OUT"
 
 
-def create_barrier(zk: Any, paths: ZkPaths, version: int, participants: Sequence[str]) -> None:
-    zk.create(paths.barrier(version), json.dumps(sorted(participants)).encode(), makepath=True)
+def create_barrier(zk: Any, paths: ZkPaths, version: int, members: Mapping[str, str]) -> None:
+    """``members``: processor id -> its znode under ``processors/``."""
+    zk.create(paths.barrier(version), json.dumps(dict(sorted(members.items()))).encode(), makepath=True)
     zk.create(paths.barrier_participants(version), b"")
     zk.create(paths.barrier_state(version), NEW.encode())
 
@@ -42,8 +44,14 @@ def set_barrier_state(zk: Any, paths: ZkPaths, version: int, state: str) -> None
     zk.set(paths.barrier_state(version), state.encode())
 
 
+def expected_members(zk: Any, paths: ZkPaths, version: int) -> dict[str, str]:
+    """Processor id -> member znode of every processor the barrier waits for."""
+    data = json.loads(zk.get(paths.barrier(version))[0] or b"{}")
+    return {str(pid): str(znode) for pid, znode in data.items()}
+
+
 def expected_participants(zk: Any, paths: ZkPaths, version: int) -> list[str]:
-    return [str(p) for p in json.loads(zk.get(paths.barrier(version))[0] or b"[]")]
+    return sorted(expected_members(zk, paths, version))
 
 
 def joined_participants(zk: Any, paths: ZkPaths, version: int, watch: Callable[..., Any] | None = None) -> set[str]:

@@ -18,6 +18,7 @@ import queue
 import socket
 import threading
 import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from kazoo.client import KazooClient, KazooState
@@ -31,7 +32,7 @@ from samza_py.container.lease import Lease
 from samza_py.coordinator.zk import barrier
 from samza_py.coordinator.zk.container_runner import ContainerRunner, ContainerStopTimeoutError
 from samza_py.coordinator.zk.job_models import read_job_model, read_version
-from samza_py.coordinator.zk.leader import Leadership
+from samza_py.coordinator.zk.leader import Leadership, compute_standalone_job_model
 from samza_py.coordinator.zk.membership import DuplicateProcessorIdError, Member, leader_of, list_members, register
 from samza_py.coordinator.zk.paths import ZkPaths
 from samza_py.job.model import JobModel
@@ -79,8 +80,15 @@ def _start(hosts: str, session_timeout_ms: int, connection_timeout_ms: int) -> K
 
 
 class ZkJobCoordinator:
-    def __init__(self, config: Config, processor_id: str, zk: KazooClient | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        processor_id: str,
+        zk: KazooClient | None = None,
+        compute: Callable[[Config, Sequence[str]], JobModel] = compute_standalone_job_model,
+    ) -> None:
         self.config = config
+        self._compute = compute
         self.processor_id = processor_id
         self.paths = ZkPaths.from_config(config)
         self.host = socket.gethostname()
@@ -253,7 +261,7 @@ class ZkJobCoordinator:
         if leading != self.is_leader:
             log.info("processor %s is %s the leader", self.processor_id, "now" if leading else "no longer")
             self.is_leader = leading
-            self._leadership = Leadership(self.config, zk, self.paths) if leading else None
+            self._leadership = Leadership(self.config, zk, self.paths, self._compute) if leading else None
         self._follow(zk)
         if self._leadership is not None and self._leadership.act(members, self._wake):
             self._wakeups.put("published")

@@ -41,34 +41,33 @@ class Leadership:
         self._compute, self._clock = compute, clock
         self._debounce_s = zk_config.debounce_ms / 1000.0
         self._consensus_s = zk_config.consensus_timeout_ms / 1000.0
-        self._seen_ids: list[str] | None = None
+        # The group as last seen, processor id -> znode: a processor that left and came back under its id is a
+        # new member (it ignores models made before it rejoined), so it counts as a change.
+        self._seen: dict[str, str] | None = None
         self._changed_at = clock()
         self._barrier_seen_at: dict[int, float] = {}
-        # Each published version's members (processor id -> znode): one that left and came back under the
-        # same id is a new member that will not join the old barrier.
-        self._members_at: dict[int, dict[str, str]] = {}
 
     def act(self, members: Sequence[Member], watch: Callable[..., Any]) -> bool:
         """One pass of the leader's duties; True when it published a new version."""
         now = self._clock()
-        ids = sorted({m.processor_id for m in members})
-        if ids != self._seen_ids:
-            if self._seen_ids is not None:
+        group = {m.processor_id: m.znode for m in members}
+        if group != self._seen:
+            if self._seen is not None:
                 log.info("processors changed: %s -> %s; new job model after job.debounce.time.ms unless it "
-                         "changes again", self._seen_ids, ids)
-            self._seen_ids, self._changed_at = ids, now
+                         "changes again", _members(self._seen), _members(group))
+            self._seen, self._changed_at = group, now
         version = read_version(self.zk, self.paths.job_model_version)
-        current_ids: list[str] | None = None
+        current: dict[str, str] | None = None
         if version is not None:
             state = barrier.barrier_state(self.zk, self.paths, version)
             if state is not None:
-                current_ids = barrier.expected_participants(self.zk, self.paths, version)
+                current = barrier.expected_members(self.zk, self.paths, version)
             if state == barrier.NEW:
-                self._settle(version, current_ids or [], members, now, watch)
+                self._settle(version, current or {}, group, now, watch)
                 return False
             if state == barrier.TIMED_OUT:
-                current_ids = None  # the model never took effect: publish another one
-        if not ids or ids == current_ids:
+                current = None  # the model never took effect: publish another one
+        if not group or group == current:
             return False
         if now - self._changed_at < self._debounce_s:
             return False
@@ -76,7 +75,7 @@ class Leadership:
         return True
 
     def _settle(
-        self, version: int, expected: list[str], members: Sequence[Member], now: float, watch: Callable[..., Any]
+        self, version: int, expected: dict[str, str], group: dict[str, str], now: float, watch: Callable[..., Any]
     ) -> None:
         joined = barrier.joined_participants(self.zk, self.paths, version, watch=watch)
         seen_at = self._barrier_seen_at.setdefault(version, now)
@@ -84,14 +83,10 @@ class Leadership:
         if not missing:
             barrier.set_barrier_state(self.zk, self.paths, version, barrier.DONE)
             write_version(self.zk, self.paths.active_job_model_version, version)
-            log.info("barrier of job model version %d is DONE: every processor %s joined", version, expected)
+            log.info("barrier of job model version %d is DONE: every processor %s joined", version, sorted(expected))
             return
-        published = self._members_at.get(version)
-        if published is not None:
-            live = {m.znode for m in members}
-            gone = [pid for pid in missing if published.get(pid) not in live]
-        else:  # published by an earlier leader: only ids are known
-            gone = sorted(set(missing) - {m.processor_id for m in members})
+        # Gone, or back as a new member (which will not join a barrier older than itself).
+        gone = [pid for pid in missing if group.get(pid) != expected[pid]]
         if gone:
             reason = f"processor(s) {gone} left before joining"
         elif now - seen_at > self._consensus_s:
@@ -113,11 +108,15 @@ class Leadership:
             if self.zk.exists(path) is not None:
                 self.zk.delete(path, recursive=True)
         write_job_model(self.zk, self.paths, version, model)
-        barrier.create_barrier(self.zk, self.paths, version, ids)
+        barrier.create_barrier(self.zk, self.paths, version, {m.processor_id: m.znode for m in members})
         self._barrier_seen_at[version] = self._clock()
-        self._members_at[version] = {m.processor_id: m.znode for m in members}
         write_version(self.zk, self.paths.job_model_version, version)
         prune_old_versions(self.zk, self.paths, version)
         assignment = {pid: sorted(c.tasks) for pid, c in model.containers.items()}
         log.info("published job model version %d for processors %s in %.1f s: %s", version, ids,
                  self._clock() - started, assignment)
+
+
+def _members(group: dict[str, str]) -> list[str]:
+    """``["p1 (0000000003)", ...]``: a processor back under its id shows as a new znode."""
+    return [f"{pid} ({znode})" for pid, znode in sorted(group.items())]
