@@ -225,6 +225,9 @@ def test_a_fourth_processor_joins_and_the_tasks_spread_over_four(
 
 @pytest.fixture
 def private_zk(tmp_path: Path) -> Iterator[PrivateZooKeeper]:
+    missing = [jar for jar in PrivateZooKeeper.JARS if not Path(jar).is_file()]
+    if missing:
+        pytest.skip(f"no ZooKeeper jars to run a private ZooKeeper from: {missing}")
     zk = PrivateZooKeeper(tmp_path / "zookeeper")
     yield zk
     zk.stop()
