@@ -75,3 +75,18 @@ def test_a_lease_revoked_mid_stream_stops_processing_and_commits() -> None:
     assert task.seen == ["0", "1"]
     assert [e[2] for e in log.of("checkpoint")] == [{A: "0"}]
     assert loop.fenced
+
+
+def test_an_abandoned_kafka_producer_drops_its_queued_sends_at_once() -> None:
+    from samza_py.api import SystemStream
+    from samza_py.system.kafka.producer import KafkaSystemProducer
+
+    # No broker answers: every send stays queued; stop() would wait for them, abandon() drops them.
+    producer = KafkaSystemProducer("kafka", {"bootstrap.servers": "127.0.0.1:1", "message.timeout.ms": 60000})
+    producer.start()
+    for i in range(10):
+        producer.send_serialized("T0", SystemStream("kafka", "changelog"), None, b"k", str(i).encode())
+    started = time.monotonic()
+    producer.abandon()
+    assert time.monotonic() - started < 2.0
+    producer.flush("after")  # a no-op once abandoned
