@@ -7,6 +7,7 @@ task init → consumers registered at their starting offsets → run loop. Shutd
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -67,6 +68,7 @@ class SamzaContainer:
         self.restore_spans: list[RestoreSpan] = []  # when each store's restore ran, for logs and tests
         self._stop_before_loop = False
         self._fenced = False
+        self._restore_cancelled = threading.Event()  # set by fence(): restores stop before any changelog write
 
     def fence(self) -> None:
         """Stop at once without committing anything more (standalone: the ZooKeeper session is gone and
@@ -74,6 +76,7 @@ class SamzaContainer:
         more changelog writes go out; the next owner restores to the last checkpoint."""
         self._fenced = True
         self._stop_before_loop = True
+        self._restore_cancelled.set()
         if self.run_loop is not None:
             self.run_loop.fence()
 
@@ -97,7 +100,14 @@ class SamzaContainer:
         started = time.monotonic()
         clean = False
         try:
-            self._start()
+            try:
+                self._start()
+            except Exception:
+                if not self._fenced:
+                    raise
+                # Fenced while starting (a restore cancelled): nothing failed, it only must not go on.
+                log.warning("container %s fenced while starting", self.model.processor_id, exc_info=True)
+                return
             log.info("container %s started %d task(s) in %.1f s", self.model.processor_id, len(self.tasks),
                      time.monotonic() - started)
             assert self.run_loop is not None
@@ -172,7 +182,8 @@ class SamzaContainer:
                 checkpoint = checkpointed.get(name)
                 jobs += storage.restore_jobs(checkpoint.offsets if checkpoint is not None else None)
         # Every store of every task at once; all restores finish before any task is initialised (Samza's order).
-        self.restore_spans = restore_all(jobs, JobConfig(config).restore_threads(len(self.model.tasks)))
+        self.restore_spans = restore_all(jobs, JobConfig(config).restore_threads(len(self.model.tasks)),
+                                         self._restore_cancelled)
         for name, task_model in sorted(self.model.tasks.items()):
             spans = [span for span in self.restore_spans if span.task_name == name]
             restore_ms = int((max(s.finished for s in spans) - min(s.started for s in spans)) * 1000) if spans else 0
