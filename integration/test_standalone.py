@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from .conftest import ZOOKEEPER_CONNECT
 from .jobs import changelog_counts, wait_for
 from .standalone import (
     PARTITIONS,
@@ -110,12 +111,20 @@ def test_missing_zk_connect_is_rejected_before_anything_starts(unique: str, tmp_
 def test_a_second_processor_with_the_same_id_refuses_to_start(
     unique: str, tmp_path: Path, processors: list[Processor]
 ) -> None:
-    properties = job_properties(unique)
+    # Under a chroot of the connect string, which the first processor creates.
+    connect = f"{ZOOKEEPER_CONNECT}/samza-py-it/{unique}"
+    properties = job_properties(unique, zk_connect=connect)
     config = write_config(tmp_path / "job.properties", properties)
     create_input(unique)
-    zk = zk_client()
+    processors.append(Processor(config, "p1", tmp_path))
+    plain = zk_client()
     try:
-        processors.append(Processor(config, "p1", tmp_path))
+        wait_for(lambda: plain.exists(f"/samza-py-it/{unique}") is not None, 60, "the processor to create the chroot")
+    finally:
+        plain.stop()
+        plain.close()
+    zk = zk_client(connect)
+    try:
         wait_for(lambda: settled_on(zk, properties, {"p1"}), 90, "the first processor to run every task")
         twin = Processor(config, "p1", tmp_path / "twin")
         assert twin.process.wait(60) == 1
