@@ -5,11 +5,15 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
+import time
 from collections import Counter
 from pathlib import Path
 
+from confluent_kafka import Producer
 from kazoo.client import KazooClient
 
 from samza_py.config.config import Config
@@ -135,11 +139,9 @@ def settled_on(zk: KazooClient, properties: dict[str, str], processor_ids: set[s
     return len(tasks) == len(set(tasks)) == PARTITIONS and all(assignment.values())
 
 
-def produce_keys(topic: str, start: int, count: int) -> Counter[tuple[int, str]]:
+def produce_keys(topic: str, start: int, count: int, producer: Producer | None = None) -> Counter[tuple[int, str]]:
     """Messages start..start+count-1: message j has key k<j % KEYS> and goes to partition j % PARTITIONS."""
-    from confluent_kafka import Producer
-
-    producer = Producer({"bootstrap.servers": KAFKA_BOOTSTRAP, "linger.ms": 5})
+    producer = producer or Producer({"bootstrap.servers": KAFKA_BOOTSTRAP, "linger.ms": 5})
     truth: Counter[tuple[int, str]] = Counter()
     for j in range(start, start + count):
         key = f"k{j % KEYS}"
@@ -169,8 +171,6 @@ class SteadyInput:
     """Messages produced in a background thread, a batch every 50 ms, until stopped; keeps the truth."""
 
     def __init__(self, topic: str, batch: int = 40) -> None:
-        import threading
-
         self.topic, self.batch = topic, batch
         self.truth: Counter[tuple[int, str]] = Counter()
         self.sent = 0
@@ -179,8 +179,9 @@ class SteadyInput:
         self._thread.start()
 
     def _run(self) -> None:
+        producer = Producer({"bootstrap.servers": KAFKA_BOOTSTRAP, "linger.ms": 5})
         while not self._stop.wait(0.05):
-            self.truth.update(produce_keys(self.topic, self.sent, self.batch))
+            self.truth.update(produce_keys(self.topic, self.sent, self.batch, producer))
             self.sent += self.batch
 
     def stop(self) -> Counter[tuple[int, str]]:
@@ -196,8 +197,6 @@ class PrivateZooKeeper:
     JARS = ("/usr/share/java/zookeeper.jar", "/usr/share/java/slf4j-simple.jar")
 
     def __init__(self, directory: Path) -> None:
-        import socket
-
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             self.port = s.getsockname()[1]
@@ -216,9 +215,6 @@ class PrivateZooKeeper:
         return f"127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        import socket
-        import time
-
         java = Path(os.environ.get("JAVA_HOME", "/usr")) / "bin" / "java"
         with (self.dir / "zookeeper.log").open("ab") as out:
             self.process = subprocess.Popen(
