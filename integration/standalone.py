@@ -69,12 +69,16 @@ def write_config(path: Path, properties: dict[str, str]) -> Path:
 class Processor:
     """One ``run-app`` process in its own directory (its own ``./state``, as on its own host)."""
 
-    def __init__(self, config: Path, processor_id: str, base: Path, *overrides: str) -> None:
+    def __init__(self, config: Path, processor_id: str, base: Path, *overrides: str, set_id: bool = True) -> None:
+        """``set_id=False`` leaves ``processor.id`` unset (the processor generates one); ``processor_id`` then
+        only names its directory."""
         self.processor_id = processor_id
         self.dir = base / processor_id
         self.dir.mkdir(parents=True, exist_ok=True)
         self.log = self.dir / "run-app.log"
-        cmd = [str(RUN_APP), "--config-path", str(config), "--config", f"processor.id={processor_id}"]
+        cmd = [str(RUN_APP), "--config-path", str(config)]
+        if set_id:
+            cmd += ["--config", f"processor.id={processor_id}"]
         for override in overrides:
             cmd += ["--config", override]
         env = dict(os.environ, PYTHONPATH=str(ROOT))

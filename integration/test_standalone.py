@@ -86,6 +86,30 @@ def test_three_processors_split_the_tasks_and_count_exactly(
         assert processor.stop() == 0, processor.text()[-3000:]
 
 
+def test_processors_without_ids_generate_uuids_and_share_the_tasks(
+    unique: str, tmp_path: Path, processors: list[Processor]
+) -> None:
+    properties = job_properties(unique)
+    config = write_config(tmp_path / "job.properties", properties)
+    create_input(unique)
+    truth = produce_keys(f"{unique}-in", 0, 600)
+    zk = zk_client()
+    try:
+        processors.extend(Processor(config, name, tmp_path, set_id=False) for name in ("a", "b"))
+        uuid_form = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+        def two_uuids_settled() -> bool:
+            live, _ = group_state(zk, properties)
+            return (len(live) == 2 and all(uuid_form.fullmatch(pid) for pid in live)
+                    and settled_on(zk, properties, live))
+
+        wait_for(two_uuids_settled, 90, "two processors with generated ids sharing the tasks")
+        wait_for(lambda: changelog_counts(unique) == truth, 120, "the counts to reach the truth")
+    finally:
+        zk.stop()
+        zk.close()
+
+
 def test_unreachable_zookeeper_fails_naming_the_key(unique: str, tmp_path: Path) -> None:
     properties = job_properties(unique, zk_connect="127.0.0.1:1")
     properties["job.coordinator.zk.connection.timeout.ms"] = "3000"

@@ -26,7 +26,7 @@ DEFAULT_DEBOUNCE_MS = 20000
 
 # host:port[,host:port...][/chroot]; hosts are names or IPv4 addresses (kazoo's form).
 _HOST_PORT = r"[A-Za-z0-9.\-]+:[0-9]{1,5}"
-_CONNECT = re.compile(rf"^{_HOST_PORT}(?:,{_HOST_PORT})*(/[^/\s]+(?:/[^/\s]+)*)?$")
+_CONNECT = re.compile(rf"^{_HOST_PORT}(?:,{_HOST_PORT})*(/[^/\s]+(?:/[^/\s]+)*)?/?$")
 # A processor id becomes a znode name and a container name: no slashes, spaces or control characters.
 _PROCESSOR_ID = re.compile(r"^[A-Za-z0-9._:@\-]+$")
 
@@ -39,7 +39,8 @@ def is_zk_coordinator(factory: str | None) -> bool:
 
 
 def check_zk_connect(value: str | None) -> str:
-    """The connect string, or a ConfigException naming ``job.coordinator.zk.connect``."""
+    """The connect string (a trailing ``/`` dropped, as ZooKeeper's own client does), or a ConfigException
+    naming ``job.coordinator.zk.connect``."""
     if value is None or not value.strip():
         raise ConfigException(ZK_CONNECT_KEY, "is required by the ZooKeeper job coordinator (host:port[/chroot])")
     text = value.strip()
@@ -49,7 +50,7 @@ def check_zk_connect(value: str | None) -> str:
         port = int(item.rsplit(":", 1)[1])
         if not 0 < port < 65536:
             raise ConfigException(ZK_CONNECT_KEY, f"{text!r}: port {port} is out of range")
-    return text
+    return text.rstrip("/")
 
 
 def check_processor_id(value: str) -> str:

@@ -49,9 +49,15 @@ def test_a_missing_or_bad_connect_string_names_the_key(connect: str | None, mess
     assert message in found["job.coordinator.zk.connect"]
 
 
-@pytest.mark.parametrize("connect", ["127.0.0.1:2181", "zk1:2181,zk2:2181,zk3:2181", "zk1:2181/samza/prod"])
-def test_good_connect_strings(connect: str) -> None:
+@pytest.mark.parametrize("connect, normalised", [
+    ("127.0.0.1:2181", "127.0.0.1:2181"),
+    ("zk1:2181,zk2:2181,zk3:2181", "zk1:2181,zk2:2181,zk3:2181"),
+    ("zk1:2181/samza/prod", "zk1:2181/samza/prod"),
+    ("localhost:2181/", "localhost:2181"),  # hello-samza's spelling
+])
+def test_good_connect_strings(connect: str, normalised: str) -> None:
     assert problems(**{"job.coordinator.zk.connect": connect}) == {}
+    assert ZkConfig(Config({**BASE, "job.coordinator.zk.connect": connect})).connect == normalised
 
 
 def test_other_problems_name_their_keys() -> None:
