@@ -49,17 +49,20 @@ class RestoreSpan:
     thread: str
 
 
-def restore_all(jobs: Sequence[StoreRestore], threads: int) -> list[RestoreSpan]:
+def restore_all(
+    jobs: Sequence[StoreRestore], threads: int, cancelled: threading.Event | None = None
+) -> list[RestoreSpan]:
     """Run every restore on ``threads`` threads; return when each ran, in ``jobs`` order.
 
-    Raises ContainerRestoreError for the first restore that failed, once the others have stopped.
+    Raises ContainerRestoreError for the first restore that failed, once the others have stopped. Setting
+    ``cancelled`` (a fenced container) stops every restore at its next batch, before any changelog write.
     """
     if not jobs:
         return []
     threads = max(1, min(threads, len(jobs)))
     tasks = len({job.task_name for job in jobs})
     log.info("restoring %d store(s) of %d task(s) on %d thread(s)", len(jobs), tasks, threads)
-    cancelled = threading.Event()
+    cancelled = cancelled if cancelled is not None else threading.Event()
     spans: dict[int, RestoreSpan] = {}
 
     def run(index: int, job: StoreRestore) -> None:

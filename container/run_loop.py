@@ -11,6 +11,7 @@ from samza_py.api import END_OF_STREAM_OFFSET, IncomingMessageEnvelope, RequestS
 from samza_py.container.commit import commit_tasks
 from samza_py.container.consumers import SystemConsumers
 from samza_py.container.coordinator import ReadableCoordinator
+from samza_py.container.lease import Lease
 from samza_py.container.task_instance import TaskInstance
 from samza_py.metrics.registry import MetricsRegistryMap
 
@@ -36,8 +37,10 @@ class RunLoop:
         poll_interval_ms: int,
         skip_below: Mapping[tuple[str, SystemStreamPartition], int] | None = None,
         timed: bool = False,
+        lease: Lease | None = None,
     ) -> None:
         self.tasks = tasks
+        self._lease = lease
         self.consumers = consumers
         self._window_s = window_ms / 1000.0 if window_ms > 0 else None
         self._commit_s = commit_ms / 1000.0 if commit_ms > 0 else None
@@ -50,6 +53,9 @@ class RunLoop:
                 self._by_ssp.setdefault(ssp, []).append(task)
         self._windowable = [t for t in tasks.values() if t.is_windowable]
         self._stop_requested = False
+        # Fenced (standalone: the ZooKeeper session is gone): another processor may own these tasks now,
+        # so nothing more is committed, not even what a task asks for.
+        self._fenced = False
         self.process_envelopes = registry.new_counter(GROUP, "process-envelopes")
         self.process_null = registry.new_counter(GROUP, "process-null-envelopes")
         self.commit_calls = registry.new_counter(GROUP, "commit-calls")
@@ -63,6 +69,23 @@ class RunLoop:
     def request_stop(self) -> None:
         """Stop after the current message (SIGTERM, or the container is told to)."""
         self._stop_requested = True
+
+    def fence(self) -> None:
+        """Stop after the current run and commit nothing from now on."""
+        self._fenced = True
+        self._stop_requested = True
+
+    @property
+    def fenced(self) -> bool:
+        return self._fenced
+
+    def _lease_lost(self) -> bool:
+        """Fence when the lease ran out; True then."""
+        if self._lease is None or self._fenced or self._lease.valid():
+            return self._fenced
+        log.warning("the container's lease ran out: fenced (no more processing or commits)")
+        self.fence()
+        return True
 
     @property
     def stopping(self) -> bool:
@@ -87,6 +110,7 @@ class RunLoop:
         clock = time.monotonic
         clock_ns = time.perf_counter_ns
         max_run = FIRST_RUN
+        lease = self._lease
         while not self._stop_requested:
             run = consumers.choose_run(max_run, 0.0, now)
             if run is None:
@@ -96,6 +120,8 @@ class RunLoop:
                     if due is not None:
                         timeout = min(timeout, max(0.0, due - now))
                 run = consumers.choose_run(max_run, timeout, now)
+            if lease is not None and lease.deadline <= clock() and self._lease_lost():
+                break  # checked right before processing: a process frozen past its lease does nothing more
             taken = 0
             if run is None:
                 self.process_null.count += 1
@@ -172,7 +198,7 @@ class RunLoop:
         return taken
 
     def _apply(self, task: TaskInstance, coordinator: ReadableCoordinator) -> None:
-        if coordinator.commit_requested:
+        if coordinator.commit_requested and not self._lease_lost():
             if coordinator.commit_scope is RequestScope.ALL_TASKS_IN_CONTAINER:
                 self.commit_all()
             else:
@@ -190,6 +216,8 @@ class RunLoop:
 
     def commit_all(self) -> None:
         """Every task in one pass: each producer flushed once, changelog offsets asked once per system."""
+        if self._lease_lost():
+            return
         started_ns = time.perf_counter_ns()
         tasks = list(self.tasks.values())
         self.commit_calls.count += len(tasks)

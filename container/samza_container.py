@@ -7,6 +7,7 @@ task init → consumers registered at their starting offsets → run loop. Shutd
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +25,7 @@ from samza_py.config.task_config import TaskConfig
 from samza_py.container.chooser import RoundRobinChooser
 from samza_py.container.collector import TaskInstanceCollector
 from samza_py.container.consumers import SystemConsumers
+from samza_py.container.lease import Lease
 from samza_py.container.restore import RestoreSpan, restore_all
 from samza_py.container.run_loop import GROUP as CONTAINER_GROUP
 from samza_py.container.run_loop import RunLoop
@@ -42,9 +44,14 @@ log = logging.getLogger(__name__)
 
 class SamzaContainer:
     def __init__(
-        self, config: Config, model: ContainerModel, on_metrics_url: Callable[[str], None] | None = None
+        self,
+        config: Config,
+        model: ContainerModel,
+        on_metrics_url: Callable[[str], None] | None = None,
+        lease: Lease | None = None,
     ) -> None:
         self.config = config
+        self._lease = lease
         self.model = model
         self.name = f"samza-container-{model.processor_id}"
         self.registry = MetricsRegistryMap(self.name)
@@ -60,6 +67,27 @@ class SamzaContainer:
         self._storage: list[TaskStorageManager] = []
         self.restore_spans: list[RestoreSpan] = []  # when each store's restore ran, for logs and tests
         self._stop_before_loop = False
+        self._fenced = False
+        self._restore_cancelled = threading.Event()  # set by fence(): restores stop before any changelog write
+
+    def fence(self) -> None:
+        """Stop at once without committing anything more (standalone: the ZooKeeper session is gone and
+        another processor may already own these tasks). Store caches are dropped, not flushed, so no
+        more changelog writes go out; the next owner restores to the last checkpoint."""
+        self._fenced = True
+        self._stop_before_loop = True
+        self._restore_cancelled.set()
+        if self.run_loop is not None:
+            self.run_loop.fence()
+
+    @property
+    def fenced(self) -> bool:
+        return self._fenced
+
+    @property
+    def stop_requested(self) -> bool:
+        """Whether someone asked it to stop (rather than it ending by itself)."""
+        return self._stop_before_loop
 
     def request_stop(self) -> None:
         """Graceful stop, safe to call from a signal handler or another thread."""
@@ -72,12 +100,24 @@ class SamzaContainer:
         started = time.monotonic()
         clean = False
         try:
-            self._start()
+            try:
+                self._start()
+            except Exception:
+                if not self._fenced:
+                    raise
+                # Fenced while starting (a restore cancelled): nothing failed, it only must not go on.
+                log.warning("container %s fenced while starting", self.model.processor_id, exc_info=True)
+                return
             log.info("container %s started %d task(s) in %.1f s", self.model.processor_id, len(self.tasks),
                      time.monotonic() - started)
             assert self.run_loop is not None
             if not self._stop_before_loop:
                 self.run_loop.run()
+            if self.run_loop.fenced:
+                self._fenced = True
+            if self._fenced:
+                log.warning("container %s fenced: stopped without a last commit", self.model.processor_id)
+                return
             # A graceful stop checkpoints what was processed, so a restart does not redo it.
             self.run_loop.commit_all()
             clean = True
@@ -142,7 +182,8 @@ class SamzaContainer:
                 checkpoint = checkpointed.get(name)
                 jobs += storage.restore_jobs(checkpoint.offsets if checkpoint is not None else None)
         # Every store of every task at once; all restores finish before any task is initialised (Samza's order).
-        self.restore_spans = restore_all(jobs, JobConfig(config).restore_threads(len(self.model.tasks)))
+        self.restore_spans = restore_all(jobs, JobConfig(config).restore_threads(len(self.model.tasks)),
+                                         self._restore_cancelled)
         for name, task_model in sorted(self.model.tasks.items()):
             spans = [span for span in self.restore_spans if span.task_name == name]
             restore_ms = int((max(s.finished for s in spans) - min(s.started for s in spans)) * 1000) if spans else 0
@@ -170,10 +211,12 @@ class SamzaContainer:
         self._consumers.start()
         self.run_loop = RunLoop(
             self.tasks, self._consumers, self.registry, task_config.window_ms, task_config.commit_ms,
-            task_config.poll_interval_ms, skip_below, timed=MetricsConfig(config).timer_enabled,
+            task_config.poll_interval_ms, skip_below, timed=MetricsConfig(config).timer_enabled, lease=self._lease,
         )
         self.registry.new_gauge(CONTAINER_GROUP, "container-startup-time", time.monotonic_ns() - started_ns)
-        if self._stop_before_loop:
+        if self._fenced:
+            self.run_loop.fence()
+        elif self._stop_before_loop:
             self.run_loop.request_stop()
 
     def _chooser(self, task_config: TaskConfig) -> RoundRobinChooser:
@@ -234,8 +277,14 @@ class SamzaContainer:
             steps.append(("consumers", self._consumers.stop))
         if clean:
             steps += [(f"task {name}", task.close) for name, task in self.tasks.items()]
-        steps += [(f"stores of {s.task_name}", s.close) for s in self._storage]
-        steps += [(f"producer {s}", p.stop) for s, p in self._producers.items()]
+        if self._fenced:
+            steps += [(f"stores of {s.task_name}", s.abandon) for s in self._storage]
+        else:
+            steps += [(f"stores of {s.task_name}", s.close) for s in self._storage]
+        if self._fenced:
+            steps += [(f"producer {s}", getattr(p, "abandon", p.stop)) for s, p in self._producers.items()]
+        else:
+            steps += [(f"producer {s}", p.stop) for s, p in self._producers.items()]
         if self._checkpoints is not None:
             steps.append(("checkpoint manager", self._checkpoints.stop))
         if self.reporters is not None:

@@ -22,6 +22,7 @@ from samza_py.config.config import Config
 from samza_py.container.chooser import RoundRobinChooser
 from samza_py.container.collector import TaskInstanceCollector
 from samza_py.container.consumers import SystemConsumers
+from samza_py.container.lease import Lease
 from samza_py.container.run_loop import RunLoop
 from samza_py.container.task_context import TaskContextImpl
 from samza_py.container.task_instance import TaskInstance, exception_matcher
@@ -343,6 +344,7 @@ def make_run_loop(
     poll_interval_ms: int = 5,
     starts: Mapping[SystemStreamPartition, str] | None = None,
     skip_below: Mapping[tuple[str, SystemStreamPartition], int] | None = None,
+    lease: Lease | None = None,
 ) -> RunLoop:
     """A started RunLoop over ``tasks`` reading every task SSP from ``consumer`` (registered at ``starts`` or 0)."""
     by_name = {task.task_name: task for task in tasks}
@@ -351,5 +353,6 @@ def make_run_loop(
         consumers.register(ssp, (starts or {}).get(ssp, "0"))
     consumers.start()
     return RunLoop(
-        by_name, consumers, MetricsRegistryMap("container"), window_ms, commit_ms, poll_interval_ms, skip_below
+        by_name, consumers, MetricsRegistryMap("container"), window_ms, commit_ms, poll_interval_ms, skip_below,
+        lease=lease,
     )

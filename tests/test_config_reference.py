@@ -21,6 +21,7 @@ from samza_py.config import (
     TaskConfig,
 )
 from samza_py.config.reference import REFERENCE, render_markdown
+from samza_py.config.zk_config import ZkConfig
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -38,6 +39,7 @@ SS = SystemStream("kafka", "in")
 job, task, cm = JobConfig(MINIMAL), TaskConfig(MINIMAL), ClusterManagerConfig(MINIMAL)
 systems, streams = SystemConfig(MINIMAL), StreamConfig(MINIMAL)
 stores, metrics = StorageConfig(MINIMAL), MetricsConfig(MINIMAL)
+zk = ZkConfig(MINIMAL)
 
 # Every REFERENCE key whose default a typed view computes -> the getter that computes it.
 GETTERS: dict[str, Callable[[], Any]] = {
@@ -104,6 +106,11 @@ GETTERS: dict[str, Callable[[], Any]] = {
     "yarn.am.container.cpu.cores": lambda: cm.am_cpu_cores,
     "yarn.am.poll.interval.ms": lambda: cm.am_poll_interval_ms,
     "metrics.reporter.<name>.interval": lambda: metrics.reporter_interval_s("r"),
+    "job.coordinator.zk.session.timeout.ms": lambda: zk.session_timeout_ms,
+    "job.coordinator.zk.connection.timeout.ms": lambda: zk.connection_timeout_ms,
+    "job.coordinator.zk.consensus.timeout.ms": lambda: zk.consensus_timeout_ms,
+    "job.debounce.time.ms": lambda: zk.debounce_ms,
+    "app.processor-id-generator.class": lambda: zk.processor_id_generator,
 }
 
 BY_KEY = {entry.key: entry for entry in REFERENCE}

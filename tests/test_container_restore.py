@@ -240,3 +240,27 @@ def test_a_failed_restore_names_task_store_and_changelog_partition_and_cancels_t
     assert reopened[0].engines["counts"].get("k0-29") == 29
     for storage in reopened:
         storage.close()
+
+
+# --- a fenced container (standalone) ------------------------------------------------------------------------
+
+def test_a_restore_cancelled_by_a_fence_writes_nothing_to_the_changelog(tmp_path: Path) -> None:
+    changelogs = Changelogs(1)
+    fill(changelogs, 30)
+    fence = threading.Event()
+
+    def read_then_fence(settings: Any, topic: str, partition: int, start: int, end: int,
+                        on_batch: Callable[[Batch], None]) -> int:
+        count = changelogs.read(settings, topic, partition, start, end, on_batch)
+        if start > 0:  # the read of what lies past the checkpoint, whose keys the trim would rewrite
+            fence.set()
+        return count
+
+    storages = task_storages(tmp_path, changelogs, 1, reader=read_then_fence)
+    changelog = SystemStreamPartition.of("kafka", TOPIC, 0)
+    # Checkpointed at offset 9: offsets 10..29 were never committed and would be trimmed.
+    jobs = storages[0].restore_jobs({changelog: "1-1:9"})
+    with pytest.raises(ContainerRestoreError) as info:
+        restore_all(jobs, 1, fence)
+    assert isinstance(info.value.__cause__, RestoreCancelledError)
+    assert len(changelogs.records[0]) == 30  # no trimming writes went out

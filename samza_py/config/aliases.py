@@ -39,6 +39,9 @@ JAVA_CLASS_ALIASES: dict[str, str] = {
     "org.apache.samza.job.local.ThreadJobFactory": "samza_py.job.local.ThreadJobFactory",
     "org.apache.samza.job.local.ProcessJobFactory": "samza_py.job.local.ProcessJobFactory",
     "org.apache.samza.job.yarn.YarnJobFactory": "samza_py.job.yarn.YarnJobFactory",
+    # standalone (ZooKeeper) coordination
+    "org.apache.samza.zk.ZkJobCoordinatorFactory": "samza_py.coordinator.zk.coordinator.ZkJobCoordinatorFactory",
+    "org.apache.samza.runtime.UUIDGenerator": "samza_py.coordinator.zk.processor_id.UUIDGenerator",
     # chooser
     "org.apache.samza.system.chooser.RoundRobinChooserFactory": "samza_py.container.chooser.RoundRobinChooserFactory",
     # metrics reporters (Python has no JMX: the Prometheus endpoint stands in for it)

@@ -19,6 +19,15 @@ from samza_py.config.storage_config import StorageConfig
 from samza_py.config.stream_config import StreamConfig
 from samza_py.config.system_config import SystemConfig, checked_offset_default
 from samza_py.config.task_config import BROADCAST_INPUTS, TaskConfig, parse_broadcast_item
+from samza_py.config.zk_config import (
+    COORDINATOR_FACTORY_KEY,
+    PROCESSOR_ID_GENERATOR_KEY,
+    ZK_CONNECT_KEY,
+    ZkConfig,
+    check_processor_id,
+    check_zk_connect,
+    is_zk_coordinator,
+)
 
 KAFKA_CHECKPOINT_FACTORY = canonical_class_name("org.apache.samza.checkpoint.kafka.KafkaCheckpointManagerFactory")
 FILE_CHECKPOINT_FACTORY = canonical_class_name("org.apache.samza.checkpoint.file.FileSystemCheckpointManagerFactory")
@@ -38,6 +47,8 @@ _INTEGER_KEYS = re.compile(
     | (?:cluster-manager|yarn)\.allocator\.sleep\.ms
     | yarn\.am\.container\.(?:memory\.mb|cpu\.cores)
     | yarn\.am\.poll\.interval\.ms
+    | job\.coordinator\.zk\.(?:session|connection|consensus)\.timeout\.ms
+    | job\.debounce\.time\.ms
     | stores\..+\.(?:write\.batch\.size|object\.cache\.size|container\.cache\.size\.bytes
                    |container\.write\.buffer\.size\.bytes|changelog\.delete\.retention\.ms
                    |changelog\.min\.compaction\.lag\.ms|rocksdb\.ttl\.ms)
@@ -110,7 +121,9 @@ def _check_job(cfg: Config) -> Problems:
         yield ConfigException("job.name", "is required")
     factory = cfg.get_str("job.factory.class")
     if factory is None:
-        yield ConfigException("job.factory.class", "is required")
+        # Standalone processors (run-app) coordinate through ZooKeeper and need no job factory.
+        if not ZkConfig(cfg).standalone:
+            yield ConfigException("job.factory.class", "is required")
     else:
         _, problem = _load_class("job.factory.class", factory)
         if problem is not None:
@@ -299,6 +312,38 @@ def _check_streams(cfg: Config) -> Problems:
             )
 
 
+def _check_standalone(cfg: Config) -> Problems:
+    factory = cfg.get_str(COORDINATOR_FACTORY_KEY)
+    if factory is None:
+        return
+    if not is_zk_coordinator(factory):
+        yield ConfigException(COORDINATOR_FACTORY_KEY,
+                              f"{factory.strip()!r} is not supported: use org.apache.samza.zk.ZkJobCoordinatorFactory")
+        return
+    try:
+        check_zk_connect(cfg.get_str(ZK_CONNECT_KEY))
+    except ConfigException as exc:
+        yield exc
+    processor_id = cfg.get_str("processor.id")
+    if processor_id is not None:
+        try:
+            check_processor_id(processor_id.strip())
+        except ConfigException as exc:
+            yield exc
+    elif cfg.get_str(PROCESSOR_ID_GENERATOR_KEY) is not None:
+        _, problem = _load_class(PROCESSOR_ID_GENERATOR_KEY, cfg[PROCESSOR_ID_GENERATOR_KEY])
+        if problem is not None:
+            yield problem
+    for key in ("job.coordinator.zk.session.timeout.ms", "job.coordinator.zk.connection.timeout.ms",
+                "job.coordinator.zk.consensus.timeout.ms"):
+        value = cfg.get_str(key)
+        if value is not None and _INTEGER.match(value.strip()) and int(value) <= 0:
+            yield ConfigException(key, f"must be positive, got {value!r}")
+    debounce = cfg.get_str("job.debounce.time.ms")
+    if debounce is not None and _INTEGER.match(debounce.strip()) and int(debounce) < 0:
+        yield ConfigException("job.debounce.time.ms", f"must not be negative, got {debounce!r}")
+
+
 def _check_metrics(cfg: Config) -> Problems:
     metrics = MetricsConfig(cfg)
     systems = SystemConfig(cfg)
@@ -327,4 +372,5 @@ _CHECKS: tuple[Callable[[Config], Problems], ...] = (
     _check_checkpoint,
     _check_streams,
     _check_metrics,
+    _check_standalone,
 )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from samza_py.api import SystemStreamPartition
 from samza_py.config.aliases import resolve_class
@@ -11,6 +11,7 @@ from samza_py.config.job_config import JobConfig
 from samza_py.config.task_config import TaskConfig
 from samza_py.job.changelog_mapping import assign_changelog_partitions
 from samza_py.job.model import JobModel, build_task_models
+from samza_py.job.task_grouper import GroupByContainerIds
 from samza_py.system.interfaces import SystemAdmin
 
 
@@ -42,11 +43,13 @@ def compute_job_model(
     admins: Mapping[str, SystemAdmin],
     previous_changelog: Mapping[str, int] | None = None,
     previous_assignment: Mapping[str, str] | None = None,
+    processor_ids: Sequence[str] | None = None,
 ) -> tuple[JobModel, dict[str, int]]:
     """The JobModel and the (possibly extended) task → changelog partition mapping.
 
     With ``previous_assignment`` (host affinity) tasks stay in the containers they ran in where the
-    task-name grouper can balance; otherwise they are grouped afresh.
+    task-name grouper can balance; otherwise they are grouped afresh. With ``processor_ids`` (standalone)
+    the tasks are dealt over those processors.
     """
     job = JobConfig(config)
     ssps = input_ssps(config, admins)
@@ -56,7 +59,11 @@ def compute_job_model(
     groups = grouper.group(ssps)
     changelog = assign_changelog_partitions(groups, previous_changelog or {})
     tasks = build_task_models(groups, changelog)
-    task_grouper = resolve_class(job.task_name_grouper_factory)().build(config)
+    if processor_ids is not None:
+        # Standalone: the live processors, in sorted order, take the tasks round-robin (GroupByContainerIds).
+        task_grouper = GroupByContainerIds(sorted(processor_ids))
+    else:
+        task_grouper = resolve_class(job.task_name_grouper_factory)().build(config)
     balance = getattr(task_grouper, "balance", None)
     if previous_assignment and balance is not None:
         containers = balance(tasks, previous_assignment)

@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from samza_py.config.aliases import resolve_class
@@ -31,7 +32,9 @@ from samza_py.job.stream_job import ApplicationStatus, StreamJob, StreamJobFacto
 log = logging.getLogger(__name__)
 
 
-def local_job_model(config: Config) -> JobModel:
+def local_job_model(config: Config, processor_ids: Sequence[str] | None = None) -> JobModel:
+    """The job model (grouped over ``processor_ids`` when given: standalone), with the changelog mapping kept
+    in the coordinator stream and the checkpoint and changelog topics created."""
     systems = SystemConfig(config)
     admins = {s: resolve_class(systems.factory_class(s))().get_admin(s, config) for s in systems.system_names()}
     for admin in admins.values():
@@ -42,7 +45,7 @@ def local_job_model(config: Config) -> JobModel:
         stream.create()
     try:
         previous = stream.changelog_mapping() if stream is not None else {}
-        model, changelog = compute_job_model(config, admins, previous)
+        model, changelog = compute_job_model(config, admins, previous, processor_ids=processor_ids)
         if stream is not None:
             stream.write_changelog_mapping(changelog, previous)
         create_job_streams(config, admins, changelog)

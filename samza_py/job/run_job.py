@@ -23,6 +23,7 @@ from samza_py.config.job_config import JobConfig
 from samza_py.config.loader import load_config
 from samza_py.config.reference import keys_not_acted_on
 from samza_py.config.validation import validate
+from samza_py.config.zk_config import ZkConfig
 from samza_py.coordinator.stream import CoordinatorStream
 from samza_py.job.dry_run import dry_run
 from samza_py.job.input_check import warn_missing_inputs
@@ -49,15 +50,15 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     return args
 
 
-def load_valid_config(args: argparse.Namespace) -> Config | None:
+def load_valid_config(args: argparse.Namespace, prog: str = "run-job") -> Config | None:
     try:
         config = load_config(args.config_path, args.config)
     except (OSError, ValueError, ConfigException) as exc:
-        print(f"run-job: {exc}", file=sys.stderr)
+        print(f"{prog}: {exc}", file=sys.stderr)
         return None
     problems = validate(config)
     if problems:
-        print(f"run-job: invalid configuration, {len(problems)} problem(s):", file=sys.stderr)
+        print(f"{prog}: invalid configuration, {len(problems)} problem(s):", file=sys.stderr)
         for problem in problems:
             print(f"  - {problem}", file=sys.stderr)
         return None
@@ -100,6 +101,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     sys.path.insert(0, os.getcwd())
     config = load_valid_config(args)
     if config is None:
+        return EXIT_INVALID
+    if config.get_str("job.factory.class") is None and ZkConfig(config).standalone:
+        print("run-job: job.factory.class: not set, and job.coordinator.factory names the ZooKeeper coordinator: "
+              "start this job's processors with run-app", file=sys.stderr)
         return EXIT_INVALID
     try:
         if args.operation == "run":

@@ -97,6 +97,13 @@ class KeyValueStorageEngine(KeyValueStore[Any, Any]):
         self._closed = True
         self.outer.close()
 
+    def abandon(self) -> None:
+        """Close only the raw store: cached writes are dropped, never reaching the changelog."""
+        if self._closed:
+            return
+        self._closed = True
+        self.raw.close()
+
     # ------------------------------------------------------------------------- storage manager
     def restore(self, entries: Iterable[tuple[bytes, bytes | None]], batch_size: int = DEFAULT_RESTORE_BATCH) -> int:
         """Replay changelog records into the raw store (``None`` = delete), past cache, serdes and changelog.

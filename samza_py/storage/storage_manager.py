@@ -62,7 +62,8 @@ class RestoreCancelledError(Exception):
 
 def _check_cancelled(cancelled: threading.Event | None, changelog: SystemStreamPartition) -> None:
     if cancelled is not None and cancelled.is_set():
-        raise RestoreCancelledError(f"restore from {changelog} cancelled: another restore of the container failed")
+        raise RestoreCancelledError(f"restore from {changelog} cancelled: another restore of the container failed, "
+                                    "or the container was fenced")
 
 
 @dataclass(frozen=True)
@@ -352,6 +353,7 @@ class TaskStorageManager:
             keys.update((key, None) for key, _ in batch)
 
         self._read(self._reader_settings(changelog), changelog.stream, changelog.partition_id, start, end, collect)
+        _check_cancelled(cancelled, changelog)  # a fenced container writes nothing to the changelog
         send = self._send_raw(changelog)
         for key in keys:
             send(key, engine.raw_get(key))
@@ -409,6 +411,11 @@ class TaskStorageManager:
     def close(self) -> None:
         for engine in self.engines.values():
             engine.close()
+
+    def abandon(self) -> None:
+        """Close without flushing store caches (a fenced container): no more changelog writes."""
+        for engine in self.engines.values():
+            engine.abandon()
 
 
 def newest_changelog_offsets(storages: Iterable[TaskStorageManager]) -> dict[SystemStreamPartition, int]:

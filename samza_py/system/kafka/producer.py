@@ -75,6 +75,14 @@ class KafkaSystemProducer(SystemProducer):
             self.flush("stop")
             self._producer = None
 
+    def abandon(self) -> None:
+        """A fenced container's stop: sends still queued are dropped, not delivered (a changelog write that
+        arrived after the task's next owner restored would corrupt its state)."""
+        producer, self._producer = self._producer, None
+        if producer is not None:
+            producer.purge(in_queue=True, in_flight=False)
+            producer.flush(0)  # serve the purged sends' callbacks
+
     def _on_delivery(self, err: KafkaError | None, msg: Message) -> None:
         if err is not None:
             self.send_failed.count += 1
