@@ -101,7 +101,7 @@ def test_consumers_and_readers_are_not_throttled_by_default(tmp_path: Path) -> N
     # librdkafka's 1 s fetch.queue.backoff.ms would idle a busy job after each full local queue.
     clients = every_client(secured_config(tmp_path))
     for role in ("task consumer", "checkpoint reader", "coordinator reader", "restore reader"):
-        assert clients[role]["fetch.queue.backoff.ms"] == 100, role
+        assert clients[role]["fetch.queue.backoff.ms"] == 10, role
     for role in ("system admin", "checkpoint admin", "coordinator admin", "dry-run admin"):
         assert "fetch.queue.backoff.ms" not in clients[role], role
 

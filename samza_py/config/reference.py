@@ -154,7 +154,7 @@ REFERENCE: list[ConfigKey] = [
     _k("systems.<s>.samza.poll.batch.size", "1000", "samza-py: messages the Kafka consumer fetches per poll"),
     _k("systems.<s>.consumer.*", NONE,
        "Kafka consumer settings, Java client names (translated for librdkafka; Java-only keys warned about)"),
-    _k("systems.<s>.consumer.fetch.queue.backoff.ms", "100",
+    _k("systems.<s>.consumer.fetch.queue.backoff.ms", "10",
        "samza-py: librdkafka's pause before fetching again once its local queue is full (librdkafka: 1000,"
        " which idles a busy job)"),
     _k("systems.<s>.consumer.queued.min.messages", "10000",
