@@ -38,9 +38,17 @@ SHIM
   chmod +x "$DEPLOY/bin/hdfs"
 }
 
-# The NameNode is formatted once, non-interactively, before its first start.
+# The NameNode is formatted once per Hadoop line, non-interactively, before its first start. HDFS that
+# another line formatted (bin/test ends on its Hadoop 2 phase, and the demo then starts Hadoop 3) is not
+# upgraded: the grid's HDFS holds only what jobs and tests put there, so it starts afresh.
 format_namenode() {
-  [ -f "$DEPLOY/hdfs/name/current/VERSION" ] && return 0
+  local marker=$DEPLOY/hdfs/formatted-by k
+  if [ -f "$DEPLOY/hdfs/name/current/VERSION" ]; then
+    [ "$(cat "$marker" 2>/dev/null)" = "$GRID_HADOOP" ] && return 0
+    say "HDFS was formatted by Hadoop $(cat "$marker" 2>/dev/null || echo "of another line"); starting it afresh on $GRID_HADOOP"
+    rm -rf "$DEPLOY/hdfs/name"
+    for k in $(node_ids); do rm -rf "$(node_home "$k")/hdfs/data"; done
+  fi
   say "formatting the NameNode"
   mkdir -p "$DEPLOY/hdfs/name" "$LOGS"
   env HADOOP_CONF_DIR="$(node_conf 1)" "$HADOOP_JAVA_HOME/bin/java" -Xmx256m "${HADOOP_JPMS_OPTS[@]}" \
@@ -48,6 +56,7 @@ format_namenode() {
     -cp "$(node_conf 1):$DEPLOY/hdfs/classpath:$HADOOP_LIB/*" \
     org.apache.hadoop.hdfs.server.namenode.NameNode -format -nonInteractive -force -clusterid grid \
     >"$LOGS/namenode-format.log" 2>&1 || die "formatting the NameNode failed; log: $LOGS/namenode-format.log"
+  echo "$GRID_HADOOP" >"$marker"
 }
 
 start_datanode() { # start_datanode K: launch node K's DataNode (wait_for_datanode waits for it)
