@@ -23,6 +23,7 @@ from samza_py.api.windows import Window
 from samza_py.config.aliases import resolve_class
 from samza_py.config.config import Config
 from samza_py.config.errors import ConfigException
+from samza_py.config.stream_config import StreamConfig
 
 log = logging.getLogger(__name__)
 
@@ -112,8 +113,10 @@ def generate_config(config: Mapping[str, str]) -> dict[str, str]:
         generated["job.default.system"] = descriptor.default_system.system_name
     for stream in [*descriptor.inputs.values(), *descriptor.outputs.values()]:
         generated.update(stream.to_config())
-    generated["task.inputs"] = ",".join(f"{d.system_stream.system}.{d.system_stream.stream}"
-                                        for d in descriptor.inputs.values())
+    # Through the job's own keys too: a job may map a stream id to another topic (streams.<id>.samza.physical.name).
+    streams = StreamConfig(Config({**generated, **config}))
+    inputs = [streams.system_stream_of(d.stream_id) or d.system_stream for d in descriptor.inputs.values()]
+    generated["task.inputs"] = ",".join(f"{ss.system}.{ss.stream}" for ss in inputs)
     if isinstance(descriptor, TaskApplicationDescriptor):
         task_class = descriptor.task_class
         assert task_class is not None

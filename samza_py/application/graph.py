@@ -11,7 +11,10 @@ from samza_py.api.descriptors import StreamDescriptor
 from samza_py.api.operators import OpCode, OperatorSpec
 from samza_py.api.serdes import KV
 from samza_py.api.streams import SystemStream
-from samza_py.application.config_generator import reachable_specs
+from samza_py.application.config_generator import OPERATOR_TASK_CLASS, describe, reachable_specs
+from samza_py.config.config import Config
+from samza_py.config.errors import ConfigException
+from samza_py.config.stream_config import StreamConfig
 from samza_py.serializers.registry import SerdeRegistry
 
 
@@ -157,3 +160,27 @@ _SIMPLE: dict[OpCode, type[Operator]] = {
     OpCode.MERGE: MergeOperator,
     OpCode.SINK: SinkOperator,
 }
+
+
+def build_graph(config: Config, clock: Callable[[], int] | None = None) -> OperatorGraph:
+    """The operator graph of ``app.class``, with streams resolved through the job's config (which may map a
+    stream id to another topic)."""
+    descriptor = describe(config)
+    if not isinstance(descriptor, StreamApplicationDescriptor):
+        raise ConfigException("app.class", f"{config.get_str('app.class')!r} is not a StreamApplication")
+    streams = StreamConfig(config)
+
+    def stream_of(stream: StreamDescriptor[Any]) -> SystemStream:
+        return streams.system_stream_of(stream.stream_id) or stream.system_stream
+
+    return OperatorGraph(descriptor, stream_of, clock)
+
+
+def render_operator_graph(config: Config) -> str:
+    """The operator graph as text for a dry run; empty when the job has no StreamApplication."""
+    if config.get_str("app.class") is None or config.get_str("task.class") != OPERATOR_TASK_CLASS:
+        return ""
+    graph = build_graph(config)
+    lines = ["", f"Operator graph of {config.get_str('app.class')} (one copy per task):"]
+    lines += [f"  {line}" for line in graph.describe()]
+    return "\n".join(lines) + "\n"

@@ -8,7 +8,6 @@ graph, outputs leave through the collector, windows fire from ``window()``.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from samza_py.api import (
     ClosableTask,
@@ -20,29 +19,11 @@ from samza_py.api import (
     TaskCoordinator,
     WindowableTask,
 )
-from samza_py.api.application import StreamApplicationDescriptor
-from samza_py.api.descriptors import StreamDescriptor
 from samza_py.api.streams import SystemStream
-from samza_py.application.config_generator import describe
-from samza_py.application.graph import InputOperator, OperatorGraph
+from samza_py.application.graph import InputOperator, OperatorGraph, build_graph
 from samza_py.application.window import wall_clock_ms
 from samza_py.config.config import Config
-from samza_py.config.stream_config import StreamConfig
 from samza_py.serializers.registry import SerdeRegistry
-
-
-def build_graph(config: Config, clock: Callable[[], int] | None = None) -> OperatorGraph:
-    """The operator graph of ``app.class``, with streams resolved through the job's config (which may
-    rename a stream id's topic)."""
-    descriptor = describe(config)
-    if not isinstance(descriptor, StreamApplicationDescriptor):
-        raise TypeError(f"app.class {config.get_str('app.class')!r} is not a StreamApplication")
-    streams = StreamConfig(config)
-
-    def stream_of(stream: StreamDescriptor[Any]) -> SystemStream:
-        return streams.system_stream_of(stream.stream_id) or stream.system_stream
-
-    return OperatorGraph(descriptor, stream_of, clock)
 
 
 class OperatorTask(StreamTask, InitableTask, WindowableTask, ClosableTask):

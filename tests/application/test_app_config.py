@@ -49,6 +49,7 @@ def test_the_job_s_own_keys_win_except_task_class_which_the_application_owns() -
         "task.window.ms": "250", "task.class": "tests.config.sample_classes.GoodTask",
     }))
     assert config["streams.words.samza.physical.name"] == "words-v2"
+    assert config["task.inputs"] == "fake.words-v2"  # the input is the topic the job maps the stream id to
     assert config["task.window.ms"] == "250"
     assert config["task.class"] == OPERATOR_TASK_CLASS
     assert with_application_config(Config(BASE)) == Config(BASE)  # no app.class: nothing generated
@@ -94,3 +95,17 @@ def test_run_job_expands_the_application_before_validating(tmp_path: Path, capsy
     config, err = run_job_problems(tmp_path, capsys, "tests.application.apps.NotAnApp")
     assert config is None
     assert err.count("app.class:") == 1
+
+
+def test_dry_run_prints_the_operator_graph() -> None:
+    from samza_py.application.graph import render_operator_graph
+
+    config = with_application_config(Config({**BASE, "app.class": "tests.application.apps.PageViewCountApp"}))
+    assert render_operator_graph(config) == (
+        "\nOperator graph of tests.application.apps.PageViewCountApp (one copy per task):\n"
+        "  pv-1-input-page-views -> pv-1-window-count\n"
+        "  pv-1-window-count (keyed tumbling window of 10000 ms, store pv-1-window-count) -> pv-1-map-0\n"
+        "  pv-1-map-0 -> pv-1-send_to-1\n"
+        "  pv-1-send_to-1 -> fake.page-view-counts\n"
+    )
+    assert render_operator_graph(Config(BASE)) == ""
