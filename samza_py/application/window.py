@@ -36,6 +36,7 @@ class WindowOperator(Operator):
         self.store: KeyValueStore[bytes, bytes] | None = None
         self.key_serde: Serde | None = None
         self.value_serde: Serde | None = None
+        self._scanned_before = -1  # panes that start before this have been emitted (-1: none yet)
 
     def init(self, context: TaskContext, serdes: SerdeRegistry) -> None:
         self.store = context.get_store(self.spec.op_id)
@@ -64,6 +65,11 @@ class WindowOperator(Operator):
         store, value_serde = self.store, self.value_serde
         assert store is not None and value_serde is not None, "window operator used before init"
         current_start = now_ms - now_ms % self.window.size_ms
+        if current_start <= self._scanned_before:
+            # Panes are only added to the current window, and every earlier one has been emitted: a scan per
+            # window, not per timer (a range read also flushes the store's cache).
+            return
+        self._scanned_before = current_start
         with store.range(b"", _START.pack(current_start)) as entries:
             closed = [(entry.key, entry.value) for entry in entries]
         for pane, stored in closed:

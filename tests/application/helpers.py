@@ -40,6 +40,7 @@ class DictStore(KeyValueStore[bytes, bytes]):
 
     def __init__(self) -> None:
         self.data: dict[bytes, bytes] = {}
+        self.range_calls = 0
 
     def get(self, key: bytes) -> bytes | None:
         return self.data.get(key)
@@ -62,6 +63,7 @@ class DictStore(KeyValueStore[bytes, bytes]):
             self.delete(key)
 
     def range(self, from_key: bytes, to_key: bytes) -> KeyValueIterator[bytes, bytes]:
+        self.range_calls += 1
         return KeyValueIterator(iter([Entry(k, self.data[k]) for k in sorted(self.data) if from_key <= k < to_key]))
 
     def all(self) -> KeyValueIterator[bytes, bytes]:

@@ -157,6 +157,7 @@ def test_keyed_tumbling_window_counts_per_member_and_window_and_fires_when_the_w
     window_op.on_timer(10_000, collector, NullCoordinator())
     assert collector.sent == [("counts", "m1", [0, 2, "DEFAULT"]), ("counts", "m2", [0, 1, "DEFAULT"])]
     window_op.on_timer(15_000, collector, NullCoordinator())  # nothing more has closed, nothing fires twice
+    assert store.range_calls == 2  # the store is scanned once per window, not at every timer
     process(20_500, "m1")
     window_op.on_timer(20_500, collector, NullCoordinator())
     assert collector.sent[2:] == [("counts", "m1", [10_000, 1, "DEFAULT"]), ("counts", "m2", [10_000, 2, "DEFAULT"])]
