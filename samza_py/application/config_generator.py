@@ -54,14 +54,13 @@ def describe(config: Mapping[str, str]) -> ApplicationDescriptor:
     """The descriptor ``app.class`` fills in; a failure in ``describe`` is a problem with ``app.class``."""
     app = load_application(config)
     descriptor: ApplicationDescriptor
-    if isinstance(app, StreamApplication):
-        descriptor = StreamApplicationDescriptor(config)
-        run = app.describe
-    else:
-        descriptor = TaskApplicationDescriptor(config)
-        run = app.describe  # type: ignore[assignment]
     try:
-        run(descriptor)  # type: ignore[arg-type]
+        if isinstance(app, StreamApplication):
+            descriptor = StreamApplicationDescriptor(config)
+            app.describe(descriptor)
+        else:
+            descriptor = TaskApplicationDescriptor(config)
+            app.describe(descriptor)
         descriptor.systems()  # the same system name described twice shows here
     except Exception as exc:
         raise ConfigException(APP_CLASS, f"{config.get(APP_CLASS)!r} describe() failed: "
