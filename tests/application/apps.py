@@ -70,3 +70,19 @@ class FailingApp(StreamApplication):
 
 class NotAnApp:
     pass
+
+
+class NoInputApp(StreamApplication):
+    def describe(self, app_descriptor: StreamApplicationDescriptor) -> None:
+        pass
+
+
+class NoTaskApp(TaskApplication):
+    def describe(self, app_descriptor: TaskApplicationDescriptor) -> None:
+        app_descriptor.add_input_stream(SystemDescriptor("fake", FAKE_FACTORY).get_input_descriptor("in"))
+
+
+class TwoSystemsNamedAlikeApp(StreamApplication):
+    def describe(self, app_descriptor: StreamApplicationDescriptor) -> None:
+        app_descriptor.get_input_stream(SystemDescriptor("fake", FAKE_FACTORY).get_input_descriptor("a"))
+        app_descriptor.get_input_stream(SystemDescriptor("fake", FAKE_FACTORY).get_input_descriptor("b"))

@@ -8,6 +8,7 @@ import pytest
 
 from samza_py.application.config_generator import OPERATOR_TASK_CLASS, generate_config, with_application_config
 from samza_py.config.config import Config
+from samza_py.config.errors import ConfigException
 from samza_py.config.validation import validate
 from samza_py.job.run_job import load_valid_config, parse_args
 
@@ -109,3 +110,14 @@ def test_dry_run_prints_the_operator_graph() -> None:
         "  pv-1-send_to-1 -> fake.page-view-counts\n"
     )
     assert render_operator_graph(Config(BASE)) == ""
+
+
+@pytest.mark.parametrize(("app", "message"), [
+    ("NoInputApp", "describe() added no input stream"),
+    ("NoTaskApp", "describe() named no task (call with_task_factory)"),
+    ("TwoSystemsNamedAlikeApp", "describe() failed: ValueError: system 'fake' is described twice"),
+])
+def test_an_application_that_describes_no_job_is_a_problem_with_app_class(app: str, message: str) -> None:
+    with pytest.raises(ConfigException) as info:
+        generate_config({**BASE, "app.class": f"tests.application.apps.{app}"})
+    assert info.value.key == "app.class" and message in str(info.value)
