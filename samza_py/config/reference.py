@@ -98,7 +98,11 @@ REFERENCE: list[ConfigKey] = [
     _k("app.name", "job.name", "Application name in the ZooKeeper path `/app-<app.name>-<app.id>/…`"),
     _k("app.id", "job.id", "Application id in the ZooKeeper path"),
     # ----------------------------------------------------------------------------------------- task
-    _k("task.class", REQUIRED, "The task class, as a Python path (`mypackage.tasks.UpperCaseTask`)"),
+    _k("app.class", NONE,
+       "A `StreamApplication` or `TaskApplication` (high-level API); run-job generates `task.class`, "
+       "`task.inputs`, stream, serde and store keys from it, under the job's own keys"),
+    _k("task.class", REQUIRED, "The task class, as a Python path (`mypackage.tasks.UpperCaseTask`); "
+       "not needed with `app.class`"),
     _k("task.inputs", NONE, "Comma list of `system.stream` inputs (split at the first dot)"),
     _k("task.broadcast.inputs", NONE, "Comma list of `system.stream#N` or `system.stream#[N-M]` every task reads"),
     _k("task.window.ms", "-1", "Interval of `window()` calls; negative disables them"),

@@ -157,9 +157,14 @@ def _first_set(cfg: Config, *keys: str) -> str | None:
 
 def _check_task_class(cfg: Config) -> Problems:
     name = cfg.get_str("task.class")
+    app_class = cfg.get_str("app.class")
+    if app_class is not None:
+        yield from _check_app_class(app_class)
     if name is None:
-        yield ConfigException("task.class", "is required")
-        return
+        if app_class is None:
+            yield ConfigException("task.class", "is required (or app.class, naming a StreamApplication or "
+                                                "TaskApplication)")
+        return  # run-job generates task.class from app.class
     task, problem = _load_class("task.class", name)
     if problem is not None:
         yield problem
@@ -170,6 +175,19 @@ def _check_task_class(cfg: Config) -> Problems:
     elif inspect.isabstract(task):
         missing = ", ".join(sorted(getattr(task, "__abstractmethods__", ())))
         yield ConfigException("task.class", f"{name.strip()!r} is abstract (does not implement {missing})")
+
+
+def _check_app_class(name: str) -> Problems:
+    app, problem = _load_class("app.class", name)
+    if problem is not None:
+        yield problem
+        return
+    from samza_py.api.application import StreamApplication, TaskApplication
+
+    if not (isinstance(app, type) and issubclass(app, StreamApplication | TaskApplication)):
+        yield ConfigException("app.class", f"{name.strip()!r} is not a StreamApplication or TaskApplication")
+    elif inspect.isabstract(app):
+        yield ConfigException("app.class", f"{name.strip()!r} is abstract (does not implement describe)")
 
 
 def _check_inputs(cfg: Config) -> Problems:

@@ -237,6 +237,9 @@ def dry_run(
         print(f"run-job: --dry-run: the job model cannot be computed: {exc}", file=err)
         return 1
     out.write(render(plan))
+    from samza_py.application.graph import render_operator_graph  # the high-level API's part of the plan
+
+    out.write(render_operator_graph(config))
     out.flush()
     return 0
 

@@ -16,6 +16,7 @@ import sys
 from collections.abc import Sequence
 from types import FrameType
 
+from samza_py.application.config_generator import with_application_config
 from samza_py.config.aliases import resolve_class
 from samza_py.config.config import Config
 from samza_py.config.errors import ConfigException
@@ -56,7 +57,15 @@ def load_valid_config(args: argparse.Namespace, prog: str = "run-job") -> Config
     except (OSError, ValueError, ConfigException) as exc:
         print(f"{prog}: {exc}", file=sys.stderr)
         return None
+    not_described: ConfigException | None = None
+    try:
+        # A high-level application's descriptors generate config under the job's own (app.class).
+        config = with_application_config(config)
+    except ConfigException as exc:
+        not_described = exc
     problems = validate(config)
+    if not_described is not None and not any(p.key == not_described.key for p in problems):
+        problems.insert(0, not_described)
     if problems:
         print(f"{prog}: invalid configuration, {len(problems)} problem(s):", file=sys.stderr)
         for problem in problems:

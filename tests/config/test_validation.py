@@ -49,6 +49,8 @@ job.coordinator.replication.factor=1
 """
 
 
+TASK_CLASS_REQUIRED = "is required (or app.class, naming a StreamApplication or TaskApplication)"
+
 def problems_of(values: dict[str, str]) -> list[tuple[str, str]]:
     return [(p.key, p.message) for p in validate(Config(values))]
 
@@ -185,7 +187,7 @@ def test_empty_config_names_the_three_required_keys() -> None:
     assert problems_of({}) == [
         ("job.name", "is required"),
         ("job.factory.class", "is required"),
-        ("task.class", "is required"),
+        ("task.class", TASK_CLASS_REQUIRED),
     ]
 
 
@@ -450,4 +452,4 @@ def test_metrics_reporter_checks() -> None:
 def test_validation_accepts_a_plain_mapping_and_returns_config_exceptions() -> None:
     problems = validate({"job.name": "x", "job.factory.class": ANY})
     assert all(isinstance(p, ConfigException) for p in problems)
-    assert [(p.key, p.message) for p in problems] == [("task.class", "is required")]
+    assert [(p.key, p.message) for p in problems] == [("task.class", TASK_CLASS_REQUIRED)]

@@ -1,0 +1,1 @@
+"""The page-view counter: the high-level API's window example."""
