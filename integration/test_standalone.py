@@ -45,6 +45,12 @@ def processors() -> Iterator[list[Processor]]:
             processor.stop()
 
 
+def wait_for_more_counting(unique: str, what: str) -> None:
+    """Poll until the stores hold more counts than now: input is processed by whoever owns the tasks."""
+    start = sum(changelog_counts(unique).values())
+    wait_for(lambda: sum(changelog_counts(unique).values()) > start, 60, what)
+
+
 def test_three_processors_split_the_tasks_and_count_exactly(
     unique: str, tmp_path: Path, processors: list[Processor]
 ) -> None:
@@ -187,7 +193,7 @@ def test_kill_9_of_the_leader_moves_its_tasks_and_state_to_the_others(
         victim = _leader(zk, properties)
         _, before = group_state(zk, properties)
         assert before is not None
-        time.sleep(1.0)  # a commit or two more on the victim's tasks
+        wait_for_more_counting(unique, "more counted before the kill")
         by_id[victim].kill9()
         killed_at = time.monotonic()
         survivors = {"p1", "p2", "p3"} - {victim}
@@ -210,7 +216,7 @@ def test_kill_9_of_the_leader_moves_its_tasks_and_state_to_the_others(
 
         for task in moved:
             wait_for(lambda task=task: restored(task), 30, f"the restore of {task}'s state on its new owner")
-        time.sleep(2.0)  # steady input on the new owners
+        wait_for_more_counting(unique, "the new owners to count more input")
         truth = steady.stop()
         steady = None
         wait_for(lambda: changelog_counts(unique) == truth, 120, "the counts to reach the truth")
@@ -242,7 +248,7 @@ def test_a_fourth_processor_joins_and_the_tasks_spread_over_four(
         assert after == {"p1": {"Partition 0", "Partition 4"}, "p2": {"Partition 1", "Partition 5"},
                          "p3": {"Partition 2"}, "p4": {"Partition 3"}}
         wait_for(lambda: started_tasks(by_id["p4"]) == [["Partition 3"]], 30, "p4 to start its one task")
-        time.sleep(2.0)
+        wait_for_more_counting(unique, "more input counted under the new model")
         truth = steady.stop()
         steady = None
         wait_for(lambda: changelog_counts(unique) == truth, 120, "the counts to reach the truth")
@@ -297,7 +303,7 @@ def test_processors_ride_out_a_zookeeper_restart(
         assert live == {"p1", "p2"} and after == before
         assert all(started_tasks(p)[-1] == started_tasks(p)[0] for p in by_id.values())
         assert all(p.alive() for p in by_id.values())
-        time.sleep(2.0)
+        wait_for_more_counting(unique, "more input counted under the new model")
         truth = steady.stop()
         steady = None
         wait_for(lambda: changelog_counts(unique) == truth, 120, "the counts to reach the truth")
@@ -328,14 +334,14 @@ def test_a_frozen_processor_is_fenced_and_rejoins_as_a_new_member(
         frozen.pause()  # as a long GC pause or a stalled host: its session expires while it cannot act
         others = {"p1", "p2"}
         wait_for(lambda: settled_on(zk, properties, others), 60, "the others to take the frozen one's tasks")
-        time.sleep(2.0)  # the new owners process its tasks
+        wait_for_more_counting(unique, "the new owners to count its tasks' input")
         frozen.resume()
         # On waking it fences itself first (its lease ran out), then rejoins and gets tasks again.
         wait_for(lambda: settled_on(zk, properties, {"p1", "p2", "p3"}), 60, "the frozen one to rejoin")
         text = frozen.text()
         assert "fenced" in text
         assert "processor p3 rejoins the job as a new member" in text
-        time.sleep(2.0)
+        wait_for_more_counting(unique, "more input counted under the new model")
         truth = steady.stop()
         steady = None
         wait_for(lambda: changelog_counts(unique) == truth, 120, "the counts to reach the truth")
