@@ -12,8 +12,7 @@ from samza_py.job import run_job
 
 NOT_ACTED_ON = {
     "task.max.concurrency", "task.callback.timeout.ms", "task.transactional.state.checkpoint.enabled",
-    "task.transactional.state.restore.enabled", "systems.<s>.streams.<stream>.samza.priority",
-    "systems.<s>.streams.<stream>.samza.bootstrap",
+    "task.transactional.state.restore.enabled",
 }
 
 
@@ -31,9 +30,7 @@ def test_set_keys_not_acted_on_are_found_in_both_stream_spellings() -> None:
         "systems.kafka.streams.wikipedia-raw.samza.bounded": "true",  # acted on
         "systems.kafka.samza.priority": "1",  # not a stream key
     }
-    assert keys_not_acted_on(config) == [
-        "streams.edits.samza.bootstrap", "systems.kafka.streams.wikipedia-raw.samza.priority", "task.max.concurrency",
-    ]
+    assert keys_not_acted_on(config) == ["task.max.concurrency"]
 
 
 def test_run_job_warns_once_per_key_and_still_accepts_the_config(
@@ -44,12 +41,12 @@ def test_run_job_warns_once_per_key_and_still_accepts_the_config(
         "job.name=j\njob.factory.class=org.apache.samza.job.local.ThreadJobFactory\n"
         "task.class=samza_py.examples.wikipedia.parser.WikipediaParserStreamTask\n"
         "task.inputs=kafka.raw\nsystems.kafka.samza.factory=org.apache.samza.system.kafka.KafkaSystemFactory\n"
-        "task.callback.timeout.ms=1000\nsystems.kafka.streams.raw.samza.bootstrap=true\n"
+        "task.callback.timeout.ms=1000\ntask.transactional.state.restore.enabled=true\n"
     )
     args = run_job.parse_args(["--config-path", str(path)])
     with caplog.at_level(logging.WARNING, logger="samza_py.run_job"):
         assert run_job.load_valid_config(args) is not None
     assert [r.getMessage() for r in caplog.records] == [
         f"{key} is not acted on yet by samza-py: the job runs as if it were not set"
-        for key in ("systems.kafka.streams.raw.samza.bootstrap", "task.callback.timeout.ms")
+        for key in ("task.callback.timeout.ms", "task.transactional.state.restore.enabled")
     ]
