@@ -22,6 +22,8 @@ from samza_py.config.metrics_config import MetricsConfig
 from samza_py.config.stream_config import StreamConfig
 from samza_py.config.system_config import SystemConfig
 from samza_py.config.task_config import TaskConfig
+from samza_py.container.async_run_loop import AsyncRunLoop
+from samza_py.container.async_tasks import EventLoopThread, task_kind
 from samza_py.container.bootstrapping import BootstrappingSystemConsumers
 from samza_py.container.chooser_setup import build_chooser
 from samza_py.container.collector import TaskInstanceCollector
@@ -69,6 +71,7 @@ class SamzaContainer:
         self.restore_spans: list[RestoreSpan] = []  # when each store's restore ran, for logs and tests
         self._stop_before_loop = False
         self._fenced = False
+        self._event_loop: EventLoopThread | None = None  # asyncio tasks' coroutines run there
         self._restore_cancelled = threading.Event()  # set by fence(): restores stop before any changelog write
 
     def fence(self) -> None:
@@ -217,10 +220,23 @@ class SamzaContainer:
             self._consumers.bootstrap(bootstrapping)
         self._register_inputs(consumers, starts, metadata)
         self._consumers.start()
-        self.run_loop = RunLoop(
-            self.tasks, self._consumers, self.registry, task_config.window_ms, task_config.commit_ms,
-            task_config.poll_interval_ms, skip_below, timed=MetricsConfig(config).timer_enabled, lease=self._lease,
-        )
+        kind = task_kind(task_class)
+        if kind == "sync":
+            self.run_loop = RunLoop(
+                self.tasks, self._consumers, self.registry, task_config.window_ms, task_config.commit_ms,
+                task_config.poll_interval_ms, skip_below, timed=MetricsConfig(config).timer_enabled,
+                lease=self._lease,
+            )
+        else:
+            if kind == "asyncio":
+                self._event_loop = EventLoopThread(self.name)
+                self._event_loop.start()
+            self.run_loop = AsyncRunLoop(
+                self.tasks, self._consumers, self.registry, task_config.window_ms, task_config.commit_ms,
+                task_config.poll_interval_ms, kind=kind, max_concurrency=task_config.max_concurrency,
+                callback_timeout_ms=task_config.callback_timeout_ms, shutdown_ms=task_config.shutdown_ms,
+                event_loop=self._event_loop, skip_below=skip_below, lease=self._lease,
+            )
         self.registry.new_gauge(CONTAINER_GROUP, "container-startup-time", time.monotonic_ns() - started_ns)
         if self._fenced:
             self.run_loop.fence()
@@ -291,6 +307,8 @@ class SamzaContainer:
             steps.append(("consumers", self._consumers.stop))
         if clean:
             steps += [(f"task {name}", task.close) for name, task in self.tasks.items()]
+        if self._event_loop is not None:
+            steps.append(("asyncio event loop", self._event_loop.stop))
         if self._fenced:
             steps += [(f"stores of {s.task_name}", s.abandon) for s in self._storage]
         else:

@@ -136,8 +136,12 @@ REFERENCE: list[ConfigKey] = [
        "Skip (log and count) input the serde cannot read instead of failing"),
     _k("task.ignored.exceptions", NONE,
        "Comma list of exception class names `process()` may raise without failing; `*` = all"),
-    _not_yet("task.max.concurrency", "1", "Messages in flight per task"),
-    _not_yet("task.callback.timeout.ms", "-1", "Timeout of an async task's callback; negative = none"),
+    _k("task.max.concurrency", "1",
+       "Messages in flight per task of an async task (`AsyncStreamTask.process_async`, or `async def process`);"
+       " 1 keeps each partition's order; sync tasks always process one at a time"),
+    _k("task.callback.timeout.ms", "-1",
+       "An async task's callback not called within this fails the container naming the message's offset;"
+       " negative = no timeout"),
     _not_yet("task.transactional.state.checkpoint.enabled", "true",
              "Snapshot stores and record changelog offsets at commit; samza-py always does"),
     _not_yet("task.transactional.state.restore.enabled", "true",
