@@ -116,11 +116,19 @@ class AsyncRunLoop(RunLoop):
     def _quiesce(self, deadline: float | None = None) -> None:
         """Until no message is in flight: window, commit, end-of-stream and shutdown wait for this."""
         while self._in_flight():
-            if deadline is not None and time.monotonic() >= deadline:
-                offsets = [o for w in self.workers.values() for o in w.in_flight_offsets()]
-                raise InFlightShutdownTimeout(
-                    f"messages still in flight after task.shutdown.ms={self._shutdown_s * 1000:.0f}: {offsets}")
+            deadline = self._check_stop_deadline(deadline)
             self._wait(0.1)
+
+    def _check_stop_deadline(self, deadline: float | None) -> float | None:
+        """Once a stop is requested, waiting for callbacks is bounded by task.shutdown.ms (even with no
+        task.callback.timeout.ms); past it the container fails naming what is still in flight."""
+        if deadline is None and self._stop_requested:
+            deadline = time.monotonic() + self._shutdown_s
+        if deadline is not None and time.monotonic() >= deadline:
+            offsets = [o for w in self.workers.values() for o in w.in_flight_offsets()]
+            raise InFlightShutdownTimeout(
+                f"messages still in flight after task.shutdown.ms={self._shutdown_s * 1000:.0f}: {offsets}")
+        return deadline
 
     def _act_on_requests(self) -> None:
         while self._requests:
@@ -129,7 +137,9 @@ class AsyncRunLoop(RunLoop):
 
     # ------------------------------------------------------------------------------------ dispatch
     def _dispatch(self, worker: AsyncTaskWorker, ssp: SystemStreamPartition, envelope: object) -> None:
+        deadline = None
         while worker.free <= 0:
+            deadline = self._check_stop_deadline(deadline)
             self._wait(self._poll_s)
         entry = worker.dispatch(envelope)  # type: ignore[arg-type]
         if self._timed:
@@ -178,7 +188,9 @@ class AsyncRunLoop(RunLoop):
                             self._apply(task, coordinator)
                 elif len(tasks) == 1:
                     worker = self._worker_of[tasks[0].task_name]
+                    deadline = None
                     while worker.free <= 0:  # another task's turn was taken: wait for a slot of this one
+                        deadline = self._check_stop_deadline(deadline)
                         self._wait(self._poll_s)
                     taken = min(n, worker.free)
                     for _ in range(taken):

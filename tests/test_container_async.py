@@ -21,7 +21,7 @@ from samza_py.api import (
     TaskCallback,
     TaskCoordinator,
 )
-from samza_py.container.async_run_loop import AsyncRunLoop
+from samza_py.container.async_run_loop import AsyncRunLoop, InFlightShutdownTimeout
 from samza_py.container.async_tasks import CallbackCalledTwice, EventLoopThread, TaskCallbackTimeoutError, task_kind
 from samza_py.container.task_instance import TaskInstance, TaskProcessError
 from samza_py.metrics.registry import MetricsRegistryMap
@@ -80,7 +80,7 @@ class SleepyAsyncio(AsyncioStreamTask):
 
 def build(task: object, log: EventLog, consumer: FakeSystemConsumer, *, ssps: tuple[SystemStreamPartition, ...] = (A,),
           concurrency: int = 1, timeout_ms: int = -1, window_ms: int = -1, commit_ms: int = -1,
-          ignored: tuple[str, ...] = (), event_loop: EventLoopThread | None = None
+          ignored: tuple[str, ...] = (), event_loop: EventLoopThread | None = None, shutdown_ms: int = 2000
           ) -> tuple[AsyncRunLoop, TaskInstance]:
     instance = make_task("T0", task, ssps, log, checkpoints=FakeCheckpointManager(log), ignored=ignored)
     consumers = make_consumers({"fake": consumer}, poll_interval_ms=5)
@@ -89,7 +89,7 @@ def build(task: object, log: EventLog, consumer: FakeSystemConsumer, *, ssps: tu
     consumers.start()
     loop = AsyncRunLoop({"T0": instance}, consumers, MetricsRegistryMap("c"), window_ms, commit_ms, 5,
                         kind=task_kind(type(task)), max_concurrency=concurrency, callback_timeout_ms=timeout_ms,
-                        shutdown_ms=2000, event_loop=event_loop)
+                        shutdown_ms=shutdown_ms, event_loop=event_loop)
     return loop, instance
 
 
@@ -253,3 +253,16 @@ def test_end_of_stream_waits_for_the_messages_in_flight() -> None:
     task.complete("a0")
     thread.join(5)
     assert errors == [] and ended == [1] and instance.last_processed[A] == "0"
+
+
+def test_a_stop_waits_for_callbacks_at_most_task_shutdown_ms_without_a_callback_timeout() -> None:
+    log, task, consumer = EventLog(), HeldCallbacks(), FakeSystemConsumer()
+    consumer.add(raw(A, 0, b""), raw(A, 1, b""))
+    loop, instance = build(task, log, consumer, shutdown_ms=200)
+    thread, errors = in_thread(loop)
+    wait_until(lambda: len(task.held) == 1)
+    loop.request_stop()
+    thread.join(5)
+    assert len(errors) == 1 and isinstance(errors[0], InFlightShutdownTimeout)
+    assert "task.shutdown.ms=200" in str(errors[0]) and "0 of SystemStreamPartition [fake, a, 0]" in str(errors[0])
+    assert instance.last_processed.get(A) is None
