@@ -266,3 +266,44 @@ def test_a_stop_waits_for_callbacks_at_most_task_shutdown_ms_without_a_callback_
     assert len(errors) == 1 and isinstance(errors[0], InFlightShutdownTimeout)
     assert "task.shutdown.ms=200" in str(errors[0]) and "0 of SystemStreamPartition [fake, a, 0]" in str(errors[0])
     assert instance.last_processed.get(A) is None
+
+
+class EchoAsyncio(AsyncioStreamTask):
+    threads: list[str] = []
+
+    async def process(self, envelope: IncomingMessageEnvelope, collector: MessageCollector,
+                      coordinator: TaskCoordinator) -> None:
+        await asyncio.sleep(0)
+        EchoAsyncio.threads.append(threading.current_thread().name)
+        collector.send(OutgoingMessageEnvelope(OUT, envelope.message))
+        if envelope.offset == "4":
+            coordinator.shutdown()
+
+
+def test_the_container_runs_an_asyncio_task_on_its_own_event_loop_and_stops_it(
+    monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from samza_py.config.config import Config
+    from samza_py.container.samza_container import SamzaContainer
+    from samza_py.job.model import ContainerModel, TaskModel
+    from tests.fakes import FakeSystemFactory, FakeWorld, partition_metadata
+
+    world = FakeWorld()
+    monkeypatch.setattr(FakeSystemFactory, "world", world)
+    monkeypatch.setattr(EchoAsyncio, "threads", [])
+    world.admin("fake").metadata = {"a": {0: partition_metadata(0, 5)}}
+    world.consumer("fake").add(*(raw(A, i, str(i).encode()) for i in range(5)))
+    config = Config({
+        "job.name": "j", "task.class": f"{__name__}.EchoAsyncio", "task.inputs": "fake.a",
+        "task.checkpoint.factory": "tests.fakes.FakeCheckpointManagerFactory", "task.commit.ms": "-1",
+        "task.max.concurrency": "3", "systems.fake.samza.factory": "tests.fakes.FakeSystemFactory",
+        "systems.fake.samza.offset.default": "oldest",
+    })
+    before = {t.name for t in threading.enumerate()}
+    container = SamzaContainer(config, ContainerModel("0", {"P0": TaskModel("P0", frozenset({A}), 0)}))
+    container.run()
+    assert isinstance(container.run_loop, AsyncRunLoop)
+    assert set(EchoAsyncio.threads) == {"samza-container-0-asyncio"}
+    assert sorted(e[-1] for e in world.log.of("send")) == [str(i).encode() for i in range(5)]
+    assert world.log.of("checkpoint") == [("checkpoint", "P0", {A: "4"})]
+    assert {t.name for t in threading.enumerate()} - before == set()  # the event loop's thread is gone
