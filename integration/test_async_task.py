@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -9,7 +11,6 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -20,39 +21,59 @@ from .jobs import count_messages, create_topic, produce_round_robin, read_topic,
 LATENCY_S = 0.05
 
 
-class SlowLookup(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.0"
+class LookupServer:
+    """An HTTP service answering every GET after ``LATENCY_S``, on an asyncio loop of its own thread (a
+    thread per request would cost the machine more than the job under test)."""
 
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
-        time.sleep(LATENCY_S)
-        body = f"answer-{self.path.rsplit('=', 1)[-1]}".encode()
-        self.send_response(200)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.requests = 0
+        started = threading.Event()
+        self.port = 0
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the stdlib's name
-        pass
+        async def serve() -> None:
+            server = await asyncio.start_server(self._handle, "127.0.0.1", 0, backlog=512)
+            self.port = server.sockets[0].getsockname()[1]
+            started.set()
+            async with server:
+                await server.serve_forever()
 
+        def run() -> None:
+            asyncio.set_event_loop(self.loop)
+            self._task = self.loop.create_task(serve())
+            with contextlib.suppress(asyncio.CancelledError):
+                self.loop.run_until_complete(self._task)
 
-class LookupServer(ThreadingHTTPServer):
-    request_queue_size = 512  # 64 connections at once must not overflow the listen backlog
-    daemon_threads = True
+        self.thread = threading.Thread(target=run, daemon=True)
+        self.thread.start()
+        assert started.wait(10), "the lookup service did not start"
 
-    def handle_error(self, request: object, client_address: object) -> None:
-        pass  # a killed container's lookups end in broken pipes: expected, not worth a traceback each
+    async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await reader.readuntil(b"\r\n\r\n")
+            self.requests += 1
+            item = head.split(b" ", 2)[1].rsplit(b"=", 1)[-1]
+            await asyncio.sleep(LATENCY_S)
+            body = b"answer-" + item
+            writer.write(b"HTTP/1.0 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+            await writer.drain()
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass  # a killed container's lookups: expected
+        finally:
+            writer.close()
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self._task.cancel)
+        self.thread.join(10)
 
 
 @pytest.fixture
 def lookup_port() -> Iterator[int]:
-    server = LookupServer(("127.0.0.1", 0), SlowLookup)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    server = LookupServer()
     try:
-        yield server.server_address[1]
+        yield server.port
     finally:
-        server.shutdown()
-        server.server_close()
+        server.stop()
 
 
 def write_config(path: Path, settings: dict[str, str]) -> Path:

@@ -125,5 +125,6 @@ def test_a_high_priority_backlog_is_processed_before_the_low_priority_one(unique
     # Low-priority messages may go first only while nothing of the high stream is buffered yet (the first
     # fetch); from the first high-priority message on, every one of them comes before the next low one.
     first_high = order.index(f"{unique}-high")
+    print(f"low-priority messages before the first high-priority one: {first_high}")
     assert order[first_high:first_high + backlog] == [f"{unique}-high"] * backlog
     assert first_high < backlog // 10, f"{first_high} low-priority messages went first"
