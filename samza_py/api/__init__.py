@@ -44,11 +44,13 @@ from samza_py.api.task import (
     StreamTask,
     WindowableTask,
 )
+from samza_py.api.triggers import AccumulationMode, Trigger, Triggers
 from samza_py.api.windows import TriggerType, Window, WindowKey, WindowPane, Windows
 
 __all__ = [
     "END_OF_STREAM_OFFSET",
     "KV",
+    "AccumulationMode",
     "ByteSerde",
     "ClosableTask",
     "Counter",
@@ -90,6 +92,8 @@ __all__ = [
     "TaskCoordinator",
     "Timer",
     "TriggerType",
+    "Trigger",
+    "Triggers",
     "Window",
     "WindowKey",
     "WindowPane",
