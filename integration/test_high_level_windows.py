@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -29,6 +30,7 @@ MEMBERS = [f"member-{i:02d}" for i in range(20)]
 SLACK_MS = 250
 
 Pane = tuple[str, int]  # member, window start
+RESTORED = re.compile(r"restored store '(?:[^']+)-window-count-per-member' .*?: (\d+) records")
 
 
 @pytest.fixture(autouse=True)
@@ -195,6 +197,8 @@ def test_kill_9_mid_window_then_restart_keeps_every_window_total_exact(unique: s
     stamps = last_stamps(f"{unique}-processed")
     assert set(stamps) == {f"22-{n}" for n in range(1500)}
     check_panes_against_stamps(panes, stamps, window_ms)
+    restored = [int(n) for n in RESTORED.findall(second_log.read_text())]
+    assert sum(restored) > 0, restored  # the open windows came back from the changelog
 
 
 def test_open_windows_fire_when_a_bounded_input_ends(unique: str, tmp_path: Path) -> None:

@@ -69,10 +69,11 @@ class PaneWindowOperator(Operator):
 
     def _decode(self, pane_key: bytes, record: bytes) -> tuple[dict[str, Any], Any]:
         assert self.value_serde is not None
-        (length,) = _LENGTH.unpack_from(record)
         try:
+            (length,) = _LENGTH.unpack_from(record)
             state = json.loads(record[_LENGTH.size:_LENGTH.size + length])
-        except ValueError as exc:
+            state["has"]  # noqa: B018 - a pane state has it; a plain tumbling window's value does not
+        except (struct.error, ValueError, TypeError, KeyError) as exc:
             raise ValueError(f"window store {self.spec.op_id!r}: pane {pane_key!r} has no readable state "
                              f"(a store written by another kind of window?)") from exc
         rest = record[_LENGTH.size + length:]

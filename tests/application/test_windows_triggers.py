@@ -224,3 +224,16 @@ def test_trigger_arguments_are_checked() -> None:
 
     with pytest.raises(ValueError, match="needs a key serde"):
         Windows.keyed_session_window(member, 10, lambda: 0, count_one, NoOpSerde(), IntegerSerde())
+
+
+def test_a_store_written_by_a_plain_tumbling_window_is_refused_by_name() -> None:
+    store = DictStore()
+    store.data[(0).to_bytes(8, "big") + b"m1"] = (2).to_bytes(4, "big")  # a plain window's pane: count 2
+    with pytest.raises(ValueError, match="window store 'j-1-window-w'.*another kind of window"):
+        Harness(tumbling().set_early_trigger(Triggers.count(2)), store)
+
+
+def test_the_dry_run_names_the_kind_of_window_and_its_early_trigger() -> None:
+    h = Harness(session(5_000).set_early_trigger(Triggers.repeat(Triggers.count(3))))
+    assert h.operator.describe() == ("j-1-window-w (keyed session window, gap 5000 ms, early trigger repeat(count(3)), "
+                                     "discarding, store j-1-window-w)")
