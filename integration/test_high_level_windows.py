@@ -215,3 +215,33 @@ def test_open_windows_fire_when_a_bounded_input_ends(unique: str, tmp_path: Path
         per_member[member] += count
     assert per_member == expected
     assert len({start for _, start in panes}) <= 2  # one window (two if the run straddled a window's end)
+
+
+def test_high_level_wikipedia_stats_over_a_bounded_input_equals_the_offline_statistics(
+        unique: str, tmp_path: Path) -> None:
+    rng = random.Random(24)
+    flags = ["is-minor", "is-talk", "is-bot-edit", "is-new", "is-unpatrolled"]
+    edits = [{"title": f"Page {rng.randrange(40)}", "user": f"user{rng.randrange(9)}",
+              "diff-bytes": rng.randrange(-300, 900), "flags": {f: rng.random() < 0.3 for f in flags}}
+             for _ in range(500)]
+    create_topic(f"{unique}-edits", 1)
+    producer = Producer({"bootstrap.servers": KAFKA_BOOTSTRAP})
+    for edit in edits:
+        producer.produce(f"{unique}-edits", json.dumps(edit).encode())
+    assert producer.flush(30) == 0
+    offline: dict[str, int] = dict(Counter(f for e in edits for f, on in e["flags"].items() if on))
+    offline.update({"edits": len(edits), "bytes-added": sum(e["diff-bytes"] for e in edits),
+                    "unique-titles": len({e["title"] for e in edits})})
+
+    # One window of ten minutes, fired by the end of the input: one statistics map for all the edits.
+    result = run_job(ROOT / "config" / "wikipedia-stats-app.properties", f"job.name=hls-{unique}",
+                     "wikipedia.stats.window.ms=600000", "streams.wikipedia-edits.samza.bounded=true",
+                     f"streams.wikipedia-edits.samza.physical.name={unique}-edits",
+                     f"streams.wikipedia-stats.samza.physical.name={unique}-stats", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr[-3000:]
+    stats = [json.loads(m.value()) for m in read_topic(f"{unique}-stats")]
+    if len(stats) == 2:  # the run straddled a window's end: two maps that add up
+        stats = [{k: stats[0].get(k, 0) + stats[1].get(k, 0) for k in {*stats[0], *stats[1]}}]
+        offline.pop("unique-titles")
+        stats[0].pop("unique-titles")
+    assert stats == [offline]
