@@ -237,3 +237,14 @@ def test_the_dry_run_names_the_kind_of_window_and_its_early_trigger() -> None:
     h = Harness(session(5_000).set_early_trigger(Triggers.repeat(Triggers.count(3))))
     assert h.operator.describe() == ("j-1-window-w (keyed session window, gap 5000 ms, early trigger repeat(count(3)), "
                                      "discarding, store j-1-window-w)")
+
+
+def test_an_unkeyed_tumbling_window_with_an_early_trigger_folds_every_message_into_one_pane() -> None:
+    window = Windows.tumbling_window(10_000, lambda: 0, count_one, IntegerSerde())
+    h = Harness(window.set_early_trigger(Triggers.time_since_first_message(2_000)))
+    h.view(1_000, "m1")
+    h.view(1_500, "m2")
+    assert h.timer(3_000) == [(None, 0, 2, "EARLY")]  # once: the trigger does not repeat
+    h.view(4_000, "m3")
+    assert h.timer(9_999) == []
+    assert h.timer(10_000) == [(None, 0, 1, "DEFAULT")]
