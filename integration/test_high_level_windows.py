@@ -1,6 +1,7 @@
 """High-level windows on the real broker, with run-job and two containers: the page-view counter's panes
 against what the job processed (a side output stamps each view with its processing time), exact totals
-across a kill -9 and restart from the changelog, and open windows firing when a bounded input ends."""
+across a kill -9 and restart from the changelog, sessions and their early trigger's count across a
+kill -9, and open windows firing when a bounded input ends (the high-level wikipedia-stats job too)."""
 
 from __future__ import annotations
 
@@ -245,3 +246,65 @@ def test_high_level_wikipedia_stats_over_a_bounded_input_equals_the_offline_stat
         offline.pop("unique-titles")
         stats[0].pop("unique-titles")
     assert stats == [offline]
+
+
+def test_kill_9_mid_session_resumes_sessions_and_their_early_trigger_counts_from_the_changelog(
+        unique: str, tmp_path: Path) -> None:
+    # A 30 s session gap outlasts the restart, so each member has one session through the kill; an early
+    # pane every 25 views (accumulating) shows the trigger's count came back with the session.
+    gap_ms, early = 30_000, 25
+    job, state = f"hls-{unique}", tmp_path / "state"
+    overrides = job_overrides(job, unique, 1_000, **{
+        "app.class": "integration.hl_window_apps.PageViewSessionsApp", "job.logged.store.base.dir": str(state),
+        "pageviews.session.gap.ms": str(gap_ms), "pageviews.early.count": str(early),
+        "streams.page-view-sessions.samza.physical.name": f"{unique}-sessions"})
+    create_topic(f"{unique}-views", 2)
+    first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
+    first = start_run_job(CONFIG, *overrides, cwd=tmp_path, log=first_log)
+    produced: list[Counter[str]] = []
+    producer = threading.Thread(target=lambda: produced.append(produce_paced(f"{unique}-views", 1500, 25, seed=25)))
+    try:
+        wait_for(lambda: first_log.read_text().count(" started 1 task(s)") == 2 or first.poll() is not None, 60,
+                 "both containers to start")
+        assert first.poll() is None, first_log.read_text()[-3000:]
+        producer.start()
+        wait_for(lambda: count_messages(f"{unique}-sessions") >= 20, 60, "the first early panes")
+        pids = json.loads((tmp_path / "run" / f"{job}-1" / "pids.json").read_text())
+        os.kill(pids["containers"]["0"], signal.SIGKILL)
+        assert first.wait(120) == 1, first_log.read_text()[-3000:]
+    finally:
+        if first.poll() is None:
+            first.kill()
+    shutil.rmtree(state, ignore_errors=True)
+    second = start_run_job(CONFIG, *overrides, cwd=tmp_path, log=second_log)
+
+    def closed_sessions() -> list[dict[str, object]]:
+        return [pane for msg in read_topic(f"{unique}-sessions")
+                if (pane := json.loads(msg.value()))["trigger"] == "DEFAULT"]
+
+    try:
+        producer.join(120)
+        assert produced, "the producer failed"
+        (expected,) = produced
+        wait_for(lambda: second.poll() is not None or len(closed_sessions()) >= len(expected), gap_ms / 1000 + 90,
+                 "every member's session to close")
+    finally:
+        stop(second, second_log)
+
+    panes = [json.loads(m.value()) for m in read_topic(f"{unique}-sessions")]
+    closed = [p for p in panes if p["trigger"] == "DEFAULT"]
+    # One session per member, holding all its views: none lost or counted twice across the kill.
+    assert sorted((p["member"], p["count"]) for p in closed) == sorted(expected.items())
+    start_of = {p["member"]: p["session_start"] for p in closed}
+    early_counts: dict[str, set[int]] = {}
+    for pane in panes:
+        if pane["trigger"] == "EARLY":
+            assert pane["session_start"] == start_of[pane["member"]], pane  # the session's start came back too
+            # The trigger's count was restored with the session: it fires at every 25th view, never between.
+            assert pane["count"] % early == 0, pane
+            early_counts.setdefault(pane["member"], set()).add(pane["count"])
+    for member, total in expected.items():
+        assert early_counts.get(member, set()) == set(range(early, total + 1, early)), member
+    restored = [int(n) for n in re.findall(r"restored store '[^']+-window-sessions' .*?: (\d+) records",
+                                           second_log.read_text())]
+    assert sum(restored) > 0, restored
