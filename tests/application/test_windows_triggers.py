@@ -248,3 +248,13 @@ def test_an_unkeyed_tumbling_window_with_an_early_trigger_folds_every_message_in
     h.view(4_000, "m3")
     assert h.timer(9_999) == []
     assert h.timer(10_000) == [(None, 0, 1, "DEFAULT")]
+
+
+def test_a_late_trigger_is_kept_but_never_fires_since_processing_time_has_no_late_messages() -> None:
+    window = tumbling().set_late_trigger(Triggers.count(1))
+    assert window.late_trigger is not None and window.durations_ms() == [10_000]
+    h = Harness(window)
+    h.view(1_000, "m1")
+    h.view(12_000, "m1")  # after its first window ended: it belongs to the next window, not late to the first
+    assert h.timer(10_000) == [("m1", 0, 1, "DEFAULT")]
+    assert h.timer(20_000) == [("m1", 10_000, 1, "DEFAULT")]
