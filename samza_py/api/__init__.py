@@ -47,11 +47,13 @@ from samza_py.api.task import (
     TaskCallback,
     WindowableTask,
 )
+from samza_py.api.triggers import AccumulationMode, Trigger, Triggers
 from samza_py.api.windows import TriggerType, Window, WindowKey, WindowPane, Windows
 
 __all__ = [
     "END_OF_STREAM_OFFSET",
     "KV",
+    "AccumulationMode",
     "AsyncStreamTask",
     "AsyncioStreamTask",
     "ByteSerde",
@@ -96,6 +98,8 @@ __all__ = [
     "TaskCoordinator",
     "Timer",
     "TriggerType",
+    "Trigger",
+    "Triggers",
     "Window",
     "WindowKey",
     "WindowPane",

@@ -9,6 +9,7 @@ in Samza. Everything after this (validation, job model, containers, checkpoints)
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping
 
 from samza_py.api.application import (
@@ -98,9 +99,12 @@ def window_store_config(spec: OperatorSpec) -> dict[str, str]:
 
 
 def window_timer_ms(windows: list[Window]) -> int:
-    """``task.window.ms`` for the windows: a tenth of the shortest (a pane fires at most that late after
-    its window ends), between 10 ms and 1 s."""
-    return max(10, min(MAX_WINDOW_TIMER_MS, min(w.size_ms for w in windows) // 10))
+    """``task.window.ms`` for the windows: a tenth of the greatest common divisor of every window's and
+    time trigger's duration, between 10 ms and 1 s. The GCD divides each duration, so each is a whole
+    number of GCDs and no pane or time trigger fires more than a tenth of its own duration late; the
+    bounds keep the timer from spinning (10 ms) or from making a long window wait (1 s)."""
+    gcd = math.gcd(*(d for w in windows for d in w.durations_ms()))
+    return max(10, min(MAX_WINDOW_TIMER_MS, gcd // 10))
 
 
 def generate_config(config: Mapping[str, str]) -> dict[str, str]:

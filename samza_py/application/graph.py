@@ -39,6 +39,9 @@ class Operator:
     def on_timer(self, now_ms: int, collector: MessageCollector, coordinator: TaskCoordinator) -> None:
         """Every ``task.window.ms``: operators with time-based output emit it here."""
 
+    def on_end_of_stream(self, collector: MessageCollector, coordinator: TaskCoordinator) -> None:
+        """Every input of the task ended: operators holding state (open windows) emit it here."""
+
     def emit(self, message: Any, collector: MessageCollector, coordinator: TaskCoordinator) -> None:
         for operator in self.next:
             operator.messages.inc()
@@ -123,7 +126,7 @@ class OperatorGraph:
     def __init__(self, descriptor: StreamApplicationDescriptor,
                  stream_of: Callable[[StreamDescriptor[Any]], SystemStream] | None = None,
                  clock: Callable[[], int] | None = None) -> None:
-        from samza_py.application.window import WindowOperator
+        from samza_py.application.triggered_window import window_operator
 
         stream_of = stream_of or (lambda d: d.system_stream)
         self.operators: dict[str, Operator] = {}
@@ -134,7 +137,7 @@ class OperatorGraph:
             elif spec.op_code is OpCode.SEND_TO:
                 operator = SendToOperator(spec, stream_of(spec.details))
             elif spec.op_code is OpCode.WINDOW:
-                operator = WindowOperator(spec, clock)
+                operator = window_operator(spec, clock)
             else:
                 operator = _SIMPLE[spec.op_code](spec)
             self.operators[spec.op_id] = operator

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 from samza_py.api import (
     ClosableTask,
+    EndOfStreamListenerTask,
     IncomingMessageEnvelope,
     InitableTask,
     MessageCollector,
@@ -26,7 +27,7 @@ from samza_py.config.config import Config
 from samza_py.serializers.registry import SerdeRegistry
 
 
-class OperatorTask(StreamTask, InitableTask, WindowableTask, ClosableTask):
+class OperatorTask(StreamTask, InitableTask, WindowableTask, ClosableTask, EndOfStreamListenerTask):
     # Processing time, in ms: what windows assign messages by and fire by (tests move it).
     clock: Callable[[], int] = staticmethod(wall_clock_ms)
 
@@ -53,6 +54,12 @@ class OperatorTask(StreamTask, InitableTask, WindowableTask, ClosableTask):
         now = type(self).clock()
         for operator in self.graph.timed:
             operator.on_timer(now, collector, coordinator)
+
+    def on_end_of_stream(self, collector: MessageCollector, coordinator: TaskCoordinator) -> None:
+        """All inputs ended (a bounded job): open windows fire before the task shuts down, upstream first."""
+        assert self.graph is not None
+        for operator in self.graph.operators.values():
+            operator.on_end_of_stream(collector, coordinator)
 
     def close(self) -> None:
         self.graph = None

@@ -82,6 +82,12 @@ class WindowOperator(Operator):
         if closed:
             store.delete_all([pane for pane, _ in closed])
 
+    def on_end_of_stream(self, collector: MessageCollector, coordinator: TaskCoordinator) -> None:
+        """The input ended: fire every pane, the open window's too (as Samza does at end-of-stream)."""
+        self._scanned_before = -1
+        self.on_timer(2**62, collector, coordinator)  # a time after every window's end
+        self._scanned_before = -1
+
     def describe(self) -> str:
         kind = "keyed tumbling" if self.window.keyed else "tumbling"
         return f"{self.spec.op_id} ({kind} window of {self.window.size_ms} ms, store {self.spec.op_id})"
