@@ -34,6 +34,9 @@ class Operator:
     def on_timer(self, now_ms: int, collector: MessageCollector, coordinator: TaskCoordinator) -> None:
         """Every ``task.window.ms``: operators with time-based output emit it here."""
 
+    def close(self) -> None:
+        """When the task closes."""
+
     def emit(self, message: Any, collector: MessageCollector, coordinator: TaskCoordinator) -> None:
         for operator in self.next:
             operator.on_message(message, collector, coordinator)
@@ -116,6 +119,7 @@ class OperatorGraph:
     def __init__(self, descriptor: StreamApplicationDescriptor,
                  stream_of: Callable[[StreamDescriptor[Any]], SystemStream] | None = None,
                  clock: Callable[[], int] | None = None) -> None:
+        from samza_py.application.extra_operators import EXTRA_OP_CODES, build_extra_operator
         from samza_py.application.window import WindowOperator
 
         stream_of = stream_of or (lambda d: d.system_stream)
@@ -128,6 +132,8 @@ class OperatorGraph:
                 operator = SendToOperator(spec, stream_of(spec.details))
             elif spec.op_code is OpCode.WINDOW:
                 operator = WindowOperator(spec, clock)
+            elif spec.op_code in EXTRA_OP_CODES:  # partition_by, joins, tables
+                operator = build_extra_operator(spec, stream_of, clock)
             else:
                 operator = _SIMPLE[spec.op_code](spec)
             self.operators[spec.op_id] = operator
@@ -143,6 +149,10 @@ class OperatorGraph:
     def init(self, context: TaskContext, serdes: SerdeRegistry) -> None:
         for operator in self.operators.values():
             operator.init(context, serdes)
+
+    def close(self) -> None:
+        for operator in self.operators.values():
+            operator.close()
 
     def describe(self) -> list[str]:
         """One line per edge, ``op -> next``, for people reading a dry run."""

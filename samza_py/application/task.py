@@ -55,4 +55,6 @@ class OperatorTask(StreamTask, InitableTask, WindowableTask, ClosableTask):
             operator.on_timer(now, collector, coordinator)
 
     def close(self) -> None:
+        if self.graph is not None:
+            self.graph.close()
         self.graph = None
