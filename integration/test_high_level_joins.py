@@ -1,0 +1,198 @@
+"""The high-level API's joins and repartitioning on the real broker, run by run-job with two containers.
+
+(a) The ad click-through-rate app: impressions ⋈ clicks within the join's ttl (processing time) equals the
+    join computed offline from when each event was sent, and its CTR panes (impressions and joined clicks
+    repartitioned by ad) add up to the offline counts per ad.
+(b) Page views keyed by page, repartitioned by member: every count lands in the partition Samza's
+    partitioner gives its member, and the counts per member equal the offline counts.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import signal
+import subprocess
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from confluent_kafka import Producer
+
+from samza_py.system.kafka.partitioner import samza_partition
+
+from .conftest import KAFKA_BOOTSTRAP, ROOT
+from .jobs import count_messages, create_topic, end_offsets, read_topic, start_run_job, wait_for
+
+AD_CTR = ROOT / "config" / "ad-ctr-high-level.properties"
+BY_MEMBER = ROOT / "config" / "page-views-by-member.properties"
+TTL_MS = 5_000
+WINDOW_MS = 2_000
+
+
+def produce(topic: str, events: list[tuple[str, dict[str, Any]]]) -> None:
+    producer = Producer({"bootstrap.servers": KAFKA_BOOTSTRAP, "linger.ms": 5})
+    for key, value in events:
+        producer.produce(topic, json.dumps(value).encode(), key.encode())
+    assert producer.flush(30) == 0
+
+
+def stop(process: subprocess.Popen[bytes], log: Path) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+    process.wait(60)
+    assert process.returncode == 0, log.read_text()[-3000:]
+
+
+def changelog_keys(topic: str) -> set[str]:
+    if count_messages(topic) == 0:
+        return set()
+    return {msg.key().decode() for msg in read_topic(topic) if msg.value() is not None}
+
+
+def offline_join(impressions: list[tuple[int, dict[str, Any]]], clicks: list[tuple[int, dict[str, Any]]],
+                 ttl_ms: int) -> dict[str, dict[str, Any]]:
+    """impression id → the joined click, for (sent at, event) pairs: a click joins the impression with its id
+    sent less than ttl before or after it (each id has one impression and at most one click here)."""
+    by_id = {imp["impression_id"]: (at, imp) for at, imp in impressions}
+    joined = {}
+    for click_at, click in clicks:
+        imp_at, imp = by_id[click["impression_id"]]
+        if abs(click_at - imp_at) < ttl_ms:
+            joined[imp["impression_id"]] = {"impression_id": imp["impression_id"], "ad_id": imp["ad_id"],
+                                            "impression_time": imp["time"], "click_time": click["time"]}
+    return joined
+
+
+def test_impressions_join_clicks_within_the_ttl_as_the_offline_join(unique: str, tmp_path: Path) -> None:
+    job = f"ctr-{unique}"
+    imps, clicks, joins, ctr = (f"{unique}-{name}" for name in ("imps", "clicks", "joins", "ctr"))
+    for topic in (imps, clicks, joins, ctr):
+        create_topic(topic, 3)
+    log = tmp_path / "run-job.log"
+    process = start_run_job(
+        AD_CTR, f"job.name={job}", f"ads.join.ttl.ms={TTL_MS}", f"ads.ctr.window.ms={WINDOW_MS}",
+        "task.commit.ms=300", f"streams.ad-impressions.samza.physical.name={imps}",
+        f"streams.ad-clicks.samza.physical.name={clicks}", f"streams.ad-click-joins.samza.physical.name={joins}",
+        f"streams.ad-ctr.samza.physical.name={ctr}", cwd=tmp_path, log=log)
+    rng = random.Random(15)
+    sent_imps: list[tuple[int, dict[str, Any]]] = []
+    sent_clicks: list[tuple[int, dict[str, Any]]] = []
+
+    def impression(n: int, at: int) -> dict[str, Any]:
+        event = {"impression_id": f"imp-{n}", "ad_id": f"ad-{rng.randrange(7)}", "time": 1_700_000_000_000 + n}
+        sent_imps.append((at, event))
+        return event
+
+    def click(n: int, at: int) -> dict[str, Any]:
+        event = {"impression_id": f"imp-{n}", "time": 1_700_000_100_000 + n}
+        sent_clicks.append((at, event))
+        return event
+
+    left_changelog, right_changelog = f"{job}-1-join-impression-click-L", f"{job}-1-join-impression-click-R"
+    try:
+        # Phase 1 (sent "at" 0): impressions 0-299; clicks for a third of them, some sent before their impression.
+        early = [n for n in range(300) if n % 3 == 0]
+        produce(clicks, [(f"imp-{n}", click(n, 0)) for n in early[:40]])
+        produce(imps, [(f"imp-{n}", impression(n, 0)) for n in range(300)])
+        produce(clicks, [(f"imp-{n}", click(n, 0)) for n in early[40:]])
+        wait_for(lambda: process.poll() is not None or len(changelog_keys(left_changelog)) == 300, 120,
+                 "every impression in the join's left store")
+        assert process.poll() is None, log.read_text()[-3000:]
+        stored_at = time.monotonic()
+        # Phase 2, more than the ttl later (processing time: the join's clock is the wall clock): clicks for
+        # another third of the phase-1 impressions (too late to join), and fresh impressions with clicks.
+        wait_for(lambda: time.monotonic() > stored_at + 2 * TTL_MS / 1000, 3 * TTL_MS / 1000, "the ttl to pass")
+        late_at = 10 * TTL_MS
+        late = [n for n in range(300) if n % 3 == 1]
+        fresh = list(range(1000, 1060))
+        produce(clicks, [(f"imp-{n}", click(n, late_at)) for n in late])
+        produce(imps, [(f"imp-{n}", impression(n, late_at)) for n in fresh])
+        produce(clicks, [(f"imp-{n}", click(n, late_at)) for n in fresh if n % 2 == 0])
+        expected = offline_join(sent_imps, sent_clicks, TTL_MS)
+        assert len(expected) == len(early) + 30
+        wanted = {f"imp-{n}" for n in late + fresh if n in late or n % 2 == 0}
+        wait_for(lambda: process.poll() is not None or wanted <= changelog_keys(right_changelog), 120,
+                 "every phase-2 click in the join's right store")
+        wait_for(lambda: process.poll() is not None or count_messages(joins) >= len(expected), 60,
+                 f"{len(expected)} joined clicks")
+        assert process.poll() is None, log.read_text()[-3000:]
+
+        # The CTR panes: every impression and every joined click counted once, per ad.
+        imps_per_ad = Counter(imp["ad_id"] for _, imp in sent_imps)
+        clicks_per_ad = Counter(j["ad_id"] for j in expected.values())
+
+        def ctr_totals() -> tuple[Counter[str], Counter[str]]:
+            shown, clicked = Counter[str](), Counter[str]()
+            if count_messages(ctr):
+                for msg in read_topic(ctr):
+                    pane = json.loads(msg.value())
+                    shown[pane["ad_id"]] += pane["impressions"]
+                    clicked[pane["ad_id"]] += pane["clicks"]
+            return shown, clicked
+
+        wait_for(lambda: process.poll() is not None or sum(ctr_totals()[0].values()) >= len(sent_imps), 60,
+                 "CTR panes covering every impression")
+    finally:
+        stop(process, log)
+
+    results = read_topic(joins)
+    got = {msg.key().decode(): json.loads(msg.value()) for msg in results}
+    assert len(results) == len(expected), "a click joined twice, or a late click joined"
+    assert got == expected
+    shown, clicked = ctr_totals()
+    assert (shown, clicked) == (imps_per_ad, clicks_per_ad)
+    partitions = len(end_offsets(ctr))
+    for msg in read_topic(ctr):
+        assert msg.partition() == samza_partition(json.loads(msg.value())["ad_id"], partitions)
+
+
+def test_views_keyed_by_page_are_counted_per_member_after_partition_by(unique: str, tmp_path: Path) -> None:
+    job = f"pvm-{unique}"
+    views, counts = f"{unique}-views", f"{unique}-counts"
+    create_topic(views, 3)
+    create_topic(counts, 4)
+    rng = random.Random(16)
+    members = [f"member-{i:02d}" for i in range(30)]
+    events = []
+    for n in range(900):
+        page = f"/page/{rng.randrange(40)}"
+        events.append((page, {"member": rng.choice(members), "page": page, "n": n}))
+    expected = Counter(view["member"] for _, view in events)
+    log = tmp_path / "run-job.log"
+    process = start_run_job(
+        BY_MEMBER, f"job.name={job}", f"pageviews.window.ms={WINDOW_MS}", "task.commit.ms=300",
+        f"streams.page-views-by-page.samza.physical.name={views}",
+        f"streams.member-view-counts.samza.physical.name={counts}", cwd=tmp_path, log=log)
+    intermediate = f"{job}-1-partition_by-by-member"
+    try:
+        produce(views, events)
+
+        def counted() -> int:
+            if count_messages(counts) == 0:
+                return 0
+            return sum(json.loads(m.value())["count"] for m in read_topic(counts))
+
+        wait_for(lambda: process.poll() is not None or counted() >= len(events), 120,
+                 f"panes covering {len(events)} views")
+        assert process.poll() is None, log.read_text()[-3000:]
+    finally:
+        stop(process, log)
+
+    # The intermediate stream: created with the largest partition count of the job's input (3) and output (4)
+    # streams, as Samza's planner; each view in its member's partition.
+    assert len(end_offsets(intermediate)) == 4
+    repartitioned = read_topic(intermediate)
+    assert len(repartitioned) == len(events)
+    for msg in repartitioned:
+        view = json.loads(msg.value())
+        assert msg.key().decode() == view["member"] and msg.partition() == samza_partition(view["member"], 4)
+    # The output: every count in its member's partition, the counts per member as offline.
+    per_member: Counter[str] = Counter()
+    for msg in read_topic(counts):
+        pane = json.loads(msg.value())
+        assert msg.key().decode() == pane["member"]
+        assert msg.partition() == samza_partition(pane["member"], 4), pane
+        per_member[pane["member"]] += pane["count"]
+    assert per_member == expected
