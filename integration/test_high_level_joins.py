@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import random
+import re
+import shutil
 import signal
 import subprocess
 import time
@@ -196,3 +198,44 @@ def test_views_keyed_by_page_are_counted_per_member_after_partition_by(unique: s
         assert msg.partition() == samza_partition(pane["member"], 4), pane
         per_member[pane["member"]] += pane["count"]
     assert per_member == expected
+
+
+RESTORED = re.compile(r"restored store '[^']+-join-impression-click-L' .*?: (\d+) records")
+
+
+def test_a_restarted_job_joins_with_the_impressions_restored_from_the_changelog(unique: str, tmp_path: Path) -> None:
+    job = f"ctr-{unique}"
+    imps, clicks, joins = (f"{unique}-{name}" for name in ("imps", "clicks", "joins"))
+    for topic in (imps, clicks, joins):
+        create_topic(topic, 2)
+    state = tmp_path / "state"
+    overrides = [
+        f"job.name={job}", "ads.join.ttl.ms=120000", "task.commit.ms=300", f"job.logged.store.base.dir={state}",
+        f"streams.ad-impressions.samza.physical.name={imps}", f"streams.ad-clicks.samza.physical.name={clicks}",
+        f"streams.ad-click-joins.samza.physical.name={joins}", f"streams.ad-ctr.samza.physical.name={unique}-ctr",
+    ]
+    impressions = [{"impression_id": f"imp-{n}", "ad_id": f"ad-{n % 5}", "time": n} for n in range(200)]
+    first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
+    first = start_run_job(AD_CTR, *overrides, cwd=tmp_path, log=first_log)
+    try:
+        produce(imps, [(imp["impression_id"], imp) for imp in impressions])
+        wait_for(lambda: first.poll() is not None
+                 or len(changelog_keys(f"{job}-1-join-impression-click-L")) == len(impressions), 120,
+                 "every impression in the join's left store")
+    finally:
+        stop(first, first_log)
+    # Without its local stores, the restarted job has only the changelog to get the impressions from.
+    shutil.rmtree(state)
+    second = start_run_job(AD_CTR, *overrides, cwd=tmp_path, log=second_log)
+    clicked = [n for n in range(200) if n % 4 == 0]
+    try:
+        produce(clicks, [(f"imp-{n}", {"impression_id": f"imp-{n}", "time": 1000 + n}) for n in clicked])
+        wait_for(lambda: second.poll() is not None or count_messages(joins) >= len(clicked), 120,
+                 f"{len(clicked)} joined clicks")
+    finally:
+        stop(second, second_log)
+    got = {msg.key().decode(): json.loads(msg.value()) for msg in read_topic(joins)}
+    assert got == {f"imp-{n}": {"impression_id": f"imp-{n}", "ad_id": f"ad-{n % 5}", "impression_time": n,
+                                "click_time": 1000 + n} for n in clicked}
+    assert count_messages(joins) == len(clicked)
+    assert sum(int(n) for n in RESTORED.findall(second_log.read_text())) == len(impressions)
