@@ -87,11 +87,10 @@ def _replication_factor(config: Config, stream_id: str, system: str) -> int:
 def plan_intermediate_streams(config: Config, admins: Mapping[str, SystemAdmin]) -> list[IntermediateStream]:
     """The intermediate streams of ``app.class`` with the partition counts a run creates them with; only
     partition counts are read. Empty for a job without them."""
+    descriptor = _operator_application(config)
     ids = intermediate_stream_ids(config)
-    if not ids or config.get_str(APP_CLASS) is None or config.get_str("task.class") != OPERATOR_TASK_CLASS:
-        return []
-    descriptor = describe(config)
-    assert isinstance(descriptor, StreamApplicationDescriptor)
+    if descriptor is None or not (ids or joined_stream_sets(descriptor)):
+        return []  # nothing to create, and no join whose inputs must be co-partitioned
     streams = StreamConfig(config)
 
     def system_stream(stream_id: str) -> SystemStream:
@@ -147,9 +146,19 @@ def plan_intermediate_streams(config: Config, admins: Mapping[str, SystemAdmin])
     return planned
 
 
+def _operator_application(config: Config) -> StreamApplicationDescriptor | None:
+    if config.get_str(APP_CLASS) is None or config.get_str("task.class") != OPERATOR_TASK_CLASS:
+        return None
+    descriptor = describe(config)
+    assert isinstance(descriptor, StreamApplicationDescriptor)
+    return descriptor
+
+
 def create_intermediate_streams(config: Config) -> list[IntermediateStream]:
-    """Create the job's intermediate streams unless they exist (a stream that exists is kept as it is)."""
-    if not intermediate_stream_ids(config):
+    """Create the job's intermediate streams unless they exist (a stream that exists is kept as it is); a
+    join of input streams with different partition counts is an IntermediateStreamError, as in Samza."""
+    descriptor = _operator_application(config)
+    if descriptor is None or not (intermediate_stream_ids(config) or joined_stream_sets(descriptor)):
         return []
     systems = SystemConfig(config)
     admins = {s: resolve_class(systems.factory_class(s))().get_admin(s, config) for s in systems.system_names()}

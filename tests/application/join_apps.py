@@ -94,3 +94,18 @@ class ProfileTableApp(StreamApplication):
         profiles.send_to(table)
         views.partition_by(lambda v: v["member"], lambda v: v, KVSerde(StringSerde(), JsonSerde()), "member") \
             .join(table, ProfileJoin()).send_to(out)
+
+
+class EnrichViewsApp(StreamApplication):
+    """profiles (KV member -> profile) -> table (with changelog); views (KV member -> view) ⋈ table -> enriched."""
+
+    def describe(self, app_descriptor: StreamApplicationDescriptor) -> None:
+        fake = SystemDescriptor("fake", FAKE_FACTORY)
+        app_descriptor.with_default_system(fake)
+        keyed_json = KVSerde(StringSerde(), JsonSerde())
+        profiles = app_descriptor.get_input_stream(fake.get_input_descriptor("profiles", keyed_json))
+        views = app_descriptor.get_input_stream(fake.get_input_descriptor("views", keyed_json))
+        out = app_descriptor.get_output_stream(fake.get_output_descriptor("enriched", keyed_json))
+        table = app_descriptor.get_table(RocksDbTableDescriptor("profiles", keyed_json).with_changelog_enabled())
+        profiles.send_to(table)
+        views.join(table, ProfileJoin(outer=True)).send_to(out)

@@ -78,3 +78,12 @@ def test_dry_run_shows_both_sides_of_a_join_with_their_changelogs_and_ttl() -> N
         store = f"j-1-join-view-click-{side}"
         assert f"{store}  {'left' if side == 'L' else 'right'} side of join j-1-join-view-click" in text
         assert f"fake.{store}  600000" in text
+
+
+def test_joined_input_streams_must_have_the_same_partition_count() -> None:
+    with pytest.raises(IntermediateStreamError, match=r"same partition count: clicks \(3\), views \(4\)"):
+        planned("ViewsJoinClicksApp", {"views": 4, "clicks": 3})
+    out, err = io.StringIO(), io.StringIO()
+    assert dry_run(config("ViewsJoinClicksApp"), out, err, {"fake": Admin({"views": 4, "clicks": 3})},
+                   lambda c: {}) == 1
+    assert "joined streams must have the same partition count" in err.getvalue()
