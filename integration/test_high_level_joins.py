@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from confluent_kafka import Producer
+from confluent_kafka.admin import AdminClient, ConfigResource
 
 from samza_py.system.kafka.partitioner import samza_partition
 
@@ -153,6 +154,12 @@ def test_impressions_join_clicks_within_the_ttl_as_the_offline_join(unique: str,
     finally:
         stop(process, log)
 
+    # The join's state: a store per side, named after the join's op id, with a changelog that deletes after ttl.
+    admin = AdminClient({"bootstrap.servers": KAFKA_BOOTSTRAP})
+    for side in ("L", "R"):
+        resource = ConfigResource(ConfigResource.Type.TOPIC, f"{job}-1-join-impression-click-{side}")
+        topic_config = admin.describe_configs([resource])[resource].result(30)
+        assert (topic_config["cleanup.policy"].value, topic_config["retention.ms"].value) == ("delete", str(TTL_MS))
     results = read_topic(joins)
     got = {msg.key().decode(): json.loads(msg.value()) for msg in results}
     assert len(results) == len(expected), "a click joined twice, or a late click joined"
