@@ -33,6 +33,7 @@ from .jobs import (
     create_topic,
     end_offsets,
     read_topic,
+    run_job_command,
     start_run_job,
     wait_for,
 )
@@ -259,3 +260,26 @@ def test_a_restarted_job_joins_with_the_impressions_restored_from_the_changelog(
                                 "click_time": 1000 + n} for n in clicked}
     assert count_messages(joins) == len(clicked)
     assert sum(int(n) for n in RESTORED.findall(second_log.read_text())) == len(impressions)
+
+
+def test_dry_run_shows_the_intermediate_stream_and_the_stores_and_creates_nothing(unique: str, tmp_path: Path) -> None:
+    job = f"dry-{unique}"
+    imps, clicks = f"{unique}-imps", f"{unique}-clicks"
+    for topic in (imps, clicks):
+        create_topic(topic, 3)
+    admin = AdminClient({"bootstrap.servers": KAFKA_BOOTSTRAP})
+    result = subprocess.run(
+        run_job_command(AD_CTR, f"job.name={job}", f"streams.ad-impressions.samza.physical.name={imps}",
+                        f"streams.ad-clicks.samza.physical.name={clicks}") + ["--dry-run"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    rows = {" ".join(line.split()[:3]) for line in result.stdout.splitlines()}
+    assert f"intermediate kafka.{job}-1-partition_by-by-ad 3" in rows  # the inputs' partition count
+    for side, name in (("L", "left"), ("R", "right")):
+        store = f"{job}-1-join-impression-click-{side}"
+        assert f"changelog kafka.{store} (store" in rows
+        assert re.search(rf"^  {store}\s+{name} side of join {job}-1-join-impression-click\s+kafka\.{store}\s+600000$",
+                         result.stdout, re.M), result.stdout
+    assert re.search(rf"^  {job}-1-window-ctr-per-ad\s+window ", result.stdout, re.M)
+    # Nothing of the job exists (others share the broker: only the job's own topics are looked at).
+    assert {t for t in admin.list_topics(timeout=10).topics if job in t} == set()
