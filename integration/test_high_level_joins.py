@@ -44,10 +44,15 @@ TTL_MS = 8_000
 WINDOW_MS = 2_000
 
 
-def produce(topic: str, events: list[tuple[str, dict[str, Any]]]) -> None:
+def produce(topic: str, events: list[tuple[str, dict[str, Any]]], samza_partitions: int | None = None) -> None:
+    """Keyed JSON events; with ``samza_partitions``, each in the partition a Samza job would send its key to
+    (the client's own partitioner hashes keys differently)."""
     producer = Producer({"bootstrap.servers": KAFKA_BOOTSTRAP, "linger.ms": 5})
     for key, value in events:
-        producer.produce(topic, json.dumps(value).encode(), key.encode())
+        if samza_partitions is None:
+            producer.produce(topic, json.dumps(value).encode(), key.encode())
+        else:
+            producer.produce(topic, json.dumps(value).encode(), key.encode(), samza_partition(key, samza_partitions))
     assert producer.flush(30) == 0
 
 
@@ -283,3 +288,73 @@ def test_dry_run_shows_the_intermediate_stream_and_the_stores_and_creates_nothin
     assert re.search(rf"^  {job}-1-window-ctr-per-ad\s+window ", result.stdout, re.M)
     # Nothing of the job exists (others share the broker: only the job's own topics are looked at).
     assert {t for t in admin.list_topics(timeout=10).topics if job in t} == set()
+
+
+ENRICHER = ROOT / "config" / "page-view-enricher.properties"
+RESTORED_TABLE = re.compile(r"restored store 'profiles' .*?: (\d+) records")
+
+
+def test_views_join_the_profiles_table_and_a_restarted_job_gets_the_table_back(unique: str, tmp_path: Path) -> None:
+    job = f"pve-{unique}"
+    profiles, views, enriched = f"{unique}-profiles", f"{unique}-views", f"{unique}-enriched"
+    create_topic(profiles, 2)
+    create_topic(views, 5)
+    create_topic(enriched, 2)
+    state = tmp_path / "state"
+    overrides = [
+        f"job.name={job}", "task.commit.ms=300", f"job.logged.store.base.dir={state}",
+        f"streams.member-profiles.samza.physical.name={profiles}",
+        f"streams.page-views-by-page.samza.physical.name={views}",
+        f"streams.enriched-page-views.samza.physical.name={enriched}",
+    ]
+    rng = random.Random(17)
+    members = [f"member-{i:02d}" for i in range(40)]
+    companies = {m: f"company-{rng.randrange(6)}" for m in members[:30]}  # ten members without a profile
+
+    def view_batch(count: int) -> list[tuple[str, dict[str, Any]]]:
+        batch = []
+        for _ in range(count):
+            page = f"/page/{rng.randrange(25)}"
+            batch.append((page, {"member": rng.choice(members), "page": page}))
+        return batch
+
+    first_log, second_log = tmp_path / "first.log", tmp_path / "second.log"
+    sent: list[dict[str, Any]] = []
+    first = start_run_job(ENRICHER, *overrides, cwd=tmp_path, log=first_log)
+    try:
+        # The table first: views only once every profile is in it, so each view's answer is known offline.
+        # Partitioned as a Samza job would write them: the views reach the table through partition_by, which
+        # partitions by Samza's partitioner, so a member's profile must be in the partition its views go to.
+        produce(profiles, [(m, {"member": m, "company": c}) for m, c in companies.items()], samza_partitions=2)
+        wait_for(lambda: first.poll() is not None or all_processed(job, profiles), 120, "every profile in the table")
+        batch = view_batch(300)
+        sent += [view for _, view in batch]
+        produce(views, batch)
+        wait_for(lambda: first.poll() is not None or count_messages(enriched) >= len(sent), 120,
+                 f"{len(sent)} enriched views")
+        wait_for(lambda: first.poll() is not None or all_processed(job, profiles), 60, "a checkpoint of the table")
+    finally:
+        stop(first, first_log)
+    # The intermediate stream took the partition count of the stream filling the table it is joined with.
+    assert len(end_offsets(f"{job}-1-partition_by-by-member")) == 2
+    # Without local stores, the restarted job has only the table's changelog to get the profiles from.
+    shutil.rmtree(state)
+    second = start_run_job(ENRICHER, *overrides, cwd=tmp_path, log=second_log)
+    try:
+        batch = view_batch(200)
+        sent += [view for _, view in batch]
+        produce(views, batch)
+        wait_for(lambda: second.poll() is not None or count_messages(enriched) >= len(sent), 120,
+                 f"{len(sent)} enriched views")
+    finally:
+        stop(second, second_log)
+
+    expected = Counter((v["member"], v["page"], companies.get(v["member"])) for v in sent)
+    got: Counter[tuple[str, str, str | None]] = Counter()
+    for msg in read_topic(enriched):
+        view = json.loads(msg.value())
+        assert msg.key().decode() == view["member"]
+        assert msg.partition() == samza_partition(view["member"], 2)
+        got[(view["member"], view["page"], view["company"])] += 1
+    assert got == expected
+    assert sum(int(n) for n in RESTORED_TABLE.findall(second_log.read_text())) == len(companies)
