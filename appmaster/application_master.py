@@ -10,6 +10,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from samza_py.application.graph_view import operator_nodes
 from samza_py.config.aliases import resolve_class
 from samza_py.config.cluster_manager_config import ClusterManagerConfig
 from samza_py.config.config import Config
@@ -28,6 +29,7 @@ from samza_py.system.interfaces import SystemAdmin
 from .host_affinity import SKEIN_REQUEST_LATENCY_S, HostAffinity
 from .job_status import JobState, MetricsScraper, ProcessorState, build_status
 from .retry_policy import ContainerRetryPolicy
+from .status_history import StatusHistory
 
 log = logging.getLogger("samza_py.appmaster")
 
@@ -68,7 +70,10 @@ class SamzaApplicationMaster:
         self.partition_counts: dict[tuple[str, str], int] = {}
         job = JobConfig(config)
         self.job_state = JobState(job.name, job.id, os.environ.get("SKEIN_APPLICATION_ID"))
-        self.scraper = MetricsScraper()
+        # The operator graph of a high-level application, and the job's throughput and lag, for the page.
+        self.operators = operator_nodes(config)
+        self.history = StatusHistory()
+        self.scraper = MetricsScraper(on_scrape=lambda scrapes: self.history.record(int(time.time() * 1000), scrapes))
         # Containers publish a metrics URL only when a reporter serves one; without reporters, never ask.
         self.expects_metrics_urls = bool(MetricsConfig(config).reporters)
         affinity = job.host_affinity_enabled
@@ -78,7 +83,8 @@ class SamzaApplicationMaster:
 
     def status(self) -> dict[str, Any]:
         """The live status (called from the status page's threads: reads only)."""
-        return build_status(self.job_state, self.job_model, self.config, dict(self.scraper.scrapes))
+        return build_status(self.job_state, self.job_model, self.config, dict(self.scraper.scrapes),
+                            operators=self.operators, history=self.history.points())
 
     def processor(self, pid: str) -> ProcessorState:
         return self.job_state.processors.setdefault(pid, ProcessorState())

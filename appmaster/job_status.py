@@ -11,9 +11,9 @@ import logging
 import threading
 import time
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -21,6 +21,11 @@ from samza_py.config.config import Config
 from samza_py.config.storage_config import StorageConfig
 from samza_py.job.model import JobModel
 from samza_py.metrics.prometheus_reporter import prometheus_name
+
+if TYPE_CHECKING:
+    from samza_py.application.graph_view import OperatorNode
+
+    from .status_history import HistoryPoint
 
 log = logging.getLogger("samza_py.appmaster.status")
 
@@ -67,10 +72,12 @@ class MetricsScraper:
     """Scrapes each processor's metrics URL every ``interval_s``; keeps the newest two scrapes of each."""
 
     def __init__(self, interval_s: float = SCRAPE_EVERY_S, fetch: Callable[[str], Samples] = fetch_samples,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 on_scrape: Callable[[Mapping[str, Scrape]], object] | None = None) -> None:
         self.interval_s = interval_s
         self._fetch = fetch
         self._clock = clock
+        self._on_scrape = on_scrape  # after each round, with every processor's newest scrape
         self.targets: dict[str, str] = {}  # processor id → URL; replaced whole by the AM's thread
         self.scrapes: dict[str, Scrape] = {}
         self._stopping = threading.Event()
@@ -103,6 +110,8 @@ class MetricsScraper:
                 self.scrapes[pid] = Scrape(url, self._clock(), samples, previous.at, previous.samples)
             else:
                 self.scrapes[pid] = Scrape(url, self._clock(), samples)
+        if self._on_scrape is not None:
+            self._on_scrape({pid: s for pid, s in self.scrapes.items() if pid in self.targets})
 
 
 @dataclass
@@ -130,7 +139,8 @@ class JobState:
 
 
 def build_status(job: JobState, model: JobModel | None, config: Config, scrapes: Mapping[str, Scrape],
-                 now_ms: int | None = None) -> dict[str, Any]:
+                 now_ms: int | None = None, operators: Sequence[OperatorNode] = (),
+                 history: Sequence[HistoryPoint] = ()) -> dict[str, Any]:
     """The status dict the page, its API and ``run-job --operation status`` show."""
     stores = StorageConfig(config).store_names()
     containers = []
@@ -163,7 +173,26 @@ def build_status(job: JobState, model: JobModel | None, config: Config, scrapes:
         "job": {"name": job.name, "id": job.id, "app_id": job.app_id, "state": job.state,
                 "updated_ms": now_ms if now_ms is not None else int(time.time() * 1000), "message": job.message},
         "containers": containers,
+        "operators": _operator_status(operators, scrapes),
+        "history": [point.to_json() for point in history],
     }
+
+
+def _operator_status(operators: Sequence[OperatorNode], scrapes: Mapping[str, Scrape]) -> list[dict[str, Any]]:
+    """Each operator with the messages it took in every task scraped (None before any scrape has it)."""
+    wanted = {prometheus_name(f"{node.op_id}-messages") + "_total": node.op_id for node in operators}
+    counts: dict[str, float] = {}
+    for scrape in scrapes.values():
+        for (name, source), value in scrape.samples.items():
+            op_id = wanted.get(name)
+            if op_id is not None and source.startswith("TaskName-"):
+                counts[op_id] = counts.get(op_id, 0.0) + value
+    result = []
+    for node in operators:
+        entry = node.to_json()
+        entry["messages"] = int(counts[node.op_id]) if node.op_id in counts else None
+        result.append(entry)
+    return result
 
 
 def _task_status(name: str, ssps: Any, stores: list[str], scrape: Scrape | None, container_source: str) -> dict:

@@ -145,3 +145,56 @@ def test_status_page_works_under_a_proxy_prefix_without_a_trailing_slash(page: P
     page.goto(prefix)
     expect(field(page, '[data-container="0"]', "state")).to_have_text("RUNNING", timeout=TIMEOUT_MS)
     assert "/api/status" in requested
+
+
+def page_view_graph(counts: list[int | None]) -> list[dict]:
+    ids = ["pvc-1-input-page-views", "pvc-1-window-count-per-member", "pvc-1-map-0", "pvc-1-send_to-1"]
+    kinds = ["input", "window", "map", "send_to"]
+    pairs = enumerate(zip(ids, kinds, strict=True))
+    return [{"id": op_id, "name": op_id.removeprefix("pvc-1-"), "kind": kind, "description": op_id,
+             "next": ids[i + 1:i + 2], "messages": counts[i]} for i, (op_id, kind) in pairs]
+
+
+def test_status_page_draws_the_operator_graph_with_counts_and_charts_of_throughput_and_lag(
+    page: Page, page_url: str, status: FakeStatus
+) -> None:
+    now = int(time.time() * 1000)
+    with status.lock:
+        status.value["operators"] = page_view_graph([1200, 1200, 40, None])
+        # A point every 2 s for 10 minutes, the first without a rate (one scrape), then a gap (no scrape).
+        history = [{"t": now - 600_000 + 2000 * i, "throughput": None if i == 0 else 100.0 + i,
+                    "lag": 500 - i} for i in range(300)]
+        history[150].update(throughput=None, lag=None)
+        status.value["history"] = history
+    page.goto(page_url)
+    graph = page.locator("#operator-graph")
+    expect(graph.locator("g[data-op]")).to_have_count(4, timeout=TIMEOUT_MS)
+    expect(graph.locator('g[data-op="pvc-1-input-page-views"]')).to_have_attribute("data-messages", "1200")
+    expect(graph.locator('g[data-op="pvc-1-map-0"]')).to_contain_text("map \u00b7 40 messages")
+    expect(graph.locator('g[data-op="pvc-1-send_to-1"]')).to_contain_text("send_to \u00b7 \u2014 messages")
+    # One edge per link of the chain, each pointing right: a later operator sits in a column further right.
+    expect(graph.locator("path[data-edge]")).to_have_count(3)
+    xs = [float(page.locator(f'g[data-op="{op}"] rect').get_attribute("x") or "nan")
+          for op in ("pvc-1-input-page-views", "pvc-1-window-count-per-member", "pvc-1-map-0")]
+    assert xs == sorted(xs) and len(set(xs)) == 3
+    throughput, lag = page.locator("#chart-throughput"), page.locator("#chart-lag")
+    expect(throughput).to_have_attribute("data-points", "298")  # 300 less the first (no rate) and the gap
+    expect(lag).to_have_attribute("data-points", "299")
+    expect(throughput.locator("polyline")).to_have_count(2)  # the gap splits the line
+    expect(page.locator("#chart-lag-now")).to_have_text("201")
+    expect(page.locator("#chart-throughput-now")).to_have_text("399.0")
+    save_screenshot(page, "status-page-operator-graph")
+
+    # Counts follow the tasks' metrics.
+    with status.lock:
+        status.value["operators"] = page_view_graph([1500, 1500, 55, 55])
+    expect(graph.locator('g[data-op="pvc-1-send_to-1"]')).to_have_attribute("data-messages", "55",
+                                                                             timeout=TIMEOUT_MS)
+
+
+def test_a_job_without_an_application_shows_no_operator_graph(page: Page, page_url: str) -> None:
+    page.goto(page_url)
+    expect(page.locator("#job-name")).to_have_text("wikipedia-stats", timeout=TIMEOUT_MS)
+    expect(page.locator("#operators-section")).to_be_hidden()
+    expect(page.locator("#chart-throughput")).to_have_attribute("data-points", "0")
+    expect(page.locator("#chart-lag-now")).to_have_text("\u2014")

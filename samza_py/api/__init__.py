@@ -40,10 +40,13 @@ from samza_py.api.storage import Entry, KeyValueIterator, KeyValueStore
 from samza_py.api.streams import Partition, SystemStream, SystemStreamPartition
 from samza_py.api.tables import InMemoryTableDescriptor, LocalTableDescriptor, RocksDbTableDescriptor, Table
 from samza_py.api.task import (
+    AsyncioStreamTask,
+    AsyncStreamTask,
     ClosableTask,
     EndOfStreamListenerTask,
     InitableTask,
     StreamTask,
+    TaskCallback,
     WindowableTask,
 )
 from samza_py.api.windows import TriggerType, Window, WindowKey, WindowPane, Windows
@@ -51,6 +54,8 @@ from samza_py.api.windows import TriggerType, Window, WindowKey, WindowPane, Win
 __all__ = [
     "END_OF_STREAM_OFFSET",
     "KV",
+    "AsyncStreamTask",
+    "AsyncioStreamTask",
     "ByteSerde",
     "ClosableTask",
     "Counter",
@@ -93,6 +98,7 @@ __all__ = [
     "SystemStreamPartition",
     "Table",
     "TaskApplication",
+    "TaskCallback",
     "TaskApplicationDescriptor",
     "TaskContext",
     "TaskCoordinator",

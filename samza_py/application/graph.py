@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from samza_py.api import IncomingMessageEnvelope, MessageCollector, TaskContext, TaskCoordinator
+from samza_py.api import Counter, IncomingMessageEnvelope, MessageCollector, TaskContext, TaskCoordinator
 from samza_py.api.application import StreamApplicationDescriptor
 from samza_py.api.descriptors import StreamDescriptor
 from samza_py.api.operators import OpCode, OperatorSpec
@@ -17,6 +17,9 @@ from samza_py.config.errors import ConfigException
 from samza_py.config.stream_config import StreamConfig
 from samza_py.serializers.registry import SerdeRegistry
 
+# Samza's per-operator metrics group; each operator counts the messages it takes as ``<op id>-messages``.
+OPERATOR_METRICS_GROUP = "org.apache.samza.operators.impl.OperatorImpl"
+
 
 class Operator:
     """Takes a message, hands what it produces to the next operators."""
@@ -24,6 +27,8 @@ class Operator:
     def __init__(self, spec: OperatorSpec) -> None:
         self.spec = spec
         self.next: list[Operator] = []
+        # Replaced by the task's registered counter in ``OperatorGraph.init``.
+        self.messages = Counter(f"{spec.op_id}-messages")
 
     def init(self, context: TaskContext, serdes: SerdeRegistry) -> None:
         """After the task's stores are restored."""
@@ -39,6 +44,7 @@ class Operator:
 
     def emit(self, message: Any, collector: MessageCollector, coordinator: TaskCoordinator) -> None:
         for operator in self.next:
+            operator.messages.inc()
             operator.on_message(message, collector, coordinator)
 
     def describe(self) -> str:
@@ -53,6 +59,7 @@ class InputOperator(Operator):
 
     def on_envelope(self, envelope: IncomingMessageEnvelope, collector: MessageCollector,
                     coordinator: TaskCoordinator) -> None:
+        self.messages.inc()
         message = KV(envelope.key, envelope.message) if self.keyed else envelope.message
         self.emit(message, collector, coordinator)
 
@@ -147,7 +154,9 @@ class OperatorGraph:
         self.timed = [op for op in self.operators.values() if type(op).on_timer is not Operator.on_timer]
 
     def init(self, context: TaskContext, serdes: SerdeRegistry) -> None:
+        registry = context.metrics_registry
         for operator in self.operators.values():
+            operator.messages = registry.new_counter(OPERATOR_METRICS_GROUP, f"{operator.spec.op_id}-messages")
             operator.init(context, serdes)
 
     def close(self) -> None:

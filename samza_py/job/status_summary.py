@@ -57,4 +57,10 @@ def render_status(status: dict[str, Any]) -> str:
             lines.append(line + (f"; {restore}" if restore else ""))
     if not lines:
         lines.append("no containers yet")
+    operators = status.get("operators") or []
+    if operators:
+        lines.append("operators (messages taken, all tasks):")
+        for op in operators:
+            after = f" -> {', '.join(op['next'])}" if op.get("next") else ""
+            lines.append(f"  {op['id']}: {_num(op.get('messages'))}{after}")
     return "\n".join(lines)

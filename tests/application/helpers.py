@@ -17,6 +17,7 @@ from samza_py.api import (
     TaskContext,
     TaskCoordinator,
 )
+from samza_py.metrics.registry import MetricsRegistryMap
 
 
 class RecordingCollector(MessageCollector):
@@ -80,6 +81,7 @@ class FakeContext(TaskContext):
     def __init__(self, config: Mapping[str, str], stores: Mapping[str, KeyValueStore[Any, Any]]) -> None:
         self._config = config
         self._stores = stores
+        self.registry = MetricsRegistryMap("TaskName-Partition 0")
 
     @property
     def task_name(self) -> str:
@@ -95,7 +97,7 @@ class FakeContext(TaskContext):
 
     @property
     def metrics_registry(self) -> MetricsRegistry:
-        raise NotImplementedError
+        return self.registry
 
     def get_store(self, name: str) -> KeyValueStore[Any, Any]:
         return self._stores[name]
