@@ -109,10 +109,12 @@ def partition_by(stream: MessageStream[Any], key_fn: Callable[[Any], Any], value
                          "(app_descriptor.with_default_system)")
     stream_id = app.next_op_id(OpCode.PARTITION_BY, check_id("partition_by op id", op_id))
     intermediate = system.get_input_descriptor(stream_id, serde)
-    # samza.intermediate as Samza's planner sets it (not its top chooser priority: samza-py's chooser does not
-    # act on priorities yet); oldest because every message of the stream was written by this job for itself
-    # (with upcoming, a task starting after another task has sent to its partition would skip those messages).
+    # samza.intermediate and the top chooser priority as Samza's planner sets them (a task drains what the job
+    # repartitioned before reading more input); oldest because every message of the stream was written by
+    # this job for itself (with upcoming, a task starting after another task has sent to its partition would
+    # skip those messages).
     intermediate.with_stream_config("samza.intermediate", "true")
+    intermediate.with_stream_config("samza.priority", str(2**31 - 1))
     intermediate.with_offset_default("oldest")
     _then(stream, OperatorSpec(OpCode.PARTITION_BY, stream_id, details=PartitionBy(key_fn, value_fn, intermediate)))
     return app.get_intermediate_stream(intermediate)

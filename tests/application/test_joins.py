@@ -217,6 +217,7 @@ def test_partition_by_generates_its_intermediate_stream_as_an_input_and_an_outpu
         f"streams.{stream}.samza.key.serde": "string",
         f"streams.{stream}.samza.msg.serde": "json",
         f"streams.{stream}.samza.intermediate": "true",
+        f"streams.{stream}.samza.priority": "2147483647",
         f"streams.{stream}.samza.offset.default": "oldest",
     }
 
