@@ -4,7 +4,9 @@
     join computed offline from when each event was sent, and its CTR panes (impressions and joined clicks
     repartitioned by ad) add up to the offline counts per ad.
 (b) Page views keyed by page, repartitioned by member: every count lands in the partition Samza's
-    partitioner gives its member, and the counts per member equal the offline counts.
+    partitioner gives its member, and the counts per member equal the offline counts (also on YARN).
+Also: join state and a table restored from their changelogs after a restart without local stores, and a
+dry run that lists the intermediate stream and the stores and creates nothing.
 """
 
 from __future__ import annotations
@@ -33,10 +35,12 @@ from .jobs import (
     create_topic,
     end_offsets,
     read_topic,
+    run_job,
     run_job_command,
     start_run_job,
     wait_for,
 )
+from .test_yarn_job import YARN, wait_for_state
 
 AD_CTR = ROOT / "config" / "ad-ctr-high-level.properties"
 BY_MEMBER = ROOT / "config" / "page-views-by-member.properties"
@@ -358,3 +362,37 @@ def test_views_join_the_profiles_table_and_a_restarted_job_gets_the_table_back(u
         got[(view["member"], view["page"], view["company"])] += 1
     assert got == expected
     assert sum(int(n) for n in RESTORED_TABLE.findall(second_log.read_text())) == len(companies)
+
+
+def test_partition_by_on_yarn_counts_every_view_per_member(skein_client: Any, unique: str, tmp_path: Path) -> None:
+    job = f"pvm-{unique}"
+    views, counts = f"{unique}-views", f"{unique}-counts"
+    create_topic(views, 2)
+    rng = random.Random(18)
+    events = [(f"/page/{rng.randrange(20)}", {"member": f"member-{rng.randrange(25):02d}", "n": n}) for n in range(400)]
+    produce(views, events)
+    overrides = {
+        "job.factory.class": YARN, "job.name": job, "job.container.count": "2",
+        "yarn.am.container.memory.mb": "512", "cluster-manager.container.memory.mb": "384",
+        "yarn.am.poll.interval.ms": "500", "pageviews.window.ms": str(WINDOW_MS), "task.commit.ms": "500",
+        "streams.page-views-by-page.samza.physical.name": views,
+        "streams.member-view-counts.samza.physical.name": counts,
+    }
+    # run-job creates the intermediate stream before it submits: the AM's job model reads its partitions.
+    result = run_job(BY_MEMBER, *[f"{k}={v}" for k, v in overrides.items()], cwd=tmp_path, timeout_s=120)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert len(end_offsets(f"{job}-1-partition_by-by-member")) == 2
+    report = wait_for_state(skein_client, f"{job}_1", {"RUNNING"})
+    try:
+        def per_member() -> Counter[str]:
+            totals: Counter[str] = Counter()
+            if count_messages(counts):
+                for msg in read_topic(counts):
+                    pane = json.loads(msg.value())
+                    totals[pane["member"]] += pane["count"]
+            return totals
+
+        wait_for(lambda: sum(per_member().values()) >= len(events), 180, f"panes covering {len(events)} views")
+        assert per_member() == Counter(view["member"] for _, view in events)
+    finally:
+        skein_client.kill_application(report.id)
