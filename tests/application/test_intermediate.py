@@ -8,11 +8,15 @@ from collections.abc import Iterable, Mapping
 import pytest
 
 from samza_py.application.config_generator import with_application_config
-from samza_py.application.intermediate import IntermediateStreamError, plan_intermediate_streams
+from samza_py.application.intermediate import (
+    IntermediateStreamError,
+    create_intermediate_streams,
+    plan_intermediate_streams,
+)
 from samza_py.config.config import Config
 from samza_py.job.dry_run import dry_run
-from samza_py.system.interfaces import StreamNotFoundError, SystemStreamMetadata
-from tests.fakes import FakeSystemAdmin, partition_metadata
+from samza_py.system.interfaces import StreamNotFoundError, StreamSpec, SystemStreamMetadata
+from tests.fakes import FakeSystemAdmin, FakeWorld, partition_metadata
 
 BASE = {"job.name": "j", "job.factory.class": "org.apache.samza.job.local.ThreadJobFactory"}
 
@@ -87,3 +91,13 @@ def test_joined_input_streams_must_have_the_same_partition_count() -> None:
     assert dry_run(config("ViewsJoinClicksApp"), out, err, {"fake": Admin({"views": 4, "clicks": 3})},
                    lambda c: {}) == 1
     assert "joined streams must have the same partition count" in err.getvalue()
+
+
+def test_run_job_creates_the_intermediate_stream_with_the_system_s_replication_factor(world: FakeWorld) -> None:
+    world.admin("fake").metadata = {"views": {p: partition_metadata(0, 3) for p in range(4)},
+                                    "by-member": {p: partition_metadata(0, 3) for p in range(2)}}
+    created = create_intermediate_streams(config("RepartitionApp", **{
+        "systems.fake.default.stream.replication.factor": "1"}))
+    assert [(p.stream_id, p.system) for p in created] == [("j-1-partition_by-by-member", "fake")]
+    assert world.admin("fake").created == [StreamSpec("j-1-partition_by-by-member", 4, 1, {})]
+    assert create_intermediate_streams(Config(BASE)) == []  # a job without app.class creates nothing
