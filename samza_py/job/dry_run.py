@@ -108,6 +108,9 @@ def plan_job(
         spec = inter.spec
         streams.append(StreamPlan(INTERMEDIATE, inter.system, spec.stream, spec.partitions,
                                   existing_partitions(admins, inter.system, spec.stream)))
+        if inter.joined_with:
+            notes.append(f"intermediate stream {inter.system}.{spec.stream} takes the partition count of the "
+                         f"stream(s) it is joined with: {', '.join(inter.joined_with)}")
     if intermediate:
         planned_counts: dict[str, dict[str, int]] = {}
         for inter in intermediate:

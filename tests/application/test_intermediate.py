@@ -70,6 +70,8 @@ def test_dry_run_lists_the_intermediate_stream_and_the_stores_and_groups_as_a_ru
     assert "intermediate  fake.j-1-partition_by-member" in text and "2           no, a run creates it" in text
     assert "Stores of the application (one per task):" in text
     assert "profiles  table profiles  fake.j-1-table-profiles  -" in text
+    assert "fake.j-1-partition_by-member takes the partition count of the stream(s) it is joined with: profiles" \
+        in text
     assert admin.created == []  # a dry run creates nothing
 
 
