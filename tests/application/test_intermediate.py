@@ -103,3 +103,11 @@ def test_run_job_creates_the_intermediate_stream_with_the_system_s_replication_f
     assert [(p.stream_id, p.system) for p in created] == [("j-1-partition_by-by-member", "fake")]
     assert world.admin("fake").created == [StreamSpec("j-1-partition_by-by-member", 4, 1, {})]
     assert create_intermediate_streams(Config(BASE)) == []  # a job without app.class creates nothing
+
+
+def test_the_status_page_graph_draws_partition_by_leading_to_its_intermediate_stream_s_input() -> None:
+    from samza_py.application.graph_view import operator_nodes
+
+    nodes = {node.name: node for node in operator_nodes(config("RepartitionApp"))}
+    assert nodes["partition_by-by-member"].next == ("j-1-input-0",)
+    assert nodes["input-0"].next == ("j-1-send_to-1",)
