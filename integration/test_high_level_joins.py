@@ -159,8 +159,12 @@ def test_impressions_join_clicks_within_the_ttl_as_the_offline_join(unique: str,
                     clicked[pane["ad_id"]] += pane["clicks"]
             return shown, clicked
 
-        wait_for(lambda: process.poll() is not None or sum(ctr_totals()[0].values()) >= len(sent_imps), 60,
-                 "CTR panes covering every impression")
+        def covered() -> bool:
+            shown, clicked = ctr_totals()
+            return sum(shown.values()) >= len(sent_imps) and sum(clicked.values()) >= len(expected)
+
+        # A click's pane may close a window after its impression's: wait for both counts.
+        wait_for(lambda: process.poll() is not None or covered(), 60, "CTR panes covering every impression and click")
     finally:
         stop(process, log)
 
