@@ -20,6 +20,7 @@ from samza_py.api.descriptors import (
     SystemDescriptor,
 )
 from samza_py.api.envelope import END_OF_STREAM_OFFSET, IncomingMessageEnvelope, OutgoingMessageEnvelope
+from samza_py.api.functions import JoinFunction, StreamTableJoinFunction
 from samza_py.api.message_stream import MessageStream, OutputStream
 from samza_py.api.metrics import Counter, Gauge, MetricsRegistry, Timer
 from samza_py.api.serdes import (
@@ -37,6 +38,7 @@ from samza_py.api.serdes import (
 )
 from samza_py.api.storage import Entry, KeyValueIterator, KeyValueStore
 from samza_py.api.streams import Partition, SystemStream, SystemStreamPartition
+from samza_py.api.tables import InMemoryTableDescriptor, LocalTableDescriptor, RocksDbTableDescriptor, Table
 from samza_py.api.task import (
     AsyncioStreamTask,
     AsyncStreamTask,
@@ -64,14 +66,17 @@ __all__ = [
     "Entry",
     "Gauge",
     "IncomingMessageEnvelope",
+    "InMemoryTableDescriptor",
     "InitableTask",
     "InputDescriptor",
     "IntegerSerde",
+    "JoinFunction",
     "JsonSerde",
     "KVSerde",
     "KafkaSystemDescriptor",
     "KeyValueIterator",
     "KeyValueStore",
+    "LocalTableDescriptor",
     "LongSerde",
     "MessageCollector",
     "MessageStream",
@@ -83,14 +88,17 @@ __all__ = [
     "Partition",
     "RegisteredSerde",
     "RequestScope",
+    "RocksDbTableDescriptor",
     "Serde",
     "StreamApplication",
     "StreamApplicationDescriptor",
     "StreamTask",
+    "StreamTableJoinFunction",
     "StringSerde",
     "SystemDescriptor",
     "SystemStream",
     "SystemStreamPartition",
+    "Table",
     "TaskApplication",
     "TaskCallback",
     "TaskApplicationDescriptor",

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from samza_py.api.descriptors import InputDescriptor, OutputDescriptor, StreamDescriptor, SystemDescriptor
 from samza_py.api.message_stream import MessageStream, OutputStream
 from samza_py.api.operators import OpCode, OperatorSpec
+from samza_py.api.tables import LocalTableDescriptor, Table
 
 M = TypeVar("M")
 
@@ -25,6 +26,7 @@ class ApplicationDescriptor:
         self.default_system: SystemDescriptor | None = None
         self.inputs: dict[str, InputDescriptor[Any]] = {}
         self.outputs: dict[str, OutputDescriptor[Any]] = {}
+        self.tables: dict[str, LocalTableDescriptor] = {}
 
     def with_default_system(self, system: SystemDescriptor) -> ApplicationDescriptor:
         """``job.default.system`` (and the system's config), for checkpoints, changelogs and coordination."""
@@ -38,6 +40,13 @@ class ApplicationDescriptor:
         if descriptor.stream_id in table:
             raise ValueError(f"stream {descriptor.stream_id!r} is already added")
         table[descriptor.stream_id] = descriptor
+
+    def get_table(self, descriptor: LocalTableDescriptor) -> Table[Any]:
+        """The table ``descriptor`` describes (its store is added to every task)."""
+        other = self.tables.setdefault(descriptor.table_id, descriptor)
+        if other is not descriptor:
+            raise ValueError(f"table id {descriptor.table_id!r} is described twice")
+        return Table(descriptor)
 
     def systems(self) -> list[SystemDescriptor]:
         """Every system used, the default system first."""
@@ -81,6 +90,15 @@ class StreamApplicationDescriptor(ApplicationDescriptor):
     def get_output_stream(self, descriptor: OutputDescriptor[M]) -> OutputStream[M]:
         self._add(self.outputs, descriptor)
         return OutputStream(descriptor)
+
+    def get_intermediate_stream(self, descriptor: InputDescriptor[M]) -> OperatorSpec:
+        """A stream the application both writes and reads (partition_by): an output, and an input whose
+        operator the rest of the graph hangs off, so every task reads it as it reads any input."""
+        self._add(self.inputs, descriptor)
+        self._add(self.outputs, descriptor)
+        spec = OperatorSpec(OpCode.INPUT, self.next_op_id(OpCode.INPUT), details=descriptor)
+        self.input_specs[descriptor.stream_id] = spec
+        return spec
 
 
 class TaskApplicationDescriptor(ApplicationDescriptor):

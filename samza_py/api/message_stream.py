@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
-from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, overload
 
 from samza_py.api.collector import MessageCollector
 from samza_py.api.coordinator import TaskCoordinator
@@ -11,12 +12,18 @@ from samza_py.api.operators import OpCode, OperatorSpec
 
 if TYPE_CHECKING:
     from samza_py.api.descriptors import OutputDescriptor
+    from samza_py.api.functions import JoinFunction, StreamTableJoinFunction
+    from samza_py.api.serdes import KV, KVSerde, Serde
+    from samza_py.api.tables import Table
     from samza_py.api.windows import Window, WindowPane
 
 M = TypeVar("M")
 OM = TypeVar("OM")
 WK = TypeVar("WK")
 WV = TypeVar("WV")
+K = TypeVar("K")
+V = TypeVar("V")
+JM = TypeVar("JM")
 
 
 class OperatorGraphBuilder(Protocol):
@@ -77,9 +84,25 @@ class MessageStream(Generic[M]):
         first, *rest = list(streams)
         return first.merge(rest)
 
-    def send_to(self, output: OutputStream[M]) -> None:
-        """Send every message to ``output``; a keyed output stream takes ``KV(key, value)`` messages."""
+    @overload
+    def send_to(self, output: OutputStream[M]) -> None: ...
+
+    @overload
+    def send_to(self, output: Table[Any]) -> MessageStream[M]: ...
+
+    def send_to(self, output: OutputStream[M] | Table[Any]) -> MessageStream[M] | None:
+        """Send every message to ``output``; a keyed output stream takes ``KV(key, value)`` messages.
+
+        A table takes ``KV(key, value)`` messages too (None deletes the key); its messages go on unchanged.
+        """
+        from samza_py.api.tables import Table
+
+        if isinstance(output, Table):
+            from samza_py.api.operator_specs import send_to_table
+
+            return MessageStream(self._graph, send_to_table(self, output.descriptor))
         self._then(OpCode.SEND_TO, details=output.descriptor)
+        return None
 
     def sink(self, fn: Callable[[M, MessageCollector, TaskCoordinator], None]) -> None:
         """Hand every message to ``fn(message, collector, coordinator)``."""
@@ -95,3 +118,36 @@ class MessageStream(Generic[M]):
 
         return MessageStream(self._graph, self._then(OpCode.WINDOW, details=window,
                                                      user_id=check_id("window op id", op_id)))
+
+    def partition_by(self, key_fn: Callable[[M], K], value_fn: Callable[[M], V], serde: KVSerde,
+                     op_id: str) -> MessageStream[KV[K, V]]:
+        """Repartition by ``key_fn``: messages go as ``KV(key_fn(m), value_fn(m))`` through the intermediate
+        stream ``<job.name>-<job.id>-partition_by-<op_id>`` (keyed, so a key's messages meet in one task)
+        and come back as ``KV`` messages in the task that reads the key's partition."""
+        from samza_py.api.operator_specs import partition_by
+
+        return MessageStream(self._graph, partition_by(self, key_fn, value_fn, serde, op_id))
+
+    @overload
+    def join(self, other: MessageStream[OM], join_fn: JoinFunction[K, M, OM, JM], key_serde: Serde,
+             message_serde: Serde, other_message_serde: Serde, ttl: timedelta | int,
+             op_id: str) -> MessageStream[JM]: ...
+
+    @overload
+    def join(self, other: Table[Any], join_fn: StreamTableJoinFunction[K, M, Any, JM]) -> MessageStream[JM]: ...
+
+    def join(self, other: MessageStream[OM] | Table[Any], join_fn: Any, key_serde: Serde | None = None,
+             message_serde: Serde | None = None, other_message_serde: Serde | None = None,
+             ttl: timedelta | int | None = None, op_id: str | None = None) -> MessageStream[Any]:
+        """Stream-stream join (messages of both streams with the same key within ``ttl`` of processing time,
+        state in two RocksDB stores with changelogs, ``<job>-<id>-join-<op_id>-L`` and ``-R``), or
+        stream-table join (each message with the table's record for its key)."""
+        from samza_py.api import operator_specs
+        from samza_py.api.tables import Table
+
+        if isinstance(other, Table):
+            return MessageStream(self._graph, operator_specs.table_join(self, other.descriptor, join_fn))
+        if key_serde is None or message_serde is None or other_message_serde is None or ttl is None or op_id is None:
+            raise TypeError("a stream-stream join needs key_serde, message_serde, other_message_serde, ttl and op_id")
+        return MessageStream(self._graph, operator_specs.join(self, other, join_fn, key_serde, message_serde,
+                                                              other_message_serde, ttl, op_id))

@@ -21,6 +21,11 @@ class OpCode(enum.Enum):
     SEND_TO = "send_to"
     SINK = "sink"
     WINDOW = "window"
+    PARTITION_BY = "partition_by"
+    JOIN = "join"
+    # Ids of these two follow Samza's ("send_to", "join"); the op codes tell the runtime what they do.
+    SEND_TO_TABLE = "send_to_table"
+    STREAM_TABLE_JOIN = "stream_table_join"
 
 
 class OperatorSpec:

@@ -132,6 +132,9 @@ def generate_config(config: Mapping[str, str]) -> dict[str, str]:
         generated.update(window_store_config(spec))
     if windows:
         generated["task.window.ms"] = str(window_timer_ms([spec.details for spec in windows]))
+    from samza_py.application.join_stores import join_and_table_store_config
+
+    generated.update(join_and_table_store_config(descriptor, reachable_specs(descriptor), config))
     return generated
 
 

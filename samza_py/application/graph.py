@@ -42,6 +42,9 @@ class Operator:
     def on_end_of_stream(self, collector: MessageCollector, coordinator: TaskCoordinator) -> None:
         """Every input of the task ended: operators holding state (open windows) emit it here."""
 
+    def close(self) -> None:
+        """When the task closes."""
+
     def emit(self, message: Any, collector: MessageCollector, coordinator: TaskCoordinator) -> None:
         for operator in self.next:
             operator.messages.inc()
@@ -126,6 +129,7 @@ class OperatorGraph:
     def __init__(self, descriptor: StreamApplicationDescriptor,
                  stream_of: Callable[[StreamDescriptor[Any]], SystemStream] | None = None,
                  clock: Callable[[], int] | None = None) -> None:
+        from samza_py.application.extra_operators import EXTRA_OP_CODES, build_extra_operator
         from samza_py.application.triggered_window import window_operator
 
         stream_of = stream_of or (lambda d: d.system_stream)
@@ -138,6 +142,8 @@ class OperatorGraph:
                 operator = SendToOperator(spec, stream_of(spec.details))
             elif spec.op_code is OpCode.WINDOW:
                 operator = window_operator(spec, clock)
+            elif spec.op_code in EXTRA_OP_CODES:  # partition_by, joins, tables
+                operator = build_extra_operator(spec, stream_of, clock)
             else:
                 operator = _SIMPLE[spec.op_code](spec)
             self.operators[spec.op_id] = operator
@@ -155,6 +161,10 @@ class OperatorGraph:
         for operator in self.operators.values():
             operator.messages = registry.new_counter(OPERATOR_METRICS_GROUP, f"{operator.spec.op_id}-messages")
             operator.init(context, serdes)
+
+    def close(self) -> None:
+        for operator in self.operators.values():
+            operator.close()
 
     def describe(self) -> list[str]:
         """One line per edge, ``op -> next``, for people reading a dry run."""

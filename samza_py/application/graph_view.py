@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from samza_py.application.config_generator import OPERATOR_TASK_CLASS
 from samza_py.application.graph import OPERATOR_METRICS_GROUP, build_graph
+from samza_py.application.partition_by import PartitionByOperator
 from samza_py.config.config import Config
 from samza_py.config.job_config import JobConfig
 
@@ -50,6 +51,10 @@ def operator_nodes(config: Config) -> list[OperatorNode]:
     prefix = f"{job.name}-{job.id}-"
     nodes = []
     for op_id, operator in graph.operators.items():
+        following = [n.spec.op_id for n in operator.next]
+        if isinstance(operator, PartitionByOperator) and operator.system_stream in graph.inputs:
+            # Drawn as an edge: partition_by leads (through its intermediate stream) to that stream's input.
+            following.append(graph.inputs[operator.system_stream].spec.op_id)
         nodes.append(OperatorNode(op_id, op_id.removeprefix(prefix), operator.spec.op_code.value,
-                                  operator.describe(), tuple(n.spec.op_id for n in operator.next)))
+                                  operator.describe(), tuple(following)))
     return nodes

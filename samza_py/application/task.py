@@ -62,4 +62,6 @@ class OperatorTask(StreamTask, InitableTask, WindowableTask, ClosableTask, EndOf
             operator.on_end_of_stream(collector, coordinator)
 
     def close(self) -> None:
+        if self.graph is not None:
+            self.graph.close()
         self.graph = None

@@ -72,6 +72,9 @@ REFERENCE: list[ConfigKey] = [
     _k("job.coordinator.monitor-partition-change.frequency.ms", "300000",
        "How often the YARN AM checks input partition counts (a change restarts a stateless job, fails a stateful one)"),
     _k("job.changelog.system", "job.default.system", "System of a store changelog given as a bare stream name"),
+    _k("job.intermediate.stream.partitions", NONE,
+       "Partitions of the intermediate streams `partition_by` creates (unset: those joined with inputs get the"
+       " inputs' count, others the largest count among the job's inputs and outputs)"),
     _k("job.systemstreampartition.grouper.factory", DEFAULT_SSP_GROUPER_FACTORY,
        "SSP grouper: input partitions → tasks (or `…GroupBySystemStreamPartitionFactory`)"),
     _k("task.name.grouper.factory", DEFAULT_TASK_NAME_GROUPER_FACTORY, "Task grouper: tasks → containers"),
@@ -195,6 +198,8 @@ REFERENCE: list[ConfigKey] = [
     # -------------------------------------------------------------------------------------- streams
     _k("streams.<stream>.samza.system", "job.default.system", "System of the stream id `<stream>`"),
     _k("streams.<stream>.samza.physical.name", "the stream id", "Topic the stream id stands for"),
+    _k("streams.<stream>.samza.intermediate", "false",
+       "Set by `partition_by` for its stream: run-job and run-app create it before the job model is computed"),
     _k("streams.<stream>.samza.<property>", NONE,
        "Any per-stream property above (key.serde, msg.serde, offset.default, reset.offset, priority, bootstrap,"
        " bounded); wins over the `systems.` spellings"),

@@ -33,6 +33,7 @@ from samza_py.system.kafka.factory import KafkaSystemFactory
 COORDINATOR = "coordinator"
 METRICS = "metrics"
 INPUT = "input"
+INTERMEDIATE = "intermediate"
 
 CoordinatorState = dict[tuple[str, str], dict[str, Any]]
 
@@ -41,7 +42,7 @@ CoordinatorState = dict[tuple[str, str], dict[str, Any]]
 class StreamPlan:
     """One stream the job would create or use, and what the system holds now."""
 
-    role: str  # coordinator, checkpoint, changelog, metrics or input
+    role: str  # coordinator, checkpoint, changelog, metrics, input or intermediate
     system: str
     stream: str
     partitions: int | None  # what run-job would create it with; None for streams it does not create
@@ -99,6 +100,24 @@ def plan_job(
         notes.append(f"host affinity: the previous assignment of {len(previous_assignment)} task(s) is kept "
                      "where the task-name grouper can balance")
 
+    from samza_py.application.intermediate import plan_intermediate_streams
+    from samza_py.application.plan import PlannedStreamsAdmin
+
+    intermediate = plan_intermediate_streams(config, admins)  # partition_by's streams, created by a run
+    for inter in intermediate:
+        spec = inter.spec
+        streams.append(StreamPlan(INTERMEDIATE, inter.system, spec.stream, spec.partitions,
+                                  existing_partitions(admins, inter.system, spec.stream)))
+        if inter.joined_with:
+            notes.append(f"intermediate stream {inter.system}.{spec.stream} takes the partition count of the "
+                         f"stream(s) it is joined with: {', '.join(inter.joined_with)}")
+    if intermediate:
+        planned_counts: dict[str, dict[str, int]] = {}
+        for inter in intermediate:
+            planned_counts.setdefault(inter.system, {})[inter.spec.stream] = \
+                inter.spec.partitions
+        admins = {system: PlannedStreamsAdmin(admin, planned_counts[system]) if system in planned_counts else admin
+                  for system, admin in admins.items()}
     model, changelog = compute_job_model(config, admins, previous_changelog, previous_assignment)
 
     planned = job_streams(config, changelog)
@@ -115,7 +134,10 @@ def plan_job(
         if target is not None:
             existing = existing_partitions(admins, target.system, target.stream)
             streams.append(StreamPlan(METRICS, target.system, target.stream, None, existing, f"reporter {reporter}"))
+    intermediate_streams = {(p.system, p.spec.stream) for p in intermediate}
     for s in TaskConfig(config).input_streams:
+        if (s.system, s.stream) in intermediate_streams:
+            continue  # listed as intermediate above
         streams.append(StreamPlan(INPUT, s.system, s.stream, None, existing_partitions(admins, s.system, s.stream)))
 
     has_changelogs = any(s.kind == CHANGELOG for s in planned)
@@ -240,6 +262,9 @@ def dry_run(
     from samza_py.application.graph import render_operator_graph  # the high-level API's part of the plan
 
     out.write(render_operator_graph(config))
+    from samza_py.application.plan import render_stores
+
+    out.write(render_stores(config))
     out.flush()
     return 0
 

@@ -37,11 +37,13 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def run(config: Config) -> int:
+    from samza_py.application.intermediate import create_intermediate_streams
     from samza_py.coordinator.zk.coordinator import ZkJobCoordinator
     from samza_py.coordinator.zk.processor_id import processor_id_for
     from samza_py.job.input_check import warn_missing_inputs
 
     processor_id = processor_id_for(config)
+    create_intermediate_streams(config)  # every processor tries; a stream that exists is kept
     warn_missing_inputs(config)
     coordinator = ZkJobCoordinator(config, processor_id)
 

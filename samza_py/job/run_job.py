@@ -77,6 +77,9 @@ def load_valid_config(args: argparse.Namespace, prog: str = "run-job") -> Config
 
 
 def run(config: Config) -> int:
+    from samza_py.application.intermediate import create_intermediate_streams
+
+    create_intermediate_streams(config)  # partition_by's streams, before the job model needs their partitions
     warn_missing_inputs(config)
     if JobConfig(config).coordinator_system is not None:
         stream = CoordinatorStream(config)
