@@ -1,11 +1,9 @@
 """Restoring every store of every task of a container at once, on a thread pool.
 
-Changelog reads (librdkafka) release the GIL but rocksdict's store writes do not, so a large replay runs
-in a child process of its own (``samza_py.storage.restore_process``) that its restore thread waits on;
-small ones run on the thread itself. The pool has Samza's size: ``min(max(2 × tasks,
-job.container.restore.thread.pool.size), job.container.restore.thread.pool.max.size)``; a max size of 1
-restores one store after another. All restores finish before any task is initialised; the first failure
-cancels the rest and fails the container.
+Changelog reads (librdkafka) and store writes (RocksDB) release the GIL, so restores on separate threads
+overlap. The pool has Samza's size: ``min(max(2 × tasks, job.container.restore.thread.pool.size),
+job.container.restore.thread.pool.max.size)``; a max size of 1 restores one store after another. All
+restores finish before any task is initialised; the first failure cancels the rest and fails the container.
 """
 
 from __future__ import annotations

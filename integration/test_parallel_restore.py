@@ -6,7 +6,6 @@ fails the container naming the task, store and partition."""
 from __future__ import annotations
 
 import json
-import logging
 import shutil
 import threading
 from pathlib import Path
@@ -142,9 +141,7 @@ def fresh_at_init() -> Any:
     yield
 
 
-def test_one_pass_commits_then_a_restart_restores_every_task_at_once_exactly(
-    unique: str, tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
+def test_one_pass_commits_then_a_restart_restores_every_task_at_once_exactly(unique: str, tmp_path: Path) -> None:
     state = tmp_path / "state"
     create_topic(f"{unique}-changelog", TASKS)
     produce_input(unique)
@@ -192,23 +189,6 @@ def test_one_pass_commits_then_a_restart_restores_every_task_at_once_exactly(
     assert CountTask.at_init == {f"Partition {p}": truth(p) for p in range(TASKS)}
     ordered = sorted(third.restore_spans, key=lambda s: s.started)
     assert all(a.finished <= b.started for a, b in zip(ordered, ordered[1:], strict=False))
-
-    # Replays as long as job.container.restore.process.min.records run in child processes (RocksDB writes
-    # hold the GIL): the same state, counted in the same metrics, the store open in the container after.
-    shutil.rmtree(state)
-    CountTask.at_init = {}
-    config = Config({**job_config(unique, state), "job.container.restore.process.min.records": "1000"})
-    fourth = SamzaContainer(config, model(unique))
-    fourth.request_stop()
-    with caplog.at_level(logging.INFO, logger="samza_py.storage.restore_process"):
-        fourth.run()
-    assert CountTask.at_init == {f"Partition {p}": truth(p) for p in range(TASKS)}
-    children = [r.getMessage() for r in caplog.records if "in child process" in r.getMessage()]
-    assert len(children) == TASKS, children
-    for name, registry in fourth.task_registries.items():
-        metrics = registry.snapshot()["org.apache.samza.storage.kv.KeyValueStorageEngineMetrics"]
-        assert metrics[f"{STORE}-restored-messages"] == KEYS * COPIES, name
-        assert metrics[f"{STORE}-restore-done"] == 1, name
 
 
 def test_a_missing_changelog_partition_fails_the_container_naming_task_store_and_partition(

@@ -12,8 +12,6 @@ DEFAULT_TASK_NAME_GROUPER_FACTORY = "org.apache.samza.container.grouper.task.Gro
 DEFAULT_COORDINATOR_REPLICATION_FACTOR = 3  # Samza's code; its docs say 2
 DEFAULT_RESTORE_THREAD_POOL_SIZE = 2
 DEFAULT_RESTORE_THREAD_POOL_MAX_SIZE = 64
-# A replay this long (in changelog offsets) pays for a child process's start (about half a second).
-DEFAULT_RESTORE_PROCESS_MIN_RECORDS = 100_000
 
 
 class JobConfig(ConfigView):
@@ -42,11 +40,6 @@ class JobConfig(ConfigView):
     @property
     def restore_thread_pool_max_size(self) -> int:
         return self.int_of(("job.container.restore.thread.pool.max.size",), DEFAULT_RESTORE_THREAD_POOL_MAX_SIZE)
-
-    @property
-    def restore_process_min_records(self) -> int:
-        """samza-py: a changelog replay of at least this many offsets runs in a child process; 0: never."""
-        return self.int_of(("job.container.restore.process.min.records",), DEFAULT_RESTORE_PROCESS_MIN_RECORDS)
 
     def restore_threads(self, tasks_in_container: int) -> int:
         """Samza's restore pool: ``min(max(2 × tasks, pool.size), pool.max.size)`` threads."""

@@ -59,9 +59,6 @@ REFERENCE: list[ConfigKey] = [
        "Threads restoring a container's stores at start: min(max(2 × tasks, this), the max size below)"),
     _k("job.container.restore.thread.pool.max.size", "64",
        "Most threads restoring a container's stores at once (1: one store after another)"),
-    _k("job.container.restore.process.min.records", "100000",
-       "samza-py: a changelog replay of at least this many offsets into a persistent store runs in a child "
-       "process of its own, so a container's restores use every core (RocksDB writes hold the GIL); 0: never"),
     _k("job.default.system", NONE, "Default system for the coordinator stream, checkpoints, changelogs and stream ids"),
     _k("job.coordinator.system", "job.default.system",
        "System of the coordinator stream `__samza_coordinator_<job>_<id>`"),

@@ -39,7 +39,7 @@ _INTEGER_KEYS = re.compile(
       task\.(?:window\.ms|commit\.ms|consumer\.batch\.size|poll\.interval\.ms|shutdown\.ms
               |max\.concurrency|callback\.timeout\.ms|checkpoint\.write\.timeout\.ms|live\.checkpoint\.max\.age)
     | (?:job|yarn)\.container\.count
-    | job\.container\.restore\.thread\.pool\.(?:size|max\.size) | job\.container\.restore\.process\.min\.records
+    | job\.container\.restore\.thread\.pool\.(?:size|max\.size)
     | .+\.replication\.factor
     | (?:cluster-manager|yarn)\.container\.(?:memory\.mb|cpu\.cores|retry\.count|retry\.window\.ms
                                              |request\.timeout\.ms)
@@ -142,9 +142,6 @@ def _check_job(cfg: Config) -> Problems:
         value = cfg.get_str(key)
         if value is not None and _INTEGER.match(value.strip()) and int(value) < 1:
             yield ConfigException(key, f"must be at least 1, got {value!r}")
-    value = cfg.get_str("job.container.restore.process.min.records")
-    if value is not None and _INTEGER.match(value.strip()) and int(value) < 0:
-        yield ConfigException("job.container.restore.process.min.records", f"must be 0 or more, got {value!r}")
     systems = SystemConfig(cfg)
     coordinator_key = _first_set(cfg, "job.coordinator.system", "job.default.system")
     if coordinator_key is not None and not systems.is_defined(cfg[coordinator_key].strip()):

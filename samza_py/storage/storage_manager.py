@@ -38,10 +38,9 @@ from samza_py.storage.changelog_sender import ChangelogSender
 from samza_py.storage.engine import METRICS_GROUP as ENGINE_GROUP
 from samza_py.storage.engine import KeyValueStorageEngine
 from samza_py.storage.errors import StoreCorruptedError
-from samza_py.storage.restore_process import ReplayRequest, replay_in_child, transferable_settings
 from samza_py.system.interfaces import SystemAdmin, SystemProducer
 from samza_py.system.kafka import client_config
-from samza_py.system.kafka.partition_reader import READ_TIMEOUT_S, read_partition
+from samza_py.system.kafka.partition_reader import read_partition
 
 log = logging.getLogger(__name__)
 
@@ -283,7 +282,7 @@ class TaskStorageManager:
         self._registry.new_gauge(ENGINE_GROUP, f"{store}-restore-total", max(0, last_exclusive - first))
         done = self._registry.new_gauge(ENGINE_GROUP, f"{store}-restore-done", 0)
         try:
-            engine = self._replay(engine, store, changelog, first, last_exclusive, cancelled)
+            self._replay(engine, store, changelog, first, last_exclusive, cancelled)
             if position is not None and upcoming > target + 1:
                 self._trim(engine, changelog, target + 1, upcoming, cancelled)
         except BaseException:
@@ -298,13 +297,8 @@ class TaskStorageManager:
         return engine
 
     def _replay(self, engine: KeyValueStorageEngine, store: str, changelog: SystemStreamPartition, first: int,
-                last_exclusive: int, cancelled: threading.Event | None) -> KeyValueStorageEngine:
-        """Replay the changelog range into the store; the engine to use afterwards (a store replayed by a
-        child process is opened again)."""
+                last_exclusive: int, cancelled: threading.Event | None) -> None:
         progress = _Progress(f"store {store!r} of {self.task_name!r} from {changelog}", last_exclusive - first)
-        request = self._child_replay(engine, store, changelog, first, last_exclusive)
-        if request is not None:
-            return self._replay_in_child(engine, request, progress, cancelled)
         bytes_before = engine.restored_bytes.count
 
         def restore(batch: list[tuple[bytes, bytes | None]]) -> None:
@@ -314,38 +308,6 @@ class TaskStorageManager:
         self._read(self._reader_settings(changelog), changelog.stream, changelog.partition_id, first,
                    last_exclusive, restore)
         progress.done()
-        return engine
-
-    def _child_replay(self, engine: KeyValueStorageEngine, store: str, changelog: SystemStreamPartition,
-                      first: int, last_exclusive: int) -> ReplayRequest | None:
-        """What a child process needs to replay this range, when it should: a long replay into a persistent
-        store that takes raw batches, read from Kafka (not a reader a test put in)."""
-        threshold = JobConfig(self.config).restore_process_min_records
-        if threshold <= 0 or last_exclusive - first < threshold or self._read is not read_partition:
-            return None
-        if not engine.persistent or getattr(engine.raw, "write_pairs", None) is None:
-            return None
-        settings = transferable_settings(self._reader_settings(changelog))
-        if settings is None:
-            return None
-        return ReplayRequest(store, str(self.store_dir(store)), dict(self.config.items()), self._tasks_in_container,
-                             settings, changelog.stream, changelog.partition_id, first, last_exclusive, READ_TIMEOUT_S)
-
-    def _replay_in_child(self, engine: KeyValueStorageEngine, request: ReplayRequest, progress: _Progress,
-                         cancelled: threading.Event | None) -> KeyValueStorageEngine:
-        engine.close()  # the child opens the store: RocksDB lets one process at a time hold it
-        # The engine's restore counters are the registry's, so a reopened engine keeps counting on them.
-        messages, size = engine.restored_messages, engine.restored_bytes
-        base_messages, base_bytes = messages.count, size.count
-
-        def on_progress(records: int, total_bytes: int) -> None:
-            messages.count, size.count = base_messages + records, base_bytes + total_bytes
-            progress.add(records - progress.records, total_bytes)
-
-        records, total_bytes = replay_in_child(request, cancelled, on_progress)
-        on_progress(records, total_bytes)
-        progress.done()
-        return self._open(request.store)
 
     def _reuse_local(self, store: str, directory: Path, changelog: SystemStreamPartition, target: int) -> int | None:
         """Install the newest valid snapshot at or below ``target`` as the store dir; the offset it holds."""
