@@ -1,7 +1,9 @@
 """Restoring every store of every task of a container at once, on a thread pool.
 
-Changelog reads (librdkafka) and store writes (RocksDB) release the GIL, so restores on separate threads
-overlap. The pool has Samza's size: ``min(max(2 × tasks, job.container.restore.thread.pool.size),
+Changelog reads (librdkafka) wait without the GIL, so restores on separate threads overlap; rocksdict holds
+the GIL while RocksDB applies a batch, so their store writes take turns. (Replaying in child processes
+instead was measured slower on two cores: the broker needs CPU too, and each child pays its own start.)
+The pool has Samza's size: ``min(max(2 × tasks, job.container.restore.thread.pool.size),
 job.container.restore.thread.pool.max.size)``; a max size of 1 restores one store after another. All
 restores finish before any task is initialised; the first failure cancels the rest and fails the container.
 """

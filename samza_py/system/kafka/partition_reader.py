@@ -1,7 +1,7 @@
 """Reading one Kafka partition between two offsets, in batches (changelog restore and trim).
 
-A background thread fetches while the caller applies the previous batch: librdkafka and RocksDB both
-release the GIL, so a restore takes about as long as the slower of the two, not their sum.
+A background thread fetches while the caller applies the previous batch: librdkafka waits for the broker
+without the GIL, so a restore takes about as long as the slower of the two, not their sum.
 """
 
 from __future__ import annotations
