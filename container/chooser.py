@@ -7,9 +7,36 @@ With ``task.consumer.batch.size`` N it takes up to N messages in a row from one 
 from __future__ import annotations
 
 from collections import deque
+from typing import Protocol, runtime_checkable
 
 from samza_py.api import SystemStreamPartition
 from samza_py.config.config import Config
+
+
+@runtime_checkable
+class MessageChooser(Protocol):
+    """What the container asks of a chooser; a ``task.chooser.class`` factory's ``get_chooser(config)`` returns one.
+
+    It orders SSPs that have buffered messages, never messages within one SSP.
+    """
+
+    def offer(self, ssp: SystemStreamPartition) -> None:
+        """``ssp`` has buffered messages (again)."""
+
+    def choose(self) -> SystemStreamPartition | None:
+        """The SSP whose next message is processed next, or None."""
+
+    def choose_run(self, limit: int) -> tuple[SystemStreamPartition | None, int]:
+        """The next SSP and how many of its messages (1..``limit``) may be processed in a row."""
+
+    def give_back(self, ssp: SystemStreamPartition, unused: int) -> None:
+        """A run of ``ssp`` took ``unused`` fewer messages than granted and its buffer is not empty."""
+
+    def exhausted(self, ssp: SystemStreamPartition) -> None:
+        """``ssp``'s buffer ran empty: forget it until it is offered again."""
+
+    def empty(self) -> bool:
+        """No SSP to choose."""
 
 
 class RoundRobinChooser:

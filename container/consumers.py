@@ -8,7 +8,7 @@ from collections import deque
 from typing import Any
 
 from samza_py.api import END_OF_STREAM_OFFSET, IncomingMessageEnvelope, MetricsRegistry, SystemStreamPartition
-from samza_py.container.chooser import RoundRobinChooser
+from samza_py.container.chooser import MessageChooser
 from samza_py.serializers.manager import SerdeManager
 from samza_py.serializers.serde import Serde
 from samza_py.system.interfaces import SystemConsumer
@@ -30,7 +30,7 @@ class SystemConsumers:
         self,
         consumers: dict[str, SystemConsumer],
         serdes: SerdeManager,
-        chooser: RoundRobinChooser,
+        chooser: MessageChooser,
         registry: MetricsRegistry,
         poll_interval_ms: int = 50,
         fetch_threshold: int = 50000,

@@ -22,7 +22,10 @@ from samza_py.config.metrics_config import MetricsConfig
 from samza_py.config.stream_config import StreamConfig
 from samza_py.config.system_config import SystemConfig
 from samza_py.config.task_config import TaskConfig
-from samza_py.container.chooser import RoundRobinChooser
+from samza_py.container.async_run_loop import AsyncRunLoop
+from samza_py.container.async_tasks import EventLoopThread, task_kind
+from samza_py.container.bootstrapping import BootstrappingSystemConsumers
+from samza_py.container.chooser_setup import build_chooser
 from samza_py.container.collector import TaskInstanceCollector
 from samza_py.container.consumers import SystemConsumers
 from samza_py.container.exactly_once import OutsideTransactionProducer, make_transactional, transactional_checkpoints
@@ -69,6 +72,7 @@ class SamzaContainer:
         self.restore_spans: list[RestoreSpan] = []  # when each store's restore ran, for logs and tests
         self._stop_before_loop = False
         self._fenced = False
+        self._event_loop: EventLoopThread | None = None  # asyncio tasks' coroutines run there
         self._restore_cancelled = threading.Event()  # set by fence(): restores stop before any changelog write
 
     def fence(self) -> None:
@@ -204,34 +208,51 @@ class SamzaContainer:
             task.init()
 
         consumers = {s: f.get_consumer(s, config, self.registry) for s, f in factories.items()}
-        self._consumers = SystemConsumers(
-            consumers, serdes, self._chooser(task_config), self.registry,
+        starts, skip_below, metadata = self._starting_offsets(checkpointed)
+        chooser, bootstrapping = build_chooser(
+            config, {name: task.ssps for name, task in self.tasks.items()}, metadata, starts, self.registry)
+        # Decided once here: only a job with a lagging bootstrap stream pays for tracking its progress.
+        consumers_class = SystemConsumers if bootstrapping is None else BootstrappingSystemConsumers
+        self._consumers = consumers_class(
+            consumers, serdes, chooser, self.registry,
             poll_interval_ms=task_config.poll_interval_ms,
             fetch_threshold=min((systems.fetch_threshold(s) for s in consumers), default=50000),
             drop_deserialization_errors=task_config.drop_deserialization_errors,
         )
-        skip_below = self._register_inputs(consumers, checkpointed)
+        if isinstance(self._consumers, BootstrappingSystemConsumers) and bootstrapping is not None:
+            self._consumers.bootstrap(bootstrapping)
+        self._register_inputs(consumers, starts, metadata)
         self._consumers.start()
-        self.run_loop = RunLoop(
-            self.tasks, self._consumers, self.registry, task_config.window_ms, task_config.commit_ms,
-            task_config.poll_interval_ms, skip_below, timed=MetricsConfig(config).timer_enabled, lease=self._lease,
-            whole_container_commits=exactly_once,
-        )
+        kind = task_kind(task_class)
+        if kind == "sync":
+            self.run_loop = RunLoop(
+                self.tasks, self._consumers, self.registry, task_config.window_ms, task_config.commit_ms,
+                task_config.poll_interval_ms, skip_below, timed=MetricsConfig(config).timer_enabled,
+                lease=self._lease, whole_container_commits=exactly_once,
+            )
+        else:
+            if kind == "asyncio":
+                self._event_loop = EventLoopThread(self.name)
+                self._event_loop.start()
+            self.run_loop = AsyncRunLoop(
+                self.tasks, self._consumers, self.registry, task_config.window_ms, task_config.commit_ms,
+                task_config.poll_interval_ms, kind=kind, max_concurrency=task_config.max_concurrency,
+                callback_timeout_ms=task_config.callback_timeout_ms, shutdown_ms=task_config.shutdown_ms,
+                event_loop=self._event_loop, skip_below=skip_below, lease=self._lease,
+                whole_container_commits=exactly_once,
+            )
         self.registry.new_gauge(CONTAINER_GROUP, "container-startup-time", time.monotonic_ns() - started_ns)
         if self._fenced:
             self.run_loop.fence()
         elif self._stop_before_loop:
             self.run_loop.request_stop()
 
-    def _chooser(self, task_config: TaskConfig) -> RoundRobinChooser:
-        chooser: RoundRobinChooser = resolve_class(task_config.chooser_class)().get_chooser(self.config)
-        return chooser
-
-    def _register_inputs(
-        self, consumers: dict[str, SystemConsumer], checkpointed: dict[str, Any]
-    ) -> dict[tuple[str, SystemStreamPartition], int]:
-        """Resolve every task's starting offsets and register each SSP once, at the lowest of them."""
-        assert self._consumers is not None
+    def _starting_offsets(
+        self, checkpointed: dict[str, Any]
+    ) -> tuple[dict[SystemStreamPartition, str], dict[tuple[str, SystemStreamPartition], int],
+               dict[SystemStreamPartition, SystemStreamPartitionMetadata]]:
+        """Every task's starting offsets; each SSP is read once, from the lowest of them (a task skips
+        what it had: ``skip_below``). Also the inputs' metadata as of now (bootstrap targets, bounded ends)."""
         streams = StreamConfig(self.config)
         all_ssps = {ssp for task in self.tasks.values() for ssp in task.ssps}
         metadata = self._metadata(all_ssps)
@@ -248,17 +269,26 @@ class SamzaContainer:
             for ssp, offset in resolved.items():
                 starts.setdefault(ssp, {})[name] = offset
         skip_below: dict[tuple[str, SystemStreamPartition], int] = {}
+        lowest_starts: dict[SystemStreamPartition, str] = {}
         for ssp, by_task in sorted(starts.items()):
-            lowest = min(by_task.values(), key=int)
+            lowest = lowest_starts[ssp] = min(by_task.values(), key=int)
             if len(by_task) > 1:
                 skip_below.update({(name, ssp): int(off) for name, off in by_task.items() if off != lowest})
+        return lowest_starts, skip_below, metadata
+
+    def _register_inputs(
+        self, consumers: dict[str, SystemConsumer], starts: dict[SystemStreamPartition, str],
+        metadata: dict[SystemStreamPartition, SystemStreamPartitionMetadata],
+    ) -> None:
+        assert self._consumers is not None
+        streams = StreamConfig(self.config)
+        for ssp, lowest in sorted(starts.items()):
             self._consumers.register(ssp, lowest)
             log.info("%s starts at offset %s", ssp, lowest)
             if streams.stream_property(ssp.system_stream, "bounded", "false") == "true":
                 register_end = getattr(consumers[ssp.system], "register_end", None)
                 if register_end is not None:
                     register_end(ssp, int(metadata[ssp].upcoming_offset))
-        return skip_below
 
     def _metadata(self, ssps: set[SystemStreamPartition]) -> dict[SystemStreamPartition, SystemStreamPartitionMetadata]:
         by_system: dict[str, set[str]] = {}
@@ -296,6 +326,8 @@ class SamzaContainer:
             steps.append(("consumers", self._consumers.stop))
         if clean:
             steps += [(f"task {name}", task.close) for name, task in self.tasks.items()]
+        if self._event_loop is not None:
+            steps.append(("asyncio event loop", self._event_loop.stop))
         if self._fenced:
             steps += [(f"stores of {s.task_name}", s.abandon) for s in self._storage]
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections import deque
 from collections.abc import Callable, Iterable
+from typing import Any
 
 from samza_py.api import (
     ClosableTask,
@@ -67,6 +68,7 @@ class TaskInstance:
         self._checkpoints = checkpoint_manager
         self._ignored = ignored
         self.storage = storage
+        self.registry = registry
         # Last processed offset per input SSP; starts at the checkpoint so unprocessed SSPs keep theirs.
         self.last_processed: dict[SystemStreamPartition, str | None] = (
             {ssp: off for ssp, off in checkpointed.offsets.items() if ssp in ssps} if checkpointed is not None else {}
@@ -74,7 +76,7 @@ class TaskInstance:
         self.end_of_stream: set[SystemStreamPartition] = set()
         self.shutdown_voted = False
         self.is_windowable = isinstance(task, WindowableTask) or callable(getattr(task, "window", None))
-        self._process = task.process  # type: ignore[attr-defined]
+        self._process: Any = getattr(task, "process", None)  # an AsyncStreamTask has process_async instead
         self._coordinator = ReadableCoordinator()
         self.process_calls = registry.new_counter(GROUP, "process-calls")
         self.messages_processed = registry.new_counter(GROUP, "messages-actually-processed")

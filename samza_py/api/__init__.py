@@ -38,10 +38,13 @@ from samza_py.api.serdes import (
 from samza_py.api.storage import Entry, KeyValueIterator, KeyValueStore
 from samza_py.api.streams import Partition, SystemStream, SystemStreamPartition
 from samza_py.api.task import (
+    AsyncioStreamTask,
+    AsyncStreamTask,
     ClosableTask,
     EndOfStreamListenerTask,
     InitableTask,
     StreamTask,
+    TaskCallback,
     WindowableTask,
 )
 from samza_py.api.windows import TriggerType, Window, WindowKey, WindowPane, Windows
@@ -49,6 +52,8 @@ from samza_py.api.windows import TriggerType, Window, WindowKey, WindowPane, Win
 __all__ = [
     "END_OF_STREAM_OFFSET",
     "KV",
+    "AsyncStreamTask",
+    "AsyncioStreamTask",
     "ByteSerde",
     "ClosableTask",
     "Counter",
@@ -85,6 +90,7 @@ __all__ = [
     "SystemStream",
     "SystemStreamPartition",
     "TaskApplication",
+    "TaskCallback",
     "TaskApplicationDescriptor",
     "TaskContext",
     "TaskCoordinator",

@@ -18,6 +18,49 @@ class StreamTask(ABC):
         """Called once per message; the message counts as processed when this returns."""
 
 
+class TaskCallback(ABC):
+    """Handed to ``AsyncStreamTask.process_async``: call exactly one of its methods, once, from any thread."""
+
+    @abstractmethod
+    def complete(self) -> None:
+        """The message is processed: its offset may be checkpointed once every earlier one of its partition is."""
+
+    @abstractmethod
+    def failure(self, error: BaseException) -> None:
+        """Processing the message failed: the container fails, unless ``task.ignored.exceptions`` names it."""
+
+
+class AsyncStreamTask(ABC):
+    """A task that processes messages without blocking the run loop (Samza's AsyncStreamTask).
+
+    Up to ``task.max.concurrency`` messages are in flight per task (1, the default, keeps the order of a
+    partition); a callback not called within ``task.callback.timeout.ms`` fails the container. ``window``
+    and commits wait until no message of the task is in flight.
+    """
+
+    @abstractmethod
+    def process_async(
+        self,
+        envelope: IncomingMessageEnvelope,
+        collector: MessageCollector,
+        coordinator: TaskCoordinator,
+        callback: TaskCallback,
+    ) -> None:
+        """Start processing one message and return; call ``callback`` when it is done."""
+
+
+class AsyncioStreamTask(ABC):
+    """The asyncio form of ``AsyncStreamTask``: ``process`` is a coroutine, run on an event loop the
+    container owns (one thread for all its tasks); the message is done when the coroutine returns, failed
+    when it raises. Any class whose ``process`` is an ``async def`` is run this way."""
+
+    @abstractmethod
+    async def process(
+        self, envelope: IncomingMessageEnvelope, collector: MessageCollector, coordinator: TaskCoordinator
+    ) -> None:
+        """Process one message; may await I/O (HTTP calls, databases) without blocking other messages."""
+
+
 class InitableTask(ABC):
     @abstractmethod
     def init(self, context: TaskContext) -> None:

@@ -131,7 +131,10 @@ REFERENCE: list[ConfigKey] = [
     _k("task.checkpoint.write.timeout.ms", "900000",
        "How long a Kafka checkpoint write is retried (backoff 1 s doubling to 10 s) before the container fails"
        " (Samza: a fixed 15 minutes)"),
-    _k("task.chooser.class", DEFAULT_CHOOSER_CLASS, "Message chooser across input partitions"),
+    _k("task.chooser.class", DEFAULT_CHOOSER_CLASS,
+       "Message chooser factory (one chooser per priority tier): Samza's round-robin, or a Python class whose"
+       " `get_chooser(config)` returns a chooser (`offer`, `choose`, `choose_run`, `give_back`, `exhausted`,"
+       " `empty`; see `samza_py.container.chooser.MessageChooser`)"),
     _k("task.consumer.batch.size", "1", "Messages taken in a row from one SSP by the round-robin chooser"),
     _k("task.poll.interval.ms", "50", "How often empty SSP buffers are refreshed"),
     _k("task.shutdown.ms", "30000", "Time allowed for a graceful container shutdown"),
@@ -139,8 +142,12 @@ REFERENCE: list[ConfigKey] = [
        "Skip (log and count) input the serde cannot read instead of failing"),
     _k("task.ignored.exceptions", NONE,
        "Comma list of exception class names `process()` may raise without failing; `*` = all"),
-    _not_yet("task.max.concurrency", "1", "Messages in flight per task"),
-    _not_yet("task.callback.timeout.ms", "-1", "Timeout of an async task's callback; negative = none"),
+    _k("task.max.concurrency", "1",
+       "Messages in flight per task of an async task (`AsyncStreamTask.process_async`, or `async def process`);"
+       " 1 keeps each partition's order; sync tasks always process one at a time"),
+    _k("task.callback.timeout.ms", "-1",
+       "An async task's callback not called within this fails the container naming the message's offset;"
+       " negative = no timeout"),
     _not_yet("task.transactional.state.checkpoint.enabled", "true",
              "Snapshot stores and record changelog offsets at commit; samza-py always does"),
     _not_yet("task.transactional.state.restore.enabled", "true",
@@ -178,8 +185,13 @@ REFERENCE: list[ConfigKey] = [
     _k(_SS + "msg.serde", "systems.<s>.samza.msg.serde", "Message serde of one stream"),
     _k(_SS + "offset.default", "systems.<s>.samza.offset.default", "`oldest` or `upcoming` for one stream"),
     _k(_SS + "reset.offset", "false", "Ignore the checkpoint at every start and begin at `offset.default`"),
-    _not_yet(_SS + "priority", "-1", "Chooser priority; higher wins"),
-    _not_yet(_SS + "bootstrap", "false", "Read the stream up to its current end before other inputs"),
+    _k(_SS + "priority", "-1",
+       "Chooser priority: a higher tier is always chosen while it has buffered messages; equal priorities take"
+       " turns"),
+    _k(_SS + "bootstrap", "false",
+       "Each partition is read up to its newest offset at container start before any other input of its task"
+       " (with `reset.offset=true` and `offset.default=oldest`: in full at every start); ranks above every"
+       " priority"),
     _k(_SS + "bounded", "false",
        "samza-py: the stream ends at the offsets current when the job started; then `on_end_of_stream` and"
        " the job ends"),
