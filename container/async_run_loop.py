@@ -59,9 +59,10 @@ class AsyncRunLoop(RunLoop):
         event_loop: EventLoopThread | None,
         skip_below: Mapping[tuple[str, SystemStreamPartition], int] | None = None,
         lease: Lease | None = None,
+        whole_container_commits: bool = False,
     ) -> None:
         super().__init__(tasks, consumers, registry, window_ms, commit_ms, poll_interval_ms, skip_below,
-                         timed=False, lease=lease)
+                         timed=False, lease=lease, whole_container_commits=whole_container_commits)
         self._completions: queue.SimpleQueue[Completion] = queue.SimpleQueue()
         self._timeout_ms = callback_timeout_ms
         timeout_s = callback_timeout_ms / 1000.0 if callback_timeout_ms > 0 else None

@@ -44,6 +44,9 @@ def commit_tasks(tasks: Sequence[TaskInstance]) -> None:
         if task.storage is not None:
             task_offsets.update(task.storage.checkpoint(checkpoint_id, newest))
         task.write_checkpoint(task_offsets)
+    # A transactional manager commits here: the outputs, changelog writes and checkpoints of the interval.
+    for manager in dict.fromkeys(task.checkpoint_manager for task in tasks if task.checkpoint_manager is not None):
+        manager.checkpoints_written()
     for storage in storages:
         # Earlier snapshots go once this commit's checkpoint is written; with no checkpoints kept,
         # only the newest snapshot can ever be restored from, so the others go at once.

@@ -38,9 +38,12 @@ class RunLoop:
         skip_below: Mapping[tuple[str, SystemStreamPartition], int] | None = None,
         timed: bool = False,
         lease: Lease | None = None,
+        whole_container_commits: bool = False,
     ) -> None:
         self.tasks = tasks
         self._lease = lease
+        # Exactly-once: one transaction per container, so a task's commit request commits every task.
+        self._whole_container_commits = whole_container_commits
         self.consumers = consumers
         self._window_s = window_ms / 1000.0 if window_ms > 0 else None
         self._commit_s = commit_ms / 1000.0 if commit_ms > 0 else None
@@ -199,7 +202,7 @@ class RunLoop:
 
     def _apply(self, task: TaskInstance, coordinator: ReadableCoordinator) -> None:
         if coordinator.commit_requested and not self._lease_lost():
-            if coordinator.commit_scope is RequestScope.ALL_TASKS_IN_CONTAINER:
+            if coordinator.commit_scope is RequestScope.ALL_TASKS_IN_CONTAINER or self._whole_container_commits:
                 self.commit_all()
             else:
                 self.commit_calls.count += 1

@@ -28,6 +28,7 @@ from samza_py.container.bootstrapping import BootstrappingSystemConsumers
 from samza_py.container.chooser_setup import build_chooser
 from samza_py.container.collector import TaskInstanceCollector
 from samza_py.container.consumers import SystemConsumers
+from samza_py.container.exactly_once import OutsideTransactionProducer, make_transactional, transactional_checkpoints
 from samza_py.container.lease import Lease
 from samza_py.container.restore import RestoreSpan, restore_all
 from samza_py.container.run_loop import GROUP as CONTAINER_GROUP
@@ -149,22 +150,24 @@ class SamzaContainer:
             self._admins[system] = factory.get_admin(system, config)
             self._admins[system].start()
 
+        exactly_once = task_config.exactly_once
+        if exactly_once:
+            # Fence the previous container first: its open transaction would hold back every committed read.
+            self._start_producers(factories, task_config.checkpoint_system)
         checkpointed: dict[str, Any] = {}
         if task_config.checkpoint_factory:
             factory = resolve_class(task_config.checkpoint_factory)()
             self._checkpoints = factory.get_checkpoint_manager(config, self.registry)
+            if exactly_once:
+                self._checkpoints = transactional_checkpoints(
+                    self._checkpoints, self._producers[task_config.checkpoint_system or ""])
             self._checkpoints.start()
             for name in self.model.tasks:
                 self._checkpoints.register(name)
             for name in self.model.tasks:
                 checkpointed[name] = self._checkpoints.read_last_checkpoint(name)
-
-        for system, factory in factories.items():
-            producer = factory.get_producer(system, config, self.registry)
-            for name in self.model.tasks:
-                producer.register(name)
-            producer.start()
-            self._producers[system] = producer
+        if not exactly_once:
+            self._start_producers(factories)
 
         serdes = SerdeManager(config)
         task_class = resolve_class(task_config.task_class)
@@ -225,7 +228,7 @@ class SamzaContainer:
             self.run_loop = RunLoop(
                 self.tasks, self._consumers, self.registry, task_config.window_ms, task_config.commit_ms,
                 task_config.poll_interval_ms, skip_below, timed=MetricsConfig(config).timer_enabled,
-                lease=self._lease,
+                lease=self._lease, whole_container_commits=exactly_once,
             )
         else:
             if kind == "asyncio":
@@ -236,6 +239,7 @@ class SamzaContainer:
                 task_config.poll_interval_ms, kind=kind, max_concurrency=task_config.max_concurrency,
                 callback_timeout_ms=task_config.callback_timeout_ms, shutdown_ms=task_config.shutdown_ms,
                 event_loop=self._event_loop, skip_below=skip_below, lease=self._lease,
+                whole_container_commits=exactly_once,
             )
         self.registry.new_gauge(CONTAINER_GROUP, "container-startup-time", time.monotonic_ns() - started_ns)
         if self._fenced:
@@ -296,6 +300,21 @@ class SamzaContainer:
                 for partition, pmeta in meta.partitions.items():
                     result[SystemStreamPartition.of(system, stream, partition)] = pmeta
         return result
+
+    def _start_producers(self, factories: dict[str, Any], transaction_system: str | None = None) -> None:
+        """One producer per system; with ``transaction_system`` (exactly-once) that system's is transactional
+        and the others refuse sends."""
+        for system, factory in factories.items():
+            producer = factory.get_producer(system, self.config, self.registry)
+            if transaction_system is not None:
+                if system == transaction_system:
+                    make_transactional(producer, self.config, self.model.processor_id)
+                else:
+                    producer = OutsideTransactionProducer(producer, system, transaction_system)
+            for name in self.model.tasks:
+                producer.register(name)
+            producer.start()
+            self._producers[system] = producer
 
     def _flush_producers(self) -> None:
         for producer in self._producers.values():

@@ -185,6 +185,11 @@ class TaskInstance:
         commit_tasks([self])
 
     @property
+    def checkpoint_manager(self) -> CheckpointManager | None:
+        """The container's checkpoint manager (the same for all its tasks), if it keeps checkpoints."""
+        return self._checkpoints
+
+    @property
     def flush_producers(self) -> Callable[[], None]:
         """Makes every send of the container durable (the same callable for all its tasks)."""
         return self._flush_producers

@@ -52,6 +52,10 @@ class CheckpointManager(ABC):
     @abstractmethod
     def write_checkpoint(self, task_name: str, checkpoint: Checkpoint) -> None: ...
 
+    def checkpoints_written(self) -> None:  # noqa: B027 - an optional hook
+        """Once per container commit, after every task's checkpoint of it is written (a transactional
+        manager commits the transaction here)."""
+
     @abstractmethod
     def stop(self) -> None: ...
 

@@ -110,6 +110,9 @@ REFERENCE: list[ConfigKey] = [
     _k("task.broadcast.inputs", NONE, "Comma list of `system.stream#N` or `system.stream#[N-M]` every task reads"),
     _k("task.window.ms", "-1", "Interval of `window()` calls; negative disables them"),
     _k("task.commit.ms", "60000", "Interval of timer commits (checkpoints); ≤0 disables them"),
+    _k("task.processing.guarantee", "at-least-once",
+       "samza-py: `exactly-once` puts each commit interval's outputs, changelog writes and checkpoints into one "
+       "Kafka transaction per container (needs Kafka checkpoints on the changelogs' system)"),
     _k("task.checkpoint.factory", NONE,
        "`…checkpoint.kafka.KafkaCheckpointManagerFactory` or `…checkpoint.file.FileSystemCheckpointManagerFactory`;"
        " unset = no checkpoints"),

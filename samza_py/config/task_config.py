@@ -14,6 +14,10 @@ CHECKPOINT_READ_VERSIONS = "task.checkpoint.read.versions"
 CHECKPOINT_VERSIONS = (1, 2)
 # Samza's Kafka checkpoint manager retries a write for 15 minutes (a constant there; a key here).
 DEFAULT_CHECKPOINT_WRITE_TIMEOUT_MS = 15 * 60 * 1000
+PROCESSING_GUARANTEE = "task.processing.guarantee"
+AT_LEAST_ONCE = "at-least-once"
+EXACTLY_ONCE = "exactly-once"
+PROCESSING_GUARANTEES = (AT_LEAST_ONCE, EXACTLY_ONCE)
 _BROADCAST_FORM = "expected 'system.stream#N' or 'system.stream#[N-M]'"
 
 
@@ -89,6 +93,19 @@ class TaskConfig(ConfigView):
     @property
     def commit_ms(self) -> int:
         return self.config.get_int("task.commit.ms", 60000)
+
+    @property
+    def processing_guarantee(self) -> str:
+        """samza-py: ``at-least-once`` (Samza's) or ``exactly-once`` (Kafka transactions)."""
+        value = (self.config.get_str(PROCESSING_GUARANTEE) or AT_LEAST_ONCE).strip().lower()
+        if value not in PROCESSING_GUARANTEES:
+            raise ConfigException(PROCESSING_GUARANTEE, f"must be one of {', '.join(PROCESSING_GUARANTEES)}, "
+                                                        f"got {value!r}")
+        return value
+
+    @property
+    def exactly_once(self) -> bool:
+        return self.processing_guarantee == EXACTLY_ONCE
 
     @property
     def checkpoint_factory(self) -> str | None:

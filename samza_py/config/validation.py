@@ -14,6 +14,7 @@ from samza_py.config.aliases import ClassResolutionError, canonical_class_name, 
 from samza_py.config.config import Config
 from samza_py.config.errors import ConfigException, ConfigValidationError
 from samza_py.config.metrics_config import MetricsConfig
+from samza_py.config.processing_guarantee import check_processing_guarantee
 from samza_py.config.serializer_config import SerializerConfig
 from samza_py.config.storage_config import StorageConfig
 from samza_py.config.stream_config import StreamConfig
@@ -388,6 +389,7 @@ _CHECKS: tuple[Callable[[Config], Problems], ...] = (
     _check_value_formats,
     _check_stores,
     _check_checkpoint,
+    check_processing_guarantee,
     _check_streams,
     _check_metrics,
     _check_standalone,

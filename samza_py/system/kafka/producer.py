@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from confluent_kafka import KafkaError, Message, Producer
+from confluent_kafka import KafkaError, KafkaException, Message, Producer
 
 from samza_py.api import MetricsRegistry, OutgoingMessageEnvelope, SystemStream
 from samza_py.metrics.registry import MetricsRegistryMap
@@ -50,6 +50,7 @@ class KafkaSystemProducer(SystemProducer):
         self._partition_counts: dict[str, int] = {}
         self._failure: str | None = None
         self._unpolled = 0
+        self._transaction_timeout_s: float | None = None  # set: exactly-once, every send in a transaction
         registry = registry if registry is not None else MetricsRegistryMap(f"{system}-producer")
         # Sends are counted in batches (at each poll and flush), keeping the send path free of metric work.
         self.sends = registry.new_counter(METRICS_GROUP, f"{system}-producer-sends")
@@ -66,14 +67,77 @@ class KafkaSystemProducer(SystemProducer):
     def register(self, source: str) -> None:
         pass
 
+    def use_transactions(self, transactional_id: str, timeout_ms: int) -> None:
+        """Before ``start``: every send goes into the open transaction, which ``commit_transaction`` commits
+        and replaces (exactly-once). Starting fences an earlier producer with the same id: its open
+        transaction is aborted, and it can send nothing more."""
+        if self._producer is not None:
+            raise KafkaProducerError(f"Kafka producer of system {self.system!r}: transactions are set before start")
+        self._settings["transactional.id"] = transactional_id
+        self._settings["transaction.timeout.ms"] = timeout_ms
+        self._transaction_timeout_s = timeout_ms / 1000
+
+    @property
+    def transactional(self) -> bool:
+        return self._transaction_timeout_s is not None
+
     def start(self) -> None:
         if self._producer is None:
-            self._producer = Producer(self._settings)
+            producer = Producer(self._settings)
+            if self._transaction_timeout_s is not None:
+                try:
+                    producer.init_transactions(self._transaction_timeout_s)
+                    producer.begin_transaction()
+                except KafkaException as exc:
+                    raise KafkaProducerError(
+                        f"Kafka producer of system {self.system!r}: starting transactions as "
+                        f"{self._settings['transactional.id']!r} failed: {exc.args[0]}") from exc
+            self._producer = producer
+
+    def commit_transaction(self) -> None:
+        """Make every send since the last commit visible at once, then open the next transaction. A send
+        that failed fails the commit: the transaction is never committed without it."""
+        producer = self._producer
+        assert producer is not None and self._transaction_timeout_s is not None, "no transactional producer"
+        self.sends.count += self._unpolled
+        self._unpolled = 0
+        self._raise_failure()
+        started_ns = time.perf_counter_ns()
+        try:
+            producer.commit_transaction(self._transaction_timeout_s)
+        except KafkaException as exc:
+            raise KafkaProducerError(f"Kafka producer of system {self.system!r}: committing the transaction "
+                                     f"failed: {exc.args[0]}") from exc
+        self._raise_failure()
+        self.flushes.count += 1
+        self.flush_ns.update(time.perf_counter_ns() - started_ns)
+        self.send_success.count = self.sends.count - self.send_failed.count
+        producer.begin_transaction()
+
+    def send_record(self, topic: str, partition: int, key: bytes, value: bytes) -> None:
+        """One record, already bytes, to a given partition (a checkpoint in the transaction)."""
+        producer = self._producer
+        assert producer is not None, "producer not started"
+        try:
+            producer.produce(topic, value, key, partition)
+        except BufferError:
+            self._produce_when_room(topic, value, key, None, partition)
+        self._unpolled += 1
 
     def stop(self) -> None:
-        if self._producer is not None:
-            self.flush("stop")
-            self._producer = None
+        if self._producer is None:
+            return
+        if self._transaction_timeout_s is not None:
+            # What the last commit did not cover is not to be seen: the open transaction is aborted.
+            producer, self._producer = self._producer, None
+            try:
+                producer.abort_transaction(self._transaction_timeout_s)
+            except KafkaException as exc:
+                log.warning("Kafka producer of system %r: aborting the open transaction failed (the broker "
+                            "aborts it after transaction.timeout.ms): %s", self.system, exc.args[0])
+            return
+        self.flush("stop")
+        self._producer = None
 
     def abandon(self) -> None:
         """A fenced container's stop: sends still queued are dropped, not delivered (a changelog write that
@@ -180,10 +244,12 @@ class KafkaSystemProducer(SystemProducer):
         if self._unpolled >= _POLL_EVERY:
             self._poll()
 
-    def _produce_when_room(self, topic: str, message: Any, key: Any, partition_key: Any) -> None:
+    def _produce_when_room(self, topic: str, message: Any, key: Any, partition_key: Any,
+                           partition: int | None = None) -> None:
         producer = self._producer
         assert producer is not None
-        partition = -1 if partition_key is None else samza_partition(partition_key, self.partition_count(topic))
+        if partition is None:
+            partition = -1 if partition_key is None else samza_partition(partition_key, self.partition_count(topic))
         deadline = time.monotonic() + self._max_block_s
         while True:
             producer.poll(0.1)  # the local queue is full: let deliveries drain
