@@ -33,6 +33,7 @@ from confluent_kafka import Consumer, KafkaError, TopicPartition
 from report import Measurement, publish
 
 from samza_py.api import (
+    EndOfStreamListenerTask,
     IncomingMessageEnvelope,
     InitableTask,
     MessageCollector,
@@ -51,14 +52,17 @@ def count_key(i: int) -> bytes:
     return f"key-{i % KEYS:06d}".encode()
 
 
-class CountTask(StreamTask, InitableTask):
-    """Counts messages per key in the ``counts`` store; the last one made is kept for the check after the run."""
+class CountTask(StreamTask, InitableTask, EndOfStreamListenerTask):
+    """Counts messages per key in the ``counts`` store; notes key 0's count at the end of the input."""
 
-    last: ClassVar[CountTask | None] = None
+    final: ClassVar[int | None] = None
 
     def init(self, context: TaskContext) -> None:
         self.store = context.get_store("counts")
-        CountTask.last = self
+        CountTask.final = None
+
+    def on_end_of_stream(self, collector: MessageCollector, coordinator: TaskCoordinator) -> None:
+        CountTask.final = self.store.get(count_key(0).decode())
 
     def process(self, envelope: IncomingMessageEnvelope, collector: MessageCollector,
                 coordinator: TaskCoordinator) -> None:
@@ -136,11 +140,9 @@ def run(bootstrap: str, messages: int, state_dir: Path) -> None:
             "stores.counts.changelog": f"kafka.bench-{run_}-{guarantee}-changelog",
         }
         results[("count", guarantee)] = measure_container(label, job, messages)
-        task = CountTask.last
         expected = len(range(0, messages, KEYS))
-        got = task.store.get(count_key(0).decode()) if task is not None else None
-        if got != expected:
-            raise BenchmarkError(f"{label}: key 0 counted {got}, expected {expected}")
+        if CountTask.final != expected:
+            raise BenchmarkError(f"{label}: key 0 counted {CountTask.final}, expected {expected}")
     for m in results.values():
         m.peak_rss_mb = None  # this process's peak holds the input fill too: no one run's
     ratios = {f"{job} exactly-once/at-least-once": results[(job, "exactly-once")].msg_per_s
