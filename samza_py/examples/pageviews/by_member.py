@@ -21,11 +21,9 @@ from samza_py.api import (
     StreamApplication,
     StreamApplicationDescriptor,
     StringSerde,
-    WindowPane,
     Windows,
 )
-
-DEFAULT_WINDOW_MS = 10_000
+from samza_py.examples.pageviews.app import DEFAULT_WINDOW_MS, count_one, no_views, to_count
 
 
 def member_of_view(view: KV[str, dict[str, Any]]) -> str:
@@ -38,19 +36,6 @@ def view_of(view: KV[str, dict[str, Any]]) -> dict[str, Any]:
 
 def member_key(view: KV[str, dict[str, Any]]) -> str:
     return view.key
-
-
-def count_one(_view: KV[str, dict[str, Any]], count: int) -> int:
-    return count + 1
-
-
-def no_views() -> int:
-    return 0
-
-
-def to_count(pane: WindowPane[str, int]) -> KV[str, dict[str, Any]]:
-    member = pane.key.key
-    return KV(member, {"member": member, "window_start": pane.key.pane_id, "count": pane.message})
 
 
 class PageViewsByMemberApp(StreamApplication):
