@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from samza_py.config.errors import ConfigException
+from samza_py.config.secrets import protect, redacted
 
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
@@ -14,7 +15,9 @@ class Config(Mapping[str, str]):
     __slots__ = ("_values",)
 
     def __init__(self, values: Mapping[str, str] | None = None) -> None:
-        self._values: dict[str, str] = {str(k): str(v) for k, v in (values or {}).items()}
+        # Values of secret keys become ``Secret``s: whatever prints them shows "[redacted]".
+        self._values: dict[str, str] = protect(
+            {str(k): v if isinstance(v, str) else str(v) for k, v in (values or {}).items()})
 
     def __getitem__(self, key: str) -> str:
         return self._values[key]
@@ -26,7 +29,7 @@ class Config(Mapping[str, str]):
         return len(self._values)
 
     def __repr__(self) -> str:
-        return f"Config({self._values!r})"
+        return f"Config({redacted(self._values)!r})"
 
     def get_str(self, key: str, default: str | None = None) -> str | None:
         value = self._values.get(key)

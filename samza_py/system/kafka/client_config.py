@@ -20,6 +20,7 @@ from confluent_kafka import KafkaError
 
 from samza_py.config.config import Config
 from samza_py.config.errors import ConfigException
+from samza_py.system.kafka.security import SECURITY_KEYS, plain, translate_security
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +36,6 @@ _JAVA_ONLY = {
     "key.serializer", "value.serializer", "key.deserializer", "value.deserializer",
     "max.poll.records", "max.poll.interval.ms", "partition.assignment.strategy", "interceptor.classes",
     "exclude.internal.topics", "client.dns.lookup", "buffer.memory",
-    "ssl.truststore.location", "ssl.truststore.password", "ssl.truststore.type",
-    "ssl.keystore.location", "ssl.keystore.password", "ssl.keystore.type",
 }
 # Java client keys samza-py itself reads rather than passing on: max.block.ms bounds how long a send
 # waits for room in a full producer queue.
@@ -127,9 +126,11 @@ def bootstrap_servers(config: Config, system: str) -> str:
 
 
 def _translate(prefix: str, values: Mapping[str, str]) -> dict[str, str]:
+    security = translate_security(prefix, values)
     out: dict[str, str] = {}
     for key, value in values.items():
-        if key in _READ_BY_SAMZA_PY:
+        value = plain(value)  # a Secret's characters: librdkafka reads settings through str()
+        if key in _READ_BY_SAMZA_PY or key in SECURITY_KEYS:
             continue
         elif key in _OBSOLETE:
             _warn_once(prefix + key, "obsolete ZooKeeper-era Kafka setting")
@@ -144,6 +145,7 @@ def _translate(prefix: str, values: Mapping[str, str]) -> dict[str, str]:
             continue  # Samza owns offsets: checkpoints, never consumer-group commits.
         else:
             out[_RENAMED.get(key, key)] = value
+    out.update(security)
     return out
 
 
