@@ -24,6 +24,7 @@ from samza_py.api.windows import Window
 from samza_py.config.aliases import resolve_class
 from samza_py.config.config import Config
 from samza_py.config.errors import ConfigException
+from samza_py.config.secrets import Secret, is_secret_key
 from samza_py.config.stream_config import StreamConfig
 
 log = logging.getLogger(__name__)
@@ -145,7 +146,8 @@ def with_application_config(config: Config) -> Config:
     generated = generate_config(config)
     for key, value in generated.items():
         if key in config and config[key] != value:
-            log.info("%s: the job's %r replaces the generated %r", key, config[key], value)
+            log.info("%s: the job's %r replaces the generated %r", key, config[key], Secret(value)
+                     if is_secret_key(key) else value)
     merged = dict(generated)
     merged.update(config)
     if generated["task.class"] == OPERATOR_TASK_CLASS and merged["task.class"] != OPERATOR_TASK_CLASS:
