@@ -114,6 +114,22 @@ def wait_until(condition: Callable[[], bool], timeout_s: float = 5.0) -> None:
         time.sleep(0.002)
 
 
+def after_more_waits(loop: AsyncRunLoop, waits: int = 3, past_s: float = 0.0) -> None:
+    """Until the loop has waited for completions a few more times, the last of them at least ``past_s`` from
+    now: whatever the loop would have done by then (a due commit or window), it has done."""
+    due = time.monotonic() + past_s
+    target = loop.waits + waits
+
+    def gone_round() -> bool:
+        nonlocal target
+        if time.monotonic() < due:
+            target = loop.waits + 1  # one more wait once the time has come
+            return False
+        return loop.waits >= target
+
+    wait_until(gone_round)
+
+
 def test_task_kinds_are_told_apart_once_by_class() -> None:
     class Sync:
         def process(self, *args: Any) -> None: ...
@@ -127,7 +143,7 @@ def test_offsets_advance_only_over_completed_messages_whatever_order_callbacks_c
     loop, instance = build(task, log, consumer, concurrency=3)
     thread, errors = in_thread(loop)
     wait_until(lambda: len(task.held) == 3)  # at most 3 in flight
-    time.sleep(0.05)
+    after_more_waits(loop)
     assert len(task.held) == 3
     task.complete("a2", "a1")
     wait_until(lambda: len(task.held) == 4)  # two slots freed, one message left
@@ -137,7 +153,7 @@ def test_offsets_advance_only_over_completed_messages_whatever_order_callbacks_c
     assert instance.registry.snapshot()["org.apache.samza.container.TaskInstanceMetrics"]["messages-in-flight"] == 1
     stopper = threading.Thread(target=loop.request_stop)
     stopper.start()
-    time.sleep(0.05)
+    after_more_waits(loop)
     assert thread.is_alive()  # a stop waits for a3
     task.complete("a3")
     thread.join(5)
@@ -152,7 +168,7 @@ def test_a_timer_commit_waits_for_the_messages_in_flight_and_covers_them() -> No
     loop, _ = build(task, log, consumer, concurrency=2, commit_ms=20)
     thread, errors = in_thread(loop)
     wait_until(lambda: len(task.held) == 2)
-    time.sleep(0.1)
+    after_more_waits(loop, past_s=0.05)  # past the 20 ms commit interval
     assert log.of("checkpoint") == []  # due, but both are in flight
     task.complete("a1", "a0")
     wait_until(lambda: log.of("checkpoint") != [])
@@ -168,7 +184,7 @@ def test_window_is_never_called_while_a_message_of_the_task_is_in_flight() -> No
     loop, _ = build(task, log, consumer, window_ms=10)
     thread, errors = in_thread(loop)
     wait_until(lambda: len(task.held) == 1)
-    time.sleep(0.1)
+    after_more_waits(loop, past_s=0.05)  # past several 10 ms window intervals
     assert task.windows_with_in_flight in ([], [0])  # at most one before a0 was handed out
     before = len(task.windows_with_in_flight)
     task.complete("a0")
@@ -248,7 +264,7 @@ def test_end_of_stream_waits_for_the_messages_in_flight() -> None:
     loop, instance = build(task, log, consumer)
     thread, errors = in_thread(loop)
     wait_until(lambda: len(task.held) == 1)
-    time.sleep(0.05)
+    after_more_waits(loop)
     assert ended == []
     task.complete("a0")
     thread.join(5)
