@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from samza_py.api import (
@@ -17,6 +19,7 @@ from samza_py.api import (
     TaskContext,
     TaskCoordinator,
 )
+from samza_py.container.samza_container import SamzaContainer
 from samza_py.metrics.registry import MetricsRegistryMap
 
 
@@ -104,3 +107,17 @@ class FakeContext(TaskContext):
 
     def set_starting_offset(self, ssp: SystemStreamPartition, offset: str) -> None:
         raise NotImplementedError
+
+
+def run_until(container: SamzaContainer, done: Callable[[], bool], timeout_s: float = 10) -> None:
+    """Run the container on a thread until ``done()``, polled with a deadline; then stop it."""
+    thread = threading.Thread(target=container.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + timeout_s
+    while not done():
+        assert time.monotonic() < deadline, "the container did not get there in time"
+        assert thread.is_alive(), "the container stopped early"
+        time.sleep(0.01)  # the poll interval of a loop with a deadline
+    container.request_stop()
+    thread.join(timeout_s)
+    assert not thread.is_alive()

@@ -4,9 +4,6 @@ its commits, and a restart that resumes the window from the store's changelog-fr
 from __future__ import annotations
 
 import json
-import threading
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -18,22 +15,11 @@ from samza_py.application.window import wall_clock_ms
 from samza_py.config.config import Config
 from samza_py.container.samza_container import SamzaContainer
 from samza_py.job.model import ContainerModel, TaskModel
+from tests.application.helpers import run_until
 from tests.fakes import FakeWorld, partition_metadata, raw
 
 P0 = "Partition 0"
 
-
-def run_until(container: SamzaContainer, done: Callable[[], bool], timeout_s: float = 10) -> None:
-    thread = threading.Thread(target=container.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + timeout_s
-    while not done():
-        assert time.monotonic() < deadline, "the container did not get there in time"
-        assert thread.is_alive(), "the container stopped early"
-        time.sleep(0.01)
-    container.request_stop()
-    thread.join(timeout_s)
-    assert not thread.is_alive()
 
 
 def config(app: str, **extra: str) -> Config:
