@@ -20,15 +20,14 @@ import struct
 from collections.abc import Callable
 from typing import Any
 
-from samza_py.api import KeyValueStore, MessageCollector, TaskContext, TaskCoordinator
+from samza_py.api import MessageCollector, TaskContext, TaskCoordinator
 from samza_py.api.operators import OperatorSpec
 from samza_py.api.triggers import AccumulationMode
 from samza_py.api.windows import TriggerType, Window, WindowKey, WindowPane
 from samza_py.application import triggers
 from samza_py.application.graph import Operator
-from samza_py.application.window import WindowOperator, wall_clock_ms
+from samza_py.application.window import StoredWindowOperator, WindowOperator
 from samza_py.serializers.registry import SerdeRegistry
-from samza_py.serializers.serde import Serde
 
 _START = struct.Struct(">q")
 _LENGTH = struct.Struct(">I")
@@ -42,25 +41,16 @@ def window_operator(spec: OperatorSpec, clock: Callable[[], int] | None = None) 
     return WindowOperator(spec, clock)
 
 
-class PaneWindowOperator(Operator):
+class PaneWindowOperator(StoredWindowOperator):
     def __init__(self, spec: OperatorSpec, clock: Callable[[], int] | None = None) -> None:
-        super().__init__(spec)
-        self.window: Window[Any, Any, Any] = spec.details
-        self.clock = clock or wall_clock_ms
-        self.store: KeyValueStore[bytes, bytes] | None = None
-        self.key_serde: Serde | None = None
-        self.value_serde: Serde | None = None
+        super().__init__(spec, clock)
         # Open panes by store key: {"start", "last", "has" (a folded value is stored), "early" (trigger state,
         # None once a one-shot early trigger fired)}.
         self.panes: dict[bytes, dict[str, Any]] = {}
 
     def init(self, context: TaskContext, serdes: SerdeRegistry) -> None:
-        self.store = context.get_store(self.spec.op_id)
-        window = self.window
-        if window.key_serde is not None and window.key_serde.name is not None:
-            self.key_serde = serdes.get(window.key_serde.name)
-        assert window.value_serde.name is not None
-        self.value_serde = serdes.get(window.value_serde.name)
+        super().init(context, serdes)
+        assert self.store is not None
         with self.store.all() as entries:
             for entry in entries:
                 self.panes[entry.key] = self._decode(entry.key, entry.value)[0]

@@ -28,7 +28,9 @@ def wall_clock_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
-class WindowOperator(Operator):
+class StoredWindowOperator(Operator):
+    """What every window operator has: its window, clock, store (named after the op id) and serdes."""
+
     def __init__(self, spec: OperatorSpec, clock: Callable[[], int] | None = None) -> None:
         super().__init__(spec)
         self.window: Window[Any, Any, Any] = spec.details
@@ -36,7 +38,6 @@ class WindowOperator(Operator):
         self.store: KeyValueStore[bytes, bytes] | None = None
         self.key_serde: Serde | None = None
         self.value_serde: Serde | None = None
-        self._scanned_before = -1  # panes that start before this have been emitted (-1: none yet)
 
     def init(self, context: TaskContext, serdes: SerdeRegistry) -> None:
         self.store = context.get_store(self.spec.op_id)
@@ -45,6 +46,12 @@ class WindowOperator(Operator):
             self.key_serde = serdes.get(window.key_serde.name)
         assert window.value_serde.name is not None
         self.value_serde = serdes.get(window.value_serde.name)
+
+
+class WindowOperator(StoredWindowOperator):
+    def __init__(self, spec: OperatorSpec, clock: Callable[[], int] | None = None) -> None:
+        super().__init__(spec, clock)
+        self._scanned_before = -1  # panes that start before this have been emitted (-1: none yet)
 
     def on_message(self, message: Any, collector: MessageCollector, coordinator: TaskCoordinator) -> None:
         store, value_serde = self.store, self.value_serde
