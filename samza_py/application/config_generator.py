@@ -37,6 +37,11 @@ WINDOW_STORE_SERDE = "byte"
 MAX_WINDOW_TIMER_MS = 1000
 
 
+def runs_operator_graph(config: Mapping[str, str]) -> bool:
+    """The job is a StreamApplication's, expanded: ``app.class`` set and its operator task as the task."""
+    return bool(config.get(APP_CLASS)) and config.get("task.class") == OPERATOR_TASK_CLASS
+
+
 def load_application(config: Mapping[str, str]) -> StreamApplication | TaskApplication:
     name = (config.get(APP_CLASS) or "").strip()
     try:

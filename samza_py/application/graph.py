@@ -11,7 +11,7 @@ from samza_py.api.descriptors import StreamDescriptor
 from samza_py.api.operators import OpCode, OperatorSpec
 from samza_py.api.serdes import KV
 from samza_py.api.streams import SystemStream
-from samza_py.application.config_generator import OPERATOR_TASK_CLASS, describe, reachable_specs
+from samza_py.application.config_generator import describe, reachable_specs, runs_operator_graph
 from samza_py.config.config import Config
 from samza_py.config.errors import ConfigException
 from samza_py.config.stream_config import StreamConfig
@@ -200,7 +200,7 @@ def build_graph(config: Config, clock: Callable[[], int] | None = None) -> Opera
 
 def render_operator_graph(config: Config) -> str:
     """The operator graph as text for a dry run; empty when the job has no StreamApplication."""
-    if config.get_str("app.class") is None or config.get_str("task.class") != OPERATOR_TASK_CLASS:
+    if not runs_operator_graph(config):
         return ""
     graph = build_graph(config)
     lines = ["", f"Operator graph of {config.get_str('app.class')} (one copy per task):"]

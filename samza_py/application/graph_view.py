@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from samza_py.application.config_generator import OPERATOR_TASK_CLASS
+from samza_py.application.config_generator import runs_operator_graph
 from samza_py.application.graph import OPERATOR_METRICS_GROUP, build_graph
 from samza_py.application.partition_by import PartitionByOperator
 from samza_py.config.config import Config
@@ -39,7 +39,7 @@ def operator_nodes(config: Config) -> list[OperatorNode]:
     A page is no reason to fail a job: an application that cannot be described here is logged and shows
     no graph (the containers report the real error).
     """
-    if config.get_str("app.class") is None or config.get_str("task.class") != OPERATOR_TASK_CLASS:
+    if not runs_operator_graph(config):
         return []
     try:
         graph = build_graph(config)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from samza_py.api.application import StreamApplicationDescriptor
 from samza_py.api.operators import OpCode, OperatorSpec
 from samza_py.api.streams import SystemStream
-from samza_py.application.config_generator import APP_CLASS, OPERATOR_TASK_CLASS, describe
+from samza_py.application.config_generator import describe, runs_operator_graph
 from samza_py.config.aliases import resolve_class
 from samza_py.config.config import Config
 from samza_py.config.errors import ConfigException
@@ -147,7 +147,7 @@ def plan_intermediate_streams(config: Config, admins: Mapping[str, SystemAdmin])
 
 
 def _operator_application(config: Config) -> StreamApplicationDescriptor | None:
-    if config.get_str(APP_CLASS) is None or config.get_str("task.class") != OPERATOR_TASK_CLASS:
+    if not runs_operator_graph(config):
         return None
     descriptor = describe(config)
     assert isinstance(descriptor, StreamApplicationDescriptor)

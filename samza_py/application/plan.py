@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from samza_py.api.application import StreamApplicationDescriptor
 from samza_py.api.operators import OpCode
 from samza_py.api.streams import SystemStreamPartition
-from samza_py.application.config_generator import APP_CLASS, OPERATOR_TASK_CLASS, describe, reachable_specs
+from samza_py.application.config_generator import describe, reachable_specs, runs_operator_graph
 from samza_py.config.config import Config
 from samza_py.config.storage_config import StorageConfig
 from samza_py.system.interfaces import (
@@ -68,7 +68,7 @@ class PlannedStreamsAdmin(SystemAdmin):
 
 def store_roles(config: Config) -> dict[str, str]:
     """store name → what it is for, for the stores ``app.class``'s operators use."""
-    if config.get_str(APP_CLASS) is None or config.get_str("task.class") != OPERATOR_TASK_CLASS:
+    if not runs_operator_graph(config):
         return {}
     descriptor = describe(config)
     assert isinstance(descriptor, StreamApplicationDescriptor)
