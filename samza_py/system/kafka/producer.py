@@ -109,9 +109,7 @@ class KafkaSystemProducer(SystemProducer):
             raise KafkaProducerError(f"Kafka producer of system {self.system!r}: committing the transaction "
                                      f"failed: {exc.args[0]}") from exc
         self._raise_failure()
-        self.flushes.count += 1
-        self.flush_ns.update(time.perf_counter_ns() - started_ns)
-        self.send_success.count = self.sends.count - self.send_failed.count
+        self._count_flush(started_ns)
         producer.begin_transaction()
 
     def send_record(self, topic: str, partition: int, key: bytes, value: bytes) -> None:
@@ -287,8 +285,11 @@ class KafkaSystemProducer(SystemProducer):
                     f"Kafka producer of system {self.system!r}: {len(producer)} sends not delivered within "
                     f"{self._flush_timeout_s:.0f} s (message.timeout.ms plus {_FLUSH_GRACE_S:.0f} s)"
                 )
+        self._count_flush(started_ns)
+        self._raise_failure()
+
+    def _count_flush(self, started_ns: int) -> None:
         self.flushes.count += 1
         self.flush_ns.update(time.perf_counter_ns() - started_ns)
-        # Only failures are reported back: after a flush, everything else sent was delivered.
+        # Only failures are reported back: after a flush (or a commit), everything else sent was delivered.
         self.send_success.count = self.sends.count - self.send_failed.count
-        self._raise_failure()
