@@ -22,13 +22,14 @@ from samza_py.config.task_config import TaskConfig
 from samza_py.coordinator.stream import SET_TASK_CONTAINER, CoordinatorStream, container_hosts, task_assignment
 from samza_py.job.calculator import compute_job_model
 from samza_py.job.job_streams import create_job_streams
-from samza_py.job.model import JobModel
+from samza_py.job.model import ACTIVE, JobModel
 from samza_py.job.status_summary import METRICS_URL_KEY
 from samza_py.system.interfaces import SystemAdmin
 
 from .host_affinity import SKEIN_REQUEST_LATENCY_S, HostAffinity
 from .job_status import JobState, MetricsScraper, ProcessorState, build_status
 from .retry_policy import ContainerRetryPolicy
+from .standby_manager import StandbyManager
 from .status_history import StatusHistory
 
 log = logging.getLogger("samza_py.appmaster")
@@ -80,11 +81,12 @@ class SamzaApplicationMaster:
         services = app.get_specification().services if affinity else {}
         self.affinity = HostAffinity.from_services(affinity, services, cluster.container_request_timeout_ms)
         self.recorded_hosts: dict[str, str] = {}  # processor id → host its container recorded (earlier runs)
+        self.standby: StandbyManager | None = None  # with job.standbytask.replication.factor > 1
 
     def status(self) -> dict[str, Any]:
         """The live status (called from the status page's threads: reads only)."""
         return build_status(self.job_state, self.job_model, self.config, dict(self.scraper.scrapes),
-                            operators=self.operators, history=self.history.points())
+                            operators=self.operators, history=self.history.points(), standby=self.standby)
 
     def processor(self, pid: str) -> ProcessorState:
         return self.job_state.processors.setdefault(pid, ProcessorState())
@@ -100,7 +102,7 @@ class SamzaApplicationMaster:
         self.coordinator.write_changelog_mapping(changelog, previous_changelog)
         self.coordinator.write("job-coordinator", {
             (SET_TASK_CONTAINER, task): {"containerId": pid}
-            for pid, container in model.containers.items() for task in container.tasks
+            for pid, container in model.containers.items() for task, t in container.tasks.items() if t.mode == ACTIVE
         })
         create_job_streams(self.config, self.admins, changelog)
         self.partition_counts = self._partition_counts()
@@ -110,7 +112,16 @@ class SamzaApplicationMaster:
         for pid in model.containers:
             self.processor(pid)
         self.job_model = model
+        standby = StandbyManager(model)
+        self.standby = standby if standby.enabled else None
         return model
+
+    def start_all(self, model: JobModel, why: str) -> None:
+        """Every active container now; standbys once their actives' hosts are known (``place_standbys``)."""
+        for pid in sorted(model.containers, key=lambda p: (len(p), p)):
+            if self.standby is None or not self.standby.is_standby(pid):
+                self.start_container(pid, why)
+        self.place_standbys()
 
     def _partition_counts(self) -> dict[tuple[str, str], int]:
         """Partitions per input stream: only counts, no offsets (checked every few minutes)."""
@@ -123,10 +134,12 @@ class SamzaApplicationMaster:
         proc = self.processor(processor_id)
         return proc.host or proc.last_host or self.recorded_hosts.get(processor_id)
 
-    def start_container(self, processor_id: str, why: str, restart: bool = False, any_host: bool = False) -> None:
+    def start_container(self, processor_id: str, why: str, restart: bool = False, any_host: bool = False,
+                        host: str | None = None) -> None:
+        """Request a container for the processor: on ``host`` when given, else by host affinity."""
         proc = self.processor(processor_id)
         last_host = self.last_host(processor_id)
-        ask = self.affinity.ask(processor_id, None if any_host else last_host)
+        ask = self.affinity.ask(processor_id, host or (None if any_host else last_host))
         container = self.app.add_container(ask.service, env=ask.env or None)
         cid = self.current[processor_id] = skein_container_id(container)
         self.affinity.requested(ask, cid, self.clock())
@@ -146,6 +159,12 @@ class SamzaApplicationMaster:
                 continue  # it started (or was replaced) meanwhile
             self.app.kill_container(late.container_id)
             del self.current[pid]
+            if self.standby is not None and self.standby.is_standby(pid):
+                # A standby never takes any host: it could land beside its active. Another node, later.
+                self.standby.avoid.setdefault(pid, set()).add(late.host)
+                self.standby.pending.add(pid)
+                log.warning("no container on host %s for standby %s in time: placing it elsewhere", late.host, pid)
+                continue
             log.warning("no container on host %s for processor %s within cluster-manager.container.request."
                         "timeout.ms=%d (+%.0f s for skein to pass the request on): withdrew %s, asking for any host",
                         late.host, pid, timeout_ms, SKEIN_REQUEST_LATENCY_S, late.container_id)
@@ -156,8 +175,7 @@ class SamzaApplicationMaster:
         self.coordinator.create()
         self.coordinator.write_config(self.config)
         model = self.compute_model()
-        for pid in sorted(model.containers, key=lambda p: (len(p), p)):
-            self.start_container(pid, "first start")
+        self.start_all(model, "first start")
         next_partition_check = self.clock() + self.partition_check_s
         self.scraper.start()
         try:
@@ -167,11 +185,103 @@ class SamzaApplicationMaster:
         self.job_state.state, self.job_state.message = status, diagnostics
         return status, diagnostics
 
+    # ---------------------------------------------------------------------------------- standbys
+    def running_hosts(self) -> dict[str, str]:
+        """Processor id → host, for the containers running now."""
+        return {pid: host for pid in self.current
+                if (proc := self.processor(pid)).state == "RUNNING" and (host := proc.host) is not None}
+
+    def place_standbys(self) -> None:
+        """Request containers for the standbys that can be placed now (see StandbyManager.choose_host)."""
+        if self.standby is None:
+            return
+        hosts = {pid: self.processor(pid).host or self.processor(pid).preferred_host for pid in self.current}
+        for pid in sorted(self.standby.pending):
+            if pid in self.stopped:
+                self.standby.pending.discard(pid)
+                continue
+            host = self.standby.choose_host(pid, self.affinity.node_services, hosts, self.last_host(pid))
+            if host is None:
+                continue
+            self.standby.pending.discard(pid)
+            self.start_container(pid, "standby", host=host)
+            hosts[pid] = host
+
+    def enforce_constraints(self) -> None:
+        """A standby found sharing a host with its active (the active fell back to any host) gives way."""
+        if self.standby is None:
+            return
+        running = self.running_hosts()
+        for pid, host in running.items():
+            if not self.standby.is_standby(pid) or pid in self.standby.stopping:
+                continue
+            clash = self.standby.conflicts(pid, host, running)
+            if clash:
+                log.warning("standby %s shares host %s with %s: stopping it to place it elsewhere", pid, host, clash)
+                self.app.kill_container(self.current.pop(pid))
+                self.affinity.forget(pid)
+                self.processor(pid).state = "PENDING"
+                self.standby.avoid.setdefault(pid, set()).add(host)
+                self.standby.pending.add(pid)
+                del running[pid]
+
+    def restart_active(self, pid: str, why: str, restart: bool = True) -> None:
+        """Restart a failed active container: on a standby's host when one runs, else by host affinity."""
+        if self.standby is not None:
+            failover = self.standby.begin_failover(pid, self.running_hosts(), why)
+            if failover is not None:
+                self.processor(failover.standby).state = "STOPPING"
+                self.processor(pid).state = "FAILING_OVER"
+                self.app.kill_container(self.current[failover.standby])
+                return
+        self.start_container(pid, why, restart=restart)
+
+    def on_standby_finished(self, pid: str, cid: str, code: str | None, described: str, counted: bool) -> None:
+        assert self.standby is not None
+        failover = self.standby.standby_stopped(pid)
+        proc = self.processor(pid)
+        if failover is not None:
+            proc.state = "PENDING"
+            log.info("standby %s stopped: starting container %s on its host %s", pid, failover.active, failover.host)
+            self.start_container(failover.active, f"{failover.why}, failed over to standby {pid}", restart=True,
+                                 host=failover.host)
+            self.place_standbys()
+            return
+        proc.state = "FAILED"
+        if not counted:
+            log.warning("standby container %s (%s) ended by YARN, not counted: %s", pid, cid, described)
+            proc.state = "PENDING"
+            return  # placed again by place_standbys
+        decision = self.policy.on_failure(pid, int(self.clock() * 1000))
+        log.warning("standby container %s (%s) failed (failure %d): %s", pid, cid, decision.failures, described)
+        if decision.restart:
+            proc.restarts += 1
+            proc.state = "PENDING"
+            return  # placed again by place_standbys
+        self.standby.pending.discard(pid)
+        if decision.fail_job:
+            raise JobFailed(f"standby container {pid} failed {decision.failures} time(s); last: {cid}, {described}")
+        proc.state = "STOPPED"
+        self.stopped.add(pid)
+
+    def stop_standbys(self) -> None:
+        """The active containers are done: their standbys have nothing left to follow."""
+        if self.standby is None:
+            return
+        for pid in [p for p in self.current if self.standby.is_standby(p)]:
+            self.app.kill_container(self.current.pop(pid))
+            self.processor(pid).state = "STOPPED"
+        self.standby.pending.clear()
+
     def _supervise(self, model: JobModel, next_partition_check: float) -> tuple[str, str]:
         try:
             while True:
                 self.watch_once()
-                if set(model.containers) <= self.completed | self.stopped and not self.current:
+                actives = self.standby.actives if self.standby is not None else list(model.containers)
+                failing_over = self.standby is not None and bool(self.standby.stopping)
+                if (set(actives) <= self.completed | self.stopped and not failing_over
+                        and not any(pid in self.current for pid in actives)):
+                    self.stop_standbys()
                     if self.stopped:
                         return "FAILED", f"processor(s) {sorted(self.stopped)} stopped after too many failures"
                     log.info("every container completed")
@@ -203,6 +313,8 @@ class SamzaApplicationMaster:
                     proc.metrics_url = url.decode()
                     log.info("container %s of processor %s serves metrics at %s", cid, pid, proc.metrics_url)
         self.fall_back_to_any_host(live)
+        self.enforce_constraints()
+        self.place_standbys()
         processors = self.job_state.processors
         self.scraper.targets = {pid: url for pid in self.current if (url := processors[pid].metrics_url)}
         by_id = {skein_container_id(c): c for c in self.app.get_containers(states=list(FINISHED))}
@@ -215,6 +327,12 @@ class SamzaApplicationMaster:
         value = self.app.kv.get(f"exit/{cid}")
         return None if value is None else value.decode()
 
+    @staticmethod
+    def not_counted(code: str | None, message: str) -> bool:
+        """Whether YARN ended the container itself (preemption, a lost node): not the processor's failure."""
+        # YARN's own wording marks words with asterisks ("Container released on a *lost* node").
+        return code is None and any(word in message.lower().replace("*", "") for word in NOT_COUNTED)
+
     def on_finished(self, pid: str, container: Any) -> None:
         cid = skein_container_id(container)
         del self.current[pid]
@@ -223,23 +341,26 @@ class SamzaApplicationMaster:
         state = str(container.state)
         proc = self.processor(pid)
         proc.last_exit_status = code
+        message = (container.exit_message or "").strip()
+        described = f"exit status {code if code is not None else 'unknown'} ({state}: {message})"
+        if self.standby is not None and self.standby.is_standby(pid):
+            # A standby never ends by itself: it was stopped for a failover, or it failed.
+            self.on_standby_finished(pid, cid, code, described, counted=not self.not_counted(code, message))
+            return
         if state == "SUCCEEDED" or code == "0":
             log.info("container %s of processor %s completed", cid, pid)
             proc.state = "COMPLETED"
             self.completed.add(pid)
             return
         proc.state = "FAILED"
-        message = (container.exit_message or "").strip()
-        described = f"exit status {code if code is not None else 'unknown'} ({state}: {message})"
-        # YARN's own wording marks words with asterisks ("Container released on a *lost* node").
-        if code is None and any(word in message.lower().replace("*", "") for word in NOT_COUNTED):
+        if self.not_counted(code, message):
             log.warning("container %s of processor %s ended by YARN, not counted: %s", cid, pid, described)
-            self.start_container(pid, "lost to YARN", restart=True)
+            self.restart_active(pid, "lost to YARN")
             return
         decision = self.policy.on_failure(pid, int(self.clock() * 1000))
         log.warning("container %s of processor %s failed (failure %d): %s", cid, pid, decision.failures, described)
         if decision.restart:
-            self.start_container(pid, f"restart after failure {decision.failures}", restart=True)
+            self.restart_active(pid, f"restart after failure {decision.failures}")
         elif decision.fail_job:
             cluster = ClusterManagerConfig(self.config)
             raise JobFailed(
@@ -273,6 +394,5 @@ class SamzaApplicationMaster:
             self.affinity.forget(pid)
         self.completed.clear()
         model = self.compute_model()
-        for pid in sorted(model.containers, key=lambda p: (len(p), p)):
-            self.start_container(pid, "new job model")
+        self.start_all(model, "new job model")
         return model

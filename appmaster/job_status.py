@@ -19,7 +19,8 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from samza_py.config.config import Config
 from samza_py.config.storage_config import StorageConfig
-from samza_py.job.model import JobModel
+from samza_py.job.model import STANDBY, JobModel
+from samza_py.job.standby import is_standby
 from samza_py.metrics.prometheus_reporter import prometheus_name
 
 if TYPE_CHECKING:
@@ -140,8 +141,9 @@ class JobState:
 
 def build_status(job: JobState, model: JobModel | None, config: Config, scrapes: Mapping[str, Scrape],
                  now_ms: int | None = None, operators: Sequence[OperatorNode] = (),
-                 history: Sequence[HistoryPoint] = ()) -> dict[str, Any]:
-    """The status dict the page, its API and ``run-job --operation status`` show."""
+                 history: Sequence[HistoryPoint] = (), standby: Any = None) -> dict[str, Any]:
+    """The status dict the page, its API and ``run-job --operation status`` show (``standby``: the AM's
+    StandbyManager when the job has standbys)."""
     stores = StorageConfig(config).store_names()
     containers = []
     # The current model's processors (an earlier model's, after a repartition, are gone).
@@ -153,7 +155,10 @@ def build_status(job: JobState, model: JobModel | None, config: Config, scrapes:
         tasks = []
         container_model = model.containers.get(pid) if model else None
         for name, task in sorted(container_model.tasks.items()) if container_model else ():
-            tasks.append(_task_status(name, task.system_stream_partitions, stores, scrape, source))
+            if task.mode == STANDBY:
+                tasks.append(_standby_task_status(name, stores, scrape))
+            else:
+                tasks.append(_task_status(name, task.system_stream_partitions, stores, scrape, source))
         envelopes = scrape.value(prometheus_name("process-envelopes") + "_total", source) if scrape else None
         containers.append({
             "id": pid,
@@ -167,12 +172,15 @@ def build_status(job: JobState, model: JobModel | None, config: Config, scrapes:
             "metrics_url": proc.metrics_url,
             "process_envelopes": None if envelopes is None else int(envelopes),
             "throughput": scrape.rate(prometheus_name("process-envelopes") + "_total", source) if scrape else None,
+            "mode": "standby" if container_model is not None and is_standby(container_model) else "active",
             "tasks": tasks,
         })
     return {
         "job": {"name": job.name, "id": job.id, "app_id": job.app_id, "state": job.state,
                 "updated_ms": now_ms if now_ms is not None else int(time.time() * 1000), "message": job.message},
         "containers": containers,
+        **({"failovers_to_standby": standby.failovers_to_standby,
+            "failovers_to_any_host": standby.failovers_to_any_host} if standby is not None else {}),
         "operators": _operator_status(operators, scrapes),
         "history": [point.to_json() for point in history],
     }
@@ -193,6 +201,19 @@ def _operator_status(operators: Sequence[OperatorNode], scrapes: Mapping[str, Sc
         entry["messages"] = int(counts[node.op_id]) if node.op_id in counts else None
         result.append(entry)
     return result
+
+
+def _standby_task_status(name: str, stores: list[str], scrape: Scrape | None) -> dict:
+    """A standby task: how far each store's copy is behind its changelog (None before a scrape has it)."""
+    source = f"TaskName-{name}"
+    lags: dict[str, float] = {}
+    for store in stores:
+        lag = scrape.value(prometheus_name(f"{store}-standby-lag"), source) if scrape else None
+        if lag is not None and lag >= 0:  # -1 until the copy has read its changelog's end once
+            lags[store] = lag
+    return {"name": name, "mode": "standby", "partitions": [], "lag": int(sum(lags.values())) if lags else None,
+            "standby_lag": {store: int(lag) for store, lag in lags.items()}, "processed": None, "throughput": None,
+            "restore": {}}
 
 
 def _task_status(name: str, ssps: Any, stores: list[str], scrape: Scrape | None, container_source: str) -> dict:
@@ -216,5 +237,5 @@ def _task_status(name: str, ssps: Any, stores: list[str], scrape: Scrape | None,
             total = scrape.value(prometheus_name(f"{store}-restore-total"), source)
             restore[store] = {"restored": int(restored or 0), "total": None if total is None else int(total),
                               "done": bool(done)}
-    return {"name": name, "partitions": partitions, "lag": lag, "processed": processed, "throughput": throughput,
-            "restore": restore}
+    return {"name": name, "mode": "active", "partitions": partitions, "lag": lag, "processed": processed,
+            "throughput": throughput, "restore": restore}

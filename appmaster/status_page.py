@@ -130,9 +130,11 @@ function taskTable(c) {
   }
   table.appendChild(head);
   for (const t of c.tasks || []) {
-    const tr = el("tr", {"data-task": t.name, "data-task-container": c.id});
+    const tr = el("tr", {"data-task": t.name, "data-task-container": c.id, "data-mode": t.mode || "active"});
     tr.appendChild(cell("name", t.name, text(t.name)));
-    tr.appendChild(cell("partitions", (t.partitions || []).join(" "), (t.partitions || []).join(", ") || DASH));
+    // A standby task reads no input: its lag is how far its store copies are behind their changelogs.
+    const inputs = t.mode === "standby" ? "standby copy (changelog lag)" : (t.partitions || []).join(", ") || DASH;
+    tr.appendChild(cell("partitions", (t.partitions || []).join(" "), inputs));
     tr.appendChild(cell("lag", t.lag, int(t.lag), "num"));
     tr.appendChild(cell("processed", t.processed, int(t.processed), "num"));
     tr.appendChild(cell("throughput", t.throughput, rate(t.throughput), "num"));
@@ -142,8 +144,9 @@ function taskTable(c) {
   return table;
 }
 function containerRows(c) {
-  const tr = el("tr", {"class": "container-row", "data-container": c.id, "data-state": c.state});
-  tr.appendChild(cell("id", c.id, text(c.id)));
+  const tr = el("tr", {"class": "container-row", "data-container": c.id, "data-state": c.state,
+                      "data-mode": c.mode || "active"});
+  tr.appendChild(cell("id", c.id, c.mode === "standby" ? text(c.id) + " (standby)" : text(c.id)));
   tr.appendChild(cell("yarn_container", c.yarn_container, text(c.yarn_container)));
   // A container not running yet shows the host it was asked on (host affinity).
   tr.appendChild(cell("host", c.host, c.host || !c.preferred_host ? text(c.host) : "asked for " + c.preferred_host));

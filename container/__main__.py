@@ -16,9 +16,11 @@ from types import FrameType
 
 from samza_py.config.config import Config
 from samza_py.container.samza_container import SamzaContainer
+from samza_py.container.standby_container import StandbyContainer
 from samza_py.coordinator.stream import CoordinatorStream
 from samza_py.job.locality import ContainerLocality, container_host
 from samza_py.job.model import JobModel
+from samza_py.job.standby import is_standby
 from samza_py.job.status_summary import METRICS_URL_KEY
 
 log = logging.getLogger("samza_py.container")
@@ -83,7 +85,11 @@ def main() -> int:
             publish_metrics_url(url)
             locality.record(url)
 
-    container = SamzaContainer(config, model, on_metrics_url=on_metrics_url)
+    container: SamzaContainer | StandbyContainer
+    if is_standby(model):
+        container = StandbyContainer(config, model, on_metrics_url=on_metrics_url)
+    else:
+        container = SamzaContainer(config, model, on_metrics_url=on_metrics_url)
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log.info("received %s: stopping gracefully", signal.Signals(signum).name)

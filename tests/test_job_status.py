@@ -60,7 +60,9 @@ def test_scraped_metrics_give_lag_throughput_and_restore_progress_per_task() -> 
     assert status["job"] == {"name": "wiki", "id": "1", "app_id": "application_1_0001", "state": "RUNNING",
                              "updated_ms": 7, "message": None}
     assert (c0["process_envelopes"], c0["throughput"]) == (300, 100.0)
-    assert c0["tasks"][0] == {"name": "Partition 0", "partitions": ["kafka.edits.0"], "lag": 0, "processed": 280,
+    assert c0["mode"] == "active"
+    assert c0["tasks"][0] == {"name": "Partition 0", "mode": "active", "partitions": ["kafka.edits.0"], "lag": 0,
+                              "processed": 280,
                               "throughput": 95.0, "restore": {"counts": {"restored": 400, "total": 400,
                                                                          "done": True}}}
     # Processor 1 has no container and no metrics yet: unknowns are None, not zero.

@@ -56,7 +56,7 @@ def every_client(config: Config) -> dict[str, Mapping[str, object]]:
         "coordinator producer": coordinator.producer_settings,
         "coordinator reader": coordinator.reader_settings,
         "coordinator admin": coordinator.admin.settings,
-        "restore reader": storage._reader_settings(SystemStreamPartition.of("kafka", "counts-changelog", 0)),
+        "restore reader": storage.reader_settings(SystemStreamPartition.of("kafka", "counts-changelog", 0)),
         "dry-run admin": dry_run_admins(config)["kafka"].settings,  # type: ignore[attr-defined]
     }
 

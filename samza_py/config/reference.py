@@ -76,6 +76,10 @@ REFERENCE: list[ConfigKey] = [
        "SSP grouper: input partitions → tasks (or `…GroupBySystemStreamPartitionFactory`)"),
     _k("task.name.grouper.factory", DEFAULT_TASK_NAME_GROUPER_FACTORY, "Task grouper: tasks → containers"),
     _k("job.host-affinity.enabled", "false", "A restarted processor asks YARN for the host it last ran on"),
+    _k("job.standbytask.replication.factor", "1",
+       "Copies of each task: above 1, each container `c` gets standby containers `c-0`… on other hosts that keep"
+       " its stores by tailing their changelogs, and a failed `c` restarts on a standby's host (YARN, host"
+       " affinity on)"),
     _k("job.logged.store.base.dir", "./state",
        "Base directory of store state; `$LOGGED_STORE_BASE_DIR/<job>-<id>` wins; on YARN, unset means the"
        " container's dir"),

@@ -29,6 +29,7 @@ from samza_py.config.zk_config import (
     check_zk_connect,
     is_zk_coordinator,
 )
+from samza_py.job.standby import check_standby
 
 KAFKA_CHECKPOINT_FACTORY = canonical_class_name("org.apache.samza.checkpoint.kafka.KafkaCheckpointManagerFactory")
 FILE_CHECKPOINT_FACTORY = canonical_class_name("org.apache.samza.checkpoint.file.FileSystemCheckpointManagerFactory")
@@ -390,6 +391,7 @@ _CHECKS: tuple[Callable[[Config], Problems], ...] = (
     _check_stores,
     _check_checkpoint,
     check_processing_guarantee,
+    check_standby,
     _check_streams,
     _check_metrics,
     _check_standalone,

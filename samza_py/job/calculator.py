@@ -11,6 +11,7 @@ from samza_py.config.job_config import JobConfig
 from samza_py.config.task_config import TaskConfig
 from samza_py.job.changelog_mapping import assign_changelog_partitions
 from samza_py.job.model import JobModel, build_task_models
+from samza_py.job.standby import add_standby_containers, replication_factor
 from samza_py.job.task_grouper import GroupByContainerIds
 from samza_py.system.interfaces import SystemAdmin
 
@@ -69,4 +70,7 @@ def compute_job_model(
         containers = balance(tasks, previous_assignment)
     else:
         containers = task_grouper.group(tasks)
+    if processor_ids is None:
+        # Standby copies follow the grouping (Samza's TaskNameGrouperProxy): containers c-0, c-1, … beside c.
+        containers = add_standby_containers(containers, replication_factor(config))
     return JobModel(config.to_dict(), containers), changelog

@@ -11,6 +11,9 @@ from typing import Any
 from samza_py.api.streams import SystemStreamPartition
 
 _INTEGER = re.compile(r"-?[0-9]+")
+# Samza 1.x TaskMode: an active task processes its inputs; a standby keeps a copy of its active's stores.
+ACTIVE = "Active"
+STANDBY = "Standby"
 
 
 class JobModelFormatError(ValueError):
@@ -22,6 +25,7 @@ class TaskModel:
     task_name: str
     system_stream_partitions: frozenset[SystemStreamPartition]
     changelog_partition: int
+    mode: str = ACTIVE
 
 
 @dataclass(frozen=True)
@@ -36,8 +40,9 @@ class JobModel:
     containers: dict[str, ContainerModel]
 
     def task_models(self) -> dict[str, TaskModel]:
-        """Every task of the job, by name."""
-        return {name: task for container in self.containers.values() for name, task in container.tasks.items()}
+        """Every active task of the job, by name (standby copies are not tasks of their own)."""
+        return {name: task for container in self.containers.values() for name, task in container.tasks.items()
+                if task.mode == ACTIVE}
 
     def to_json(self) -> str:
         return json.dumps(job_model_to_dict(self), separators=(",", ":"), ensure_ascii=False)
@@ -95,10 +100,12 @@ def _task_to_dict(task: TaskModel) -> dict[str, Any]:
             for ssp in sorted(task.system_stream_partitions, key=_ssp_sort_key)
         ],
         "changelog-partition": task.changelog_partition,
+        # Written only for standbys, so a job without them keeps the model text it always had.
+        **({"task-mode": task.mode} if task.mode != ACTIVE else {}),
     }
 
 
-# --- reading: unknown fields (1.x "task-mode", "keyBucket", ...) are ignored -----------------------------------
+# --- reading: unknown fields (1.x "keyBucket", ...) are ignored -----------------------------------
 
 
 def job_model_from_dict(data: Any) -> JobModel:
@@ -133,7 +140,10 @@ def _task_from_dict(data: Any, path: str) -> TaskModel:
         raise JobModelFormatError(f"{path}.system-stream-partitions: expected a list")
     ssps = frozenset(_ssp_from_dict(item, f"{path}.system-stream-partitions[{i}]") for i, item in enumerate(ssps_node))
     changelog = _integer(_field(node, "changelog-partition", path), f"{path}.changelog-partition")
-    return TaskModel(name, ssps, changelog)
+    mode = _text(node.get("task-mode", ACTIVE), f"{path}.task-mode")
+    if mode not in (ACTIVE, STANDBY):
+        raise JobModelFormatError(f"{path}.task-mode: expected {ACTIVE!r} or {STANDBY!r}, got {mode!r}")
+    return TaskModel(name, ssps, changelog, mode)
 
 
 def _ssp_from_dict(data: Any, path: str) -> SystemStreamPartition:

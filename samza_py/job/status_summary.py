@@ -44,13 +44,17 @@ def render_status(status: dict[str, Any]) -> str:
     lines = []
     for c in status.get("containers", []):
         exit_status = c.get("last_exit_status")
+        mode = " (standby)" if c.get("mode") == "standby" else ""
         lines.append(
-            f"container {c['id']}: {c['state']} on {_host(c)} ({c.get('yarn_container') or '-'}), "
+            f"container {c['id']}{mode}: {c['state']} on {_host(c)} ({c.get('yarn_container') or '-'}), "
             f"restarts {c.get('restarts', 0)}"
             + (f", last exit status {exit_status}" if exit_status is not None else "")
             + f", {_num(c.get('process_envelopes'))} envelopes, {_num(c.get('throughput'), '{:.1f}')} msg/s"
         )
         for t in c.get("tasks", []):
+            if t.get("mode") == "standby":
+                lines.append(f"  {t['name']}: standby copy; changelog lag {_num(t.get('lag'))}")
+                continue
             line = (f"  {t['name']}: {', '.join(t.get('partitions', []))}; lag {_num(t.get('lag'))}, "
                     f"processed {_num(t.get('processed'))}, {_num(t.get('throughput'), '{:.1f}')} msg/s")
             restore = _restore(t.get("restore") or {})

@@ -31,6 +31,7 @@ from typing import Any
 from samza_py.config.cluster_manager_config import ClusterManagerConfig
 from samza_py.config.config import Config
 from samza_py.config.job_config import JobConfig
+from samza_py.job.standby import replication_factor, standby_container_id
 from samza_py.job.status_summary import STATUS_URL_KEY, fetch_status, render_status
 from samza_py.job.stream_job import ApplicationStatus, StreamJob, StreamJobFactory
 
@@ -62,7 +63,10 @@ def node_of_service(name: str) -> str | None:
 
 
 def processor_ids(config: Config) -> list[str]:
-    return [str(i) for i in range(JobConfig(config).container_count)]
+    """The job's containers: 0…n-1, then their standby containers c-0, c-1, … (job.standbytask.replication.factor)."""
+    active = [str(i) for i in range(JobConfig(config).container_count)]
+    return active + [standby_container_id(pid, replica) for replica in range(replication_factor(config) - 1)
+                     for pid in active]
 
 
 def launch_script(config: Config, module: str) -> str:

@@ -18,6 +18,7 @@ import logging
 import os
 import re
 import shutil
+import sys
 import threading
 import time
 import zlib
@@ -27,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from samza_py.api import SystemStreamPartition
+from samza_py.checkpoint.serde_v2 import new_checkpoint_id
 from samza_py.config.aliases import resolve_class
 from samza_py.config.config import Config
 from samza_py.config.job_config import JobConfig
@@ -238,16 +240,53 @@ class TaskStorageManager:
         changelog = self.changelogs.get(store)
         return None if changelog is None else self._send_raw(changelog)
 
-    def _open(self, store: str) -> KeyValueStorageEngine:
+    def _open(self, store: str, logged: bool = True) -> KeyValueStorageEngine:
         factory = resolve_class(self._storage.factory(store))()
         # Validation guarantees both serdes of a store are named.
         key_serde = self._serdes.serde(self._storage.key_serde(store) or "")
         msg_serde = self._serdes.serde(self._storage.msg_serde(store) or "")
         engine: KeyValueStorageEngine = factory.get_storage_engine(
-            store, self.store_dir(store), key_serde, msg_serde, self._send(store), self.config,
+            store, self.store_dir(store), key_serde, msg_serde, self._send(store) if logged else None, self.config,
             self._tasks_in_container, self._registry,
         )
         return engine
+
+    # ---------------------------------------------------------------------------------- standby
+    def open_copy(self, store: str) -> tuple[KeyValueStorageEngine, int | None]:
+        """A standby's copy of a logged store, in the store's own directory on this host: the newest local
+        snapshot when there is one, else empty. Returns the engine (it writes no changelog) and the last
+        changelog offset the copy holds (None: nothing yet)."""
+        changelog = self.changelogs[store]
+        directory = self.store_dir(store)
+        offset = self._reuse_local(store, directory, changelog, target=sys.maxsize)
+        if offset is None and directory.exists():
+            shutil.rmtree(directory)
+        try:
+            return self._open(store, logged=False), offset
+        except StoreCorruptedError as exc:
+            log.warning("standby copy of store %r of %r cannot be opened (%s): rebuilding it from the changelog",
+                        store, self.task_name, exc)
+            shutil.rmtree(directory, ignore_errors=True)
+            return self._open(store, logged=False), None
+
+    def snapshot_copy(self, store: str, engine: KeyValueStorageEngine, offset: int, keep: int) -> Path | None:
+        """Snapshot a standby's copy at changelog ``offset`` the way a commit snapshots an active store, so an
+        active started on this host reuses it; keep the ``keep`` newest snapshots. None for a store that
+        cannot snapshot (in memory)."""
+        snapshot = getattr(engine.raw, "checkpoint", None) if engine.persistent else None
+        if snapshot is None:
+            return None
+        engine.flush()
+        directory = self.store_dir(store)
+        target = directory.with_name(f"{directory.name}-{new_checkpoint_id()}")
+        snapshot(target)
+        write_offset_file(target, self.changelogs[store], offset)
+        changelog, max_age = self.changelogs[store], self._storage.changelog_delete_retention_ms(store)
+        held = sorted(((read_offset_file(d, changelog, max_age) or -1, d.name, d) for d in snapshot_dirs(directory)),
+                      reverse=True)
+        for _, _, old in held[keep:]:
+            shutil.rmtree(old, onerror=_warn_unremovable)
+        return target
 
     def _restore(
         self, store: str, changelog: SystemStreamPartition | None, position: ChangelogPosition | None,
@@ -305,7 +344,7 @@ class TaskStorageManager:
             _check_cancelled(cancelled, changelog)
             progress.add(engine.restore(batch), engine.restored_bytes.count - bytes_before)
 
-        self._read(self._reader_settings(changelog), changelog.stream, changelog.partition_id, first,
+        self._read(self.reader_settings(changelog), changelog.stream, changelog.partition_id, first,
                    last_exclusive, restore)
         progress.done()
 
@@ -352,7 +391,7 @@ class TaskStorageManager:
             _check_cancelled(cancelled, changelog)
             keys.update((key, None) for key, _ in batch)
 
-        self._read(self._reader_settings(changelog), changelog.stream, changelog.partition_id, start, end, collect)
+        self._read(self.reader_settings(changelog), changelog.stream, changelog.partition_id, start, end, collect)
         _check_cancelled(cancelled, changelog)  # a fenced container writes nothing to the changelog
         send = self._send_raw(changelog)
         for key in keys:
@@ -363,7 +402,7 @@ class TaskStorageManager:
     def _send_raw(self, changelog: SystemStreamPartition) -> ChangelogSender:
         return ChangelogSender(self._producers[changelog.system], self.task_name, changelog)
 
-    def _reader_settings(self, changelog: SystemStreamPartition) -> dict[str, Any]:
+    def reader_settings(self, changelog: SystemStreamPartition) -> dict[str, Any]:
         # Restores read a lot: large fetches and a deep queue (small reads elsewhere would wait on them),
         # unless the job sets these keys itself.
         settings = client_config.reader_settings(self.config, changelog.system, "restore-reader")
