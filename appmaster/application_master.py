@@ -8,6 +8,7 @@ import logging
 import os
 import time
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 from samza_py.application.graph_view import operator_nodes
@@ -19,6 +20,7 @@ from samza_py.config.metrics_config import MetricsConfig
 from samza_py.config.storage_config import StorageConfig
 from samza_py.config.system_config import SystemConfig
 from samza_py.config.task_config import TaskConfig
+from samza_py.container.liveness import LIVENESS_KEY
 from samza_py.coordinator.stream import SET_TASK_CONTAINER, CoordinatorStream, container_hosts, task_assignment
 from samza_py.job.calculator import compute_job_model
 from samza_py.job.job_streams import create_job_streams
@@ -28,7 +30,9 @@ from samza_py.system.interfaces import SystemAdmin
 
 from .host_affinity import SKEIN_REQUEST_LATENCY_S, HostAffinity
 from .job_status import JobState, MetricsScraper, ProcessorState, build_status
+from .liveness_watch import LivenessWatch
 from .retry_policy import ContainerRetryPolicy
+from .standby_failover import JobFailed, StandbyFailover
 from .standby_manager import StandbyManager
 from .status_history import StatusHistory
 
@@ -44,11 +48,7 @@ def skein_container_id(container: Any) -> str:
     return f"{container.service_name}_{container.instance}"
 
 
-class JobFailed(Exception):
-    pass
-
-
-class SamzaApplicationMaster:
+class SamzaApplicationMaster(StandbyFailover):
     def __init__(self, config: Config, app: Any, clock: Callable[[], float] = time.time) -> None:
         self.config = config
         self.app = app
@@ -82,6 +82,11 @@ class SamzaApplicationMaster:
         self.affinity = HostAffinity.from_services(affinity, services, cluster.container_request_timeout_ms)
         self.recorded_hosts: dict[str, str] = {}  # processor id → host its container recorded (earlier runs)
         self.standby: StandbyManager | None = None  # with job.standbytask.replication.factor > 1
+        self.liveness = LivenessWatch(self._liveness_address)
+
+    def _liveness_address(self, cid: str) -> str | None:
+        value = self.app.kv.get(f"{LIVENESS_KEY}{cid}")
+        return None if value is None else bytes(value).decode()
 
     def status(self) -> dict[str, Any]:
         """The live status (called from the status page's threads: reads only)."""
@@ -182,105 +187,16 @@ class SamzaApplicationMaster:
             status, diagnostics = self._supervise(model, next_partition_check)
         finally:
             self.scraper.stop()
+            self.liveness.close()
         self.job_state.state, self.job_state.message = status, diagnostics
         return status, diagnostics
-
-    # ---------------------------------------------------------------------------------- standbys
-    def running_hosts(self) -> dict[str, str]:
-        """Processor id → host, for the containers running now."""
-        return {pid: host for pid in self.current
-                if (proc := self.processor(pid)).state == "RUNNING" and (host := proc.host) is not None}
-
-    def place_standbys(self) -> None:
-        """Request containers for the standbys that can be placed now (see StandbyManager.choose_host)."""
-        if self.standby is None:
-            return
-        hosts = {pid: self.processor(pid).host or self.processor(pid).preferred_host for pid in self.current}
-        for pid in sorted(self.standby.pending):
-            if pid in self.stopped:
-                self.standby.pending.discard(pid)
-                continue
-            host = self.standby.choose_host(pid, self.affinity.node_services, hosts, self.last_host(pid))
-            if host is None:
-                continue
-            self.standby.pending.discard(pid)
-            self.start_container(pid, "standby", host=host)
-            hosts[pid] = host
-
-    def enforce_constraints(self) -> None:
-        """A standby found sharing a host with its active (the active fell back to any host) gives way."""
-        if self.standby is None:
-            return
-        running = self.running_hosts()
-        for pid, host in running.items():
-            if not self.standby.is_standby(pid) or pid in self.standby.stopping:
-                continue
-            clash = self.standby.conflicts(pid, host, running)
-            if clash:
-                log.warning("standby %s shares host %s with %s: stopping it to place it elsewhere", pid, host, clash)
-                self.app.kill_container(self.current.pop(pid))
-                self.affinity.forget(pid)
-                self.processor(pid).state = "PENDING"
-                self.standby.avoid.setdefault(pid, set()).add(host)
-                self.standby.pending.add(pid)
-                del running[pid]
-
-    def restart_active(self, pid: str, why: str, restart: bool = True) -> None:
-        """Restart a failed active container: on a standby's host when one runs, else by host affinity."""
-        if self.standby is not None:
-            failover = self.standby.begin_failover(pid, self.running_hosts(), why)
-            if failover is not None:
-                self.processor(failover.standby).state = "STOPPING"
-                self.processor(pid).state = "FAILING_OVER"
-                self.app.kill_container(self.current[failover.standby])
-                return
-        self.start_container(pid, why, restart=restart)
-
-    def on_standby_finished(self, pid: str, cid: str, code: str | None, described: str, counted: bool) -> None:
-        assert self.standby is not None
-        failover = self.standby.standby_stopped(pid)
-        proc = self.processor(pid)
-        if failover is not None:
-            proc.state = "PENDING"
-            log.info("standby %s stopped: starting container %s on its host %s", pid, failover.active, failover.host)
-            self.start_container(failover.active, f"{failover.why}, failed over to standby {pid}", restart=True,
-                                 host=failover.host)
-            self.place_standbys()
-            return
-        proc.state = "FAILED"
-        if not counted:
-            log.warning("standby container %s (%s) ended by YARN, not counted: %s", pid, cid, described)
-            proc.state = "PENDING"
-            return  # placed again by place_standbys
-        decision = self.policy.on_failure(pid, int(self.clock() * 1000))
-        log.warning("standby container %s (%s) failed (failure %d): %s", pid, cid, decision.failures, described)
-        if decision.restart:
-            proc.restarts += 1
-            proc.state = "PENDING"
-            return  # placed again by place_standbys
-        self.standby.pending.discard(pid)
-        if decision.fail_job:
-            raise JobFailed(f"standby container {pid} failed {decision.failures} time(s); last: {cid}, {described}")
-        proc.state = "STOPPED"
-        self.stopped.add(pid)
-
-    def stop_standbys(self) -> None:
-        """The active containers are done: their standbys have nothing left to follow."""
-        if self.standby is None:
-            return
-        for pid in [p for p in self.current if self.standby.is_standby(p)]:
-            self.app.kill_container(self.current.pop(pid))
-            self.processor(pid).state = "STOPPED"
-        self.standby.pending.clear()
 
     def _supervise(self, model: JobModel, next_partition_check: float) -> tuple[str, str]:
         try:
             while True:
                 self.watch_once()
                 actives = self.standby.actives if self.standby is not None else list(model.containers)
-                failing_over = self.standby is not None and bool(self.standby.stopping)
-                if (set(actives) <= self.completed | self.stopped and not failing_over
-                        and not any(pid in self.current for pid in actives)):
+                if set(actives) <= self.completed | self.stopped and not any(pid in self.current for pid in actives):
                     self.stop_standbys()
                     if self.stopped:
                         return "FAILED", f"processor(s) {sorted(self.stopped)} stopped after too many failures"
@@ -295,6 +211,10 @@ class SamzaApplicationMaster:
             return "FAILED", str(exc)
 
     def watch_once(self) -> None:
+        for cid in self.liveness.lost():
+            pid = next((p for p, c in self.current.items() if c == cid), None)
+            if pid is not None:
+                self.on_process_gone(pid, cid)
         live = {skein_container_id(c): c for c in self.app.get_containers(states=["RUNNING"])}
         for pid, cid in self.current.items():
             container = live.get(cid)
@@ -312,6 +232,7 @@ class SamzaApplicationMaster:
                 if url is not None:
                     proc.metrics_url = url.decode()
                     log.info("container %s of processor %s serves metrics at %s", cid, pid, proc.metrics_url)
+        self.liveness.watch(cid for cid in self.current.values() if cid in live)
         self.fall_back_to_any_host(live)
         self.enforce_constraints()
         self.place_standbys()
@@ -326,6 +247,19 @@ class SamzaApplicationMaster:
     def exit_status(self, cid: str) -> str | None:
         value = self.app.kv.get(f"exit/{cid}")
         return None if value is None else value.decode()
+
+    def on_process_gone(self, pid: str, cid: str) -> None:
+        """A container's liveness socket closed: its process is gone, before YARN says so. Make sure of it
+        (kill the YARN container) and handle it as the failure YARN would report seconds later."""
+        log.warning("container %s of processor %s: its process is gone (liveness socket closed)", cid, pid)
+        try:
+            self.app.kill_container(cid)
+        except Exception as exc:  # already finished: YARN will not report it again for us either way
+            log.info("killing container %s: %s", cid, exc)
+        service, _, instance = cid.rpartition("_")
+        gone = SimpleNamespace(service_name=service, instance=int(instance), state="FAILED",
+                               exit_message="its process is gone (liveness socket closed)")
+        self.on_finished(pid, gone)
 
     @staticmethod
     def not_counted(code: str | None, message: str) -> bool:
@@ -345,7 +279,7 @@ class SamzaApplicationMaster:
         described = f"exit status {code if code is not None else 'unknown'} ({state}: {message})"
         if self.standby is not None and self.standby.is_standby(pid):
             # A standby never ends by itself: it was stopped for a failover, or it failed.
-            self.on_standby_finished(pid, cid, code, described, counted=not self.not_counted(code, message))
+            self.on_standby_finished(pid, cid, described, counted=not self.not_counted(code, message))
             return
         if state == "SUCCEEDED" or code == "0":
             log.info("container %s of processor %s completed", cid, pid)

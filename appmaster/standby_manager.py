@@ -5,9 +5,10 @@ Samza's rules (StandbyContainerManager), as the AM applies them here:
   therefore started only once the hosts of the containers it must avoid are known, on a node none of them
   uses (its last host when allowed, else the node running the fewest of the job's containers); with no such
   node it waits.
-- When an active container fails, the AM stops one of its running standbys and, once that has stopped,
-  starts the active container on the standby's host, where the standby's snapshots of the stores are, and
-  the standby again on another host. Samza fails over only when the active's node is lost and restarts
+- When an active container fails, the AM promotes one of its running standbys: the standby's process stops
+  copying and runs the active container itself, on its host, where its snapshots of the stores are (Samza
+  stops the standby and asks YARN for a new container on its host: seconds of YARN heartbeats more). The
+  standby starts again on another host. Samza fails over only when the active's node is lost and restarts
   other failures in place; here every failure fails over, because a failure in place finds the stores as
   the failed container left them (or not at all, when its disk went), while the standby's copy is current.
 - Without a running standby the active restarts as it would without standbys (host affinity).
@@ -17,22 +18,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 
 from samza_py.job.model import JobModel
 from samza_py.job.standby import active_ids, host_constraints, is_standby, standbys_of
 
 log = logging.getLogger("samza_py.appmaster.standby")
-
-
-@dataclass(frozen=True)
-class Failover:
-    """An active container waiting for its standby to stop, to start on the standby's host."""
-
-    active: str
-    standby: str
-    host: str
-    why: str
 
 
 class StandbyManager:
@@ -42,8 +32,8 @@ class StandbyManager:
         self.standbys = {cid for cid, c in model.containers.items() if is_standby(c)}
         self.actives = active_ids(model)
         self.pending: set[str] = set(self.standbys)  # standbys to place once their constraints allow
-        self.stopping: dict[str, Failover] = {}  # standby id → the failover it was stopped for
         self.avoid: dict[str, set[str]] = {}  # standby id → hosts that did not give it a container
+        self.told_waiting: set[str] = set()  # standbys whose wait for a host was logged
         self.failovers_to_standby = 0
         self.failovers_to_any_host = 0
 
@@ -82,27 +72,9 @@ class StandbyManager:
 
     # ------------------------------------------------------------------------------------ failover
     def select_standby(self, active: str, running: Mapping[str, str]) -> tuple[str, str] | None:
-        """A running standby of ``active`` not already being stopped: (its id, its host)."""
+        """A running standby of ``active``: (its id, its host)."""
         for standby in standbys_of(self.model, active):
             host = running.get(standby)
-            if host is not None and standby not in self.stopping:
+            if host is not None:
                 return standby, host
         return None
-
-    def begin_failover(self, active: str, running: Mapping[str, str], why: str) -> Failover | None:
-        chosen = self.select_standby(active, running)
-        if chosen is None:
-            self.failovers_to_any_host += 1
-            log.info("no running standby for container %s: restarting it without one", active)
-            return None
-        standby, host = chosen
-        failover = self.stopping[standby] = Failover(active, standby, host, why)
-        self.failovers_to_standby += 1
-        log.info("failing container %s over to standby %s on %s: stopping the standby first", active, standby, host)
-        return failover
-
-    def standby_stopped(self, standby: str) -> Failover | None:
-        """The failover a stopped standby was stopped for (the AM then starts its active), else None."""
-        failover = self.stopping.pop(standby, None)
-        self.pending.add(standby)
-        return failover

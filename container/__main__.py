@@ -11,10 +11,13 @@ import logging
 import os
 import signal
 import sys
+import threading
 import urllib.request
 from types import FrameType
 
 from samza_py.config.config import Config
+from samza_py.container.liveness import publish_liveness
+from samza_py.container.promotion import watch_for_promotion
 from samza_py.container.samza_container import SamzaContainer
 from samza_py.container.standby_container import StandbyContainer
 from samza_py.coordinator.stream import CoordinatorStream
@@ -74,6 +77,7 @@ def main() -> int:
         return 2
     config = Config(job_model.config)
     on_metrics_url = publish_metrics_url
+    locality: ContainerLocality | None = None
     if os.environ.get("SKEIN_CONTAINER_ID"):
         # On YARN the container records the node it runs on (host affinity's input, the status page's host),
         # and again with its metrics endpoint once a reporter serves one.
@@ -83,25 +87,47 @@ def main() -> int:
 
         def on_metrics_url(url: str) -> None:
             publish_metrics_url(url)
-            locality.record(url)
+            if locality is not None:
+                locality.record(url)
 
-    container: SamzaContainer | StandbyContainer
-    if is_standby(model):
-        container = StandbyContainer(config, model, on_metrics_url=on_metrics_url)
-    else:
-        container = SamzaContainer(config, model, on_metrics_url=on_metrics_url)
+    # Held open to the end of the process: its closing tells the AM that this process is gone.
+    liveness = publish_liveness(container_host()) if os.environ.get("SKEIN_CONTAINER_ID") else None
+    log.debug("liveness socket: %s", liveness.address if liveness is not None else "none (not on YARN)")
+    running: list[SamzaContainer | StandbyContainer] = []
+    stopping = threading.Event()
 
     def stop(signum: int, _frame: FrameType | None) -> None:
         log.info("received %s: stopping gracefully", signal.Signals(signum).name)
-        container.request_stop()
+        stopping.set()
+        for each in running:
+            each.request_stop()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
     try:
+        if is_standby(model):
+            standby = StandbyContainer(config, model, on_metrics_url=on_metrics_url)
+            running.append(standby)
+            watch_for_promotion(standby.promote)
+            standby.run()
+            if standby.promoted_to is None or stopping.is_set():
+                return 0
+            processor_id = standby.promoted_to
+            model = job_model.containers[processor_id]
+            if locality is not None:  # host affinity now follows the active container here
+                locality = ContainerLocality(locality.stream, processor_id, locality.host)
+                locality.record()
+        container = SamzaContainer(config, model, on_metrics_url=on_metrics_url)
+        running.append(container)
+        if stopping.is_set():  # a signal between the two
+            container.request_stop()
         container.run()
     except Exception:
         log.exception("container %s failed", processor_id)
         return 1
+    finally:
+        if liveness is not None:
+            liveness.goodbye()
     return 0
 
 

@@ -78,9 +78,16 @@ class StandbyContainer:
         self._consumers: dict[str, Consumer] = {}
         self.reporters: MetricsReporters | None = None
         self.snapshot_every_s = max(1.0, TaskConfig(config).commit_ms / 1000.0)
+        self.promoted_to: str | None = None  # the active container this process is to run next
 
     def request_stop(self) -> None:
         """Graceful stop, safe from a signal handler: the loop ends at its next poll and snapshots first."""
+        self._stop.set()
+
+    def promote(self, active_id: str) -> None:
+        """Stop copying (snapshots taken, stores closed) so this process can run container ``active_id``."""
+        log.info("standby container %s promoted to container %s", self.model.processor_id, active_id)
+        self.promoted_to = active_id
         self._stop.set()
 
     # ------------------------------------------------------------------------------------ lifecycle

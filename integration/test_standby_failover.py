@@ -23,9 +23,10 @@ from typing import Any
 import pytest
 from confluent_kafka import Consumer, Producer, TopicPartition
 
+from samza_py.job.status_summary import STATUS_URL_KEY, fetch_status
+
 from .conftest import KAFKA_BOOTSTRAP, ROOT
 from .jobs import count_messages, create_topic, end_offsets, run_job, wait_for
-from .test_high_level_yarn import status_of
 from .test_multinode_drill import deploy_dir, rm_nodes
 from .test_yarn_job import YARN, container_pids, wait_for_state
 
@@ -40,6 +41,7 @@ def write_job(tmp_path: Path, unique: str, factor: int) -> Path:
     shutil.copy(ROOT / "integration" / "standby_task.py", tmp_path / "standby_drill_task.py")
     values = {
         "job.factory.class": YARN, "job.name": f"standby-{unique}", "job.container.count": "1",
+        "job.default.system": "kafka",
         "job.host-affinity.enabled": "true", "job.standbytask.replication.factor": str(factor),
         "task.class": "standby_drill_task.BigStateTask", "task.inputs": f"kafka.{unique}-in",
         "task.commit.ms": "2000", "drill.output": f"{unique}-out",
@@ -57,7 +59,7 @@ def write_job(tmp_path: Path, unique: str, factor: int) -> Path:
         "metrics.reporters": "jmx",
         "metrics.reporter.jmx.class": "org.apache.samza.metrics.reporter.JmxReporterFactory",
         "yarn.am.poll.interval.ms": "500", "cluster-manager.container.request.timeout.ms": "20000",
-        "yarn.am.container.memory.mb": "512", "cluster-manager.container.memory.mb": "1536",
+        "yarn.am.container.memory.mb": "512", "cluster-manager.container.memory.mb": "768",
     }
     path = tmp_path / f"standby-{factor}.properties"
     path.write_text("".join(f"{k}={v}\n" for k, v in values.items()))
@@ -101,6 +103,15 @@ def first_output_after(topic: str, start: int, after_ms: int, timeout_s: float) 
         consumer.close()
 
 
+def status_of(skein_client: Any, app_id: str) -> dict[str, Any] | None:
+    """The AM's status API, found through its key-value store (the page's own server on the AM's node)."""
+    try:
+        url = skein_client.connect(app_id).kv.get(STATUS_URL_KEY)
+        return None if url is None else fetch_status(url.decode())
+    except (OSError, ValueError):
+        return None  # not serving yet
+
+
 def container(status: dict[str, Any], pid: str) -> dict[str, Any]:
     return next(c for c in status["containers"] if c["id"] == pid)
 
@@ -134,15 +145,20 @@ def test_a_standby_makes_failover_at_least_five_times_faster(skein_client: Any, 
     report = wait_for_state(skein_client, f"{job}_1", {"RUNNING"})
     ticks = Ticks(inputs)
     try:
-        wait_for(lambda: count_messages(output) >= fills, 900, "the task to fill its 500 MB of state")
+        def filled() -> bool:
+            state = str(skein_client.application_report(report.id).state)
+            assert state == "RUNNING", f"the job is {state}"
+            return count_messages(output) >= fills
+
+        wait_for(filled, 900, "the task to fill its 500 MB of state")
 
         def standby_lag() -> int | None:
-            status = status_of(report.tracking_url) or {"containers": []}
+            status = status_of(skein_client, report.id) or {"containers": []}
             standbys = [c for c in status["containers"] if c["id"] == "0-0" and c["state"] == "RUNNING"]
             return standbys[0]["tasks"][0]["lag"] if standbys else None
 
         wait_for(lambda: standby_lag() == 0, 600, "the standby to copy the state")
-        status = status_of(report.tracking_url)
+        status = status_of(skein_client, report.id)
         assert status is not None
         assert container(status, "0-0")["mode"] == "standby"
         assert container(status, "0-0")["host"] != container(status, "0")["host"]
@@ -155,7 +171,7 @@ def test_a_standby_makes_failover_at_least_five_times_faster(skein_client: Any, 
         with_standby_s = (first_output_after(output, start, killed_ms, 600) - killed_ms) / 1000
 
         def moved() -> dict[str, Any] | None:
-            now = status_of(report.tracking_url) or {"containers": []}
+            now = status_of(skein_client, report.id) or {"containers": []}
             active = [c for c in now["containers"] if c["id"] == "0" and c["state"] == "RUNNING"]
             return now if active else None
 
@@ -182,7 +198,7 @@ def test_a_standby_makes_failover_at_least_five_times_faster(skein_client: Any, 
         wait_for(lambda: count_messages(output) >= echoed + 40, 600, "ticks to be echoed after the resubmit")
 
         def running() -> dict[str, Any] | None:
-            now = status_of(report.tracking_url) or {"containers": []}
+            now = status_of(skein_client, report.id) or {"containers": []}
             return now if [c for c in now["containers"] if c["id"] == "0" and c["state"] == "RUNNING"] else None
 
         wait_for(lambda: running() is not None, 60, "container 0 in the status")

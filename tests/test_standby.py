@@ -107,7 +107,7 @@ def running(app: FakeApp, cid: str, host: str) -> None:
     app.containers[cid].yarn_node_http_address = f"{host}:8042"
 
 
-def test_a_failed_active_moves_to_its_standbys_host_after_the_standby_stops() -> None:
+def test_a_failed_active_is_promoted_in_its_standbys_process_and_the_standby_placed_again() -> None:
     nodes = ("node1", "node2", "node3")
     app, now = FakeApp(tuple(node_service_name(n) for n in nodes)), [0.0]
     config = Config(dict(CONFIG.to_dict(), **{"job.host-affinity.enabled": "true",
@@ -128,22 +128,20 @@ def test_a_failed_active_moves_to_its_standbys_host_after_the_standby_stops() ->
     running(app, am.current["1-0"], "node1")
     am.watch_once()
 
-    # Container 0 dies: its standby is stopped first, then 0 starts on the standby's host.
-    failed = am.current["0"]
+    # Container 0 dies: its standby's process is told to run it, on node3; no new YARN container for it.
+    failed, standby_cid = am.current["0"], am.current["0-0"]
+    app.kv[f"metrics-url/{standby_cid}"] = b"http://node3:1/metrics"
     app.kv[f"exit/{failed}"] = b"137"
     app.containers[failed].state = "FAILED"
-    standby_cid = am.current["0-0"]
+    added = len(app.added)
     am.watch_once()
-    assert standby_cid in app.killed and "0" not in am.current
-    app.kv[f"exit/{standby_cid}"] = b"0"  # it stopped gracefully on YARN's SIGTERM
+    assert am.current["0"] == standby_cid and app.kv[f"promote/{standby_cid}"] == b"0"
+    assert f"metrics-url/{standby_cid}" not in app.kv  # the promoted container publishes its own
+    assert am.processor("0").host == "node3" and am.processor("0").restarts == 1
+    assert am.policy.failures("0-0") == 0 and am.standby.failovers_to_standby == 1
+    # The standby is asked for again, away from node3 where its active now runs.
     am.watch_once()
-    assert am.current["0"].startswith(node_service_name("node3"))
-    assert am.processor("0").restarts == 1 and am.policy.failures("0-0") == 0
-    assert am.standby.failovers_to_standby == 1
-    # The standby goes elsewhere once the active runs: not node3, where its active now is.
-    running(app, am.current["0"], "node3")
-    am.watch_once()
-    assert not am.current["0-0"].startswith(node_service_name("node3"))
+    assert len(app.added) == added + 1 and not am.current["0-0"].startswith(node_service_name("node3"))
     assert am.status()["failovers_to_standby"] == 1
     assert {c["id"]: c["mode"] for c in am.status()["containers"]}["0-0"] == "standby"
 

@@ -1,0 +1,75 @@
+"""The AM's side of the containers' liveness sockets (see samza_py.container.liveness): one connection per
+running container, a thread blocked reading it; the read ending means the container's process is gone.
+
+Only a silent end of a connection that was once made counts: a container that says goodbye first ends by
+itself, and one that never published its socket, or could not be reached, is left to YARN's own report.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterable
+
+log = logging.getLogger("samza_py.appmaster.liveness")
+
+CONNECT_TIMEOUT_S = 2.0
+
+
+class LivenessWatch:
+    def __init__(self, lookup: Callable[[str], str | None]) -> None:
+        self._lookup = lookup  # skein container id → "host:port" it published, or None
+        self._watched: dict[str, socket.socket] = {}
+        self._lost: dict[str, float] = {}  # skein container id → when its connection ended (monotonic)
+        self._lock = threading.Lock()
+
+    def watch(self, container_ids: Iterable[str]) -> None:
+        """Connect to each of these containers not watched yet (that has published its socket); forget the rest."""
+        wanted = set(container_ids)
+        for cid in list(self._watched):
+            if cid not in wanted:
+                self._close(cid)
+        for cid in wanted - set(self._watched):
+            address = self._lookup(cid)
+            if address is None:
+                continue
+            host, _, port = address.rpartition(":")
+            try:
+                connection = socket.create_connection((host, int(port)), timeout=CONNECT_TIMEOUT_S)
+            except (OSError, ValueError) as exc:
+                log.debug("cannot watch container %s at %s yet: %s", cid, address, exc)
+                continue
+            connection.settimeout(None)
+            self._watched[cid] = connection
+            threading.Thread(target=self._wait, args=(cid, connection), name=f"liveness-{cid}", daemon=True).start()
+
+    def _wait(self, cid: str, connection: socket.socket) -> None:
+        try:
+            ended = connection.recv(1) == b""  # a byte is a goodbye
+        except OSError:
+            ended = True  # reset by the dying process's kernel, or closed by us
+        with self._lock:
+            if ended and self._watched.get(cid) is connection:
+                self._lost[cid] = time.monotonic()
+
+    def lost(self) -> list[str]:
+        """Containers whose process has gone since the last call."""
+        with self._lock:
+            gone, self._lost = list(self._lost), {}
+        for cid in gone:
+            self._close(cid)
+        return gone
+
+    def _close(self, cid: str) -> None:
+        connection = self._watched.pop(cid, None)
+        if connection is not None:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)  # wakes its reading thread, which then sees it unwatched
+            connection.close()
+
+    def close(self) -> None:
+        for cid in list(self._watched):
+            self._close(cid)

@@ -1,0 +1,60 @@
+"""A container's liveness socket: how the AM learns within moments that a container's process is gone.
+
+YARN tells an application master that a container ended only through the NodeManager's and the AM's
+heartbeats, seconds later (longer with skein's idle heartbeat). Instead each YARN container listens on a
+port, publishes ``host:port`` in the application's key-value store (``liveness/<skein container id>``),
+and holds every connection open without a word; the AM connects and waits. When the process dies, its
+kernel closes the socket and the AM's read ends at once. A process that ends by itself (done, stopped, or
+failed and reporting it) says goodbye first, a byte, and is left to YARN's report of its exit status. A node
+that vanishes closes nothing: that case is left to YARN too.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+
+log = logging.getLogger(__name__)
+
+LIVENESS_KEY = "liveness/"  # + skein container id
+
+
+class LivenessServer:
+    def __init__(self, host: str) -> None:
+        self._listener = socket.create_server(("", 0))
+        self.address = f"{host}:{self._listener.getsockname()[1]}"
+        self._held: list[socket.socket] = []
+        threading.Thread(target=self._accept, name="liveness", daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                connection, _ = self._listener.accept()
+            except OSError:
+                return  # closed
+            self._held.append(connection)  # held, never read: only a goodbye or its closing says anything
+
+    def goodbye(self) -> None:
+        """This process ends by itself: tell the AM so, rather than let it take the closing for a death."""
+        self._listener.close()
+        for connection in self._held:
+            try:
+                connection.sendall(b".")
+                connection.close()
+            except OSError:
+                pass  # the AM went away first
+
+
+def publish_liveness(host: str) -> LivenessServer | None:
+    """On YARN: serve the liveness socket and tell the AM where; elsewhere nothing."""
+    import os
+
+    skein_id = os.environ.get("SKEIN_CONTAINER_ID")
+    if skein_id is None:
+        return None
+    import skein
+
+    server = LivenessServer(host)
+    skein.ApplicationClient.from_current().kv[f"{LIVENESS_KEY}{skein_id}"] = server.address.encode()
+    return server
