@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import os
+import socket
 import time
 from collections.abc import Callable
 from types import SimpleNamespace
@@ -37,10 +38,24 @@ from .standby_manager import StandbyManager
 from .status_history import StatusHistory
 
 log = logging.getLogger("samza_py.appmaster")
+NODE_PROBE_TIMEOUT_S = 1.0
+
+
+def node_reachable(address: str) -> bool:
+    """Whether a NodeManager answers at its web address (``host:port``)."""
+    host, _, port = address.rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=NODE_PROBE_TIMEOUT_S).close()
+    except (OSError, ValueError):
+        return False
+    return True
 
 JOB_MODEL_KEY = "job-model"
 FINISHED = ("SUCCEEDED", "FAILED", "KILLED")
 # Exits YARN causes itself (preemption, node loss, bad disks): re-run elsewhere, not counted as failures.
+# How long a container seen dead through its liveness socket has to report its exit status before it is
+# killed (its launch script reports within a second or two).
+GONE_KILL_AFTER_S = 10.0
 NOT_COUNTED = ("preempt", "aborted", "lost node", "disks failed", "node was lost")
 
 
@@ -83,6 +98,8 @@ class SamzaApplicationMaster(StandbyFailover):
         self.recorded_hosts: dict[str, str] = {}  # processor id → host its container recorded (earlier runs)
         self.standby: StandbyManager | None = None  # with job.standbytask.replication.factor > 1
         self.liveness = LivenessWatch(self._liveness_address)
+        self.gone: dict[str, tuple[str, float]] = {}  # skein id → (processor, when) of a container seen dead
+        self.node_addresses: dict[str, str] = {}  # host → its NodeManager's web address (is the node up?)
 
     def _liveness_address(self, cid: str) -> str | None:
         value = self.app.kv.get(f"{LIVENESS_KEY}{cid}")
@@ -215,6 +232,7 @@ class SamzaApplicationMaster(StandbyFailover):
             pid = next((p for p, c in self.current.items() if c == cid), None)
             if pid is not None:
                 self.on_process_gone(pid, cid)
+        self.report_gone()
         live = {skein_container_id(c): c for c in self.app.get_containers(states=["RUNNING"])}
         for pid, cid in self.current.items():
             container = live.get(cid)
@@ -226,6 +244,7 @@ class SamzaApplicationMaster(StandbyFailover):
             if proc.host is None:
                 # The node's host as YARN names it (the container records the same, $NM_HOST, itself).
                 proc.host = container.yarn_node_http_address.rsplit(":", 1)[0]
+                self.node_addresses[proc.host] = container.yarn_node_http_address
                 log.info("container %s of processor %s runs on %s", cid, pid, proc.host)
             if proc.metrics_url is None and self.expects_metrics_urls:
                 url = self.app.kv.get(f"{METRICS_URL_KEY}{cid}")
@@ -244,18 +263,53 @@ class SamzaApplicationMaster(StandbyFailover):
             if container is not None:
                 self.on_finished(pid, container)
 
+    def report_gone(self) -> None:
+        """Name the exit status of containers handled as gone once their launch scripts report it. One that
+        has not reported within GONE_KILL_AFTER_S is killed: a process that only lost its connection to the
+        AM must not go on beside its replacement."""
+        for cid, (pid, at) in list(self.gone.items()):
+            code = self.exit_status(cid)
+            if code is not None:
+                del self.gone[cid]
+                proc = self.processor(pid)
+                if proc.last_exit_status is None:
+                    proc.last_exit_status = code
+                log.info("container %s of processor %s had exited with status %s", cid, pid, code)
+            elif self.clock() - at > GONE_KILL_AFTER_S:
+                del self.gone[cid]
+                log.warning("container %s of processor %s reported no exit status: killing it", cid, pid)
+                try:
+                    self.app.kill_container(cid)
+                except Exception as exc:  # it finished meanwhile
+                    log.info("killing container %s: %s", cid, exc)
+
     def exit_status(self, cid: str) -> str | None:
         value = self.app.kv.get(f"exit/{cid}")
         return None if value is None else value.decode()
 
     def on_process_gone(self, pid: str, cid: str) -> None:
-        """A container's liveness socket closed: its process is gone, before YARN says so. Make sure of it
-        (kill the YARN container) and handle it as the failure YARN would report seconds later."""
+        """A container's liveness socket closed: its process is gone, before YARN says so. Handle it as the
+        failure YARN would report seconds later; its exit status is named when its launch script reports it."""
         log.warning("container %s of processor %s: its process is gone (liveness socket closed)", cid, pid)
-        try:
-            self.app.kill_container(cid)
-        except Exception as exc:  # already finished: YARN will not report it again for us either way
-            log.info("killing container %s: %s", cid, exc)
+        self.gone[cid] = (pid, self.clock())
+        host = self.processor(pid).host
+        address = self.node_addresses.get(host or "")
+        if host is not None and address is not None and not node_reachable(address):
+            # Its node went with it (its NodeManager does not answer): YARN will call it a lost node later.
+            # Not the processor's failure, and not worth asking that node for again.
+            del self.current[pid]
+            self.affinity.forget(pid)
+            proc = self.processor(pid)
+            proc.state, proc.last_host, proc.host = "FAILED", host, None
+            log.warning("container %s of processor %s lost with its node %s (unreachable), not counted", cid, pid,
+                        host)
+            if self.standby is not None and self.standby.is_standby(pid):
+                proc.state = "PENDING"
+                self.standby.avoid.setdefault(pid, set()).add(host)
+                self.standby.pending.add(pid)
+            else:
+                self.restart_active(pid, f"node {host} lost", any_host=True)
+            return
         service, _, instance = cid.rpartition("_")
         gone = SimpleNamespace(service_name=service, instance=int(instance), state="FAILED",
                                exit_message="its process is gone (liveness socket closed)")

@@ -88,8 +88,9 @@ class StandbyFailover:
                 self.standby.pending.add(pid)
                 del running[pid]
 
-    def restart_active(self, pid: str, why: str, restart: bool = True) -> None:
-        """Restart a failed active container: in a running standby of it, else by host affinity."""
+    def restart_active(self, pid: str, why: str, restart: bool = True, any_host: bool = False) -> None:
+        """Restart a failed active container: in a running standby of it, else by host affinity (or on any
+        host, when its own is gone)."""
         if self.standby is not None:
             chosen = self.standby.select_standby(pid, self.running_hosts())
             if chosen is not None:
@@ -97,7 +98,7 @@ class StandbyFailover:
                 return
             self.standby.failovers_to_any_host += 1
             log.info("no running standby for container %s: restarting it without one", pid)
-        self.start_container(pid, why, restart=restart)
+        self.start_container(pid, why, restart=restart, any_host=any_host)
 
     def promote(self, pid: str, standby: str, host: str, why: str) -> None:
         """Run container ``pid`` in the process of its standby (samza_py.container.promotion)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from samza_py.appmaster.liveness_watch import LivenessWatch
+from samza_py.config.config import Config
 from samza_py.container.liveness import LivenessServer
 
 
@@ -45,3 +46,45 @@ def test_a_container_no_longer_watched_is_not_reported() -> None:
     for connection in server._held:
         connection.close()
     assert lost_within(watch, 0.5) == []
+
+
+def test_the_am_restarts_a_container_seen_dead_and_names_its_exit_status_once_reported() -> None:
+    from samza_py.appmaster.application_master import SamzaApplicationMaster
+
+    from .test_appmaster import CONFIG, FakeApp, FakeContainer
+
+    app, now = FakeApp(), [0.0]
+    config = Config(dict(CONFIG.to_dict(), **{"cluster-manager.container.retry.count": "5"}))
+    am = SamzaApplicationMaster(config, app, clock=lambda: now[0])
+    am.start_container("0", "first start")
+    first = am.current["0"]
+    app.containers[first].state = "RUNNING"
+    am.on_process_gone("0", first)
+    assert am.current["0"] != first and am.policy.failures("0") == 1  # restarted at once, counted
+    assert am.processor("0").last_exit_status is None
+    app.kv[f"exit/{first}"] = b"137"
+    am.report_gone()
+    assert am.processor("0").last_exit_status == "137" and not am.gone
+    # One that never reports is killed after a while (a process that only lost its connection).
+    second = am.current["0"]
+    app.containers[second] = FakeContainer("samza-container-0", 1, "RUNNING")
+    am.on_process_gone("0", second)
+    now[0] += 11
+    am.report_gone()
+    assert second in app.killed
+
+
+def test_a_container_whose_node_does_not_answer_is_lost_with_it_and_not_counted() -> None:
+    from samza_py.appmaster.application_master import SamzaApplicationMaster
+
+    from .test_appmaster import CONFIG, FakeApp
+
+    app, now = FakeApp(), [0.0]
+    am = SamzaApplicationMaster(CONFIG, app, clock=lambda: now[0])
+    am.start_container("0", "first start")
+    first = am.current["0"]
+    am.processor("0").host = "node3"
+    am.node_addresses["node3"] = "127.0.0.1:1"  # nothing listens: the node is down
+    am.on_process_gone("0", first)
+    assert am.current["0"] != first and am.policy.failures("0") == 0
+    assert am.processor("0").last_host == "node3" and am.processor("0").restarts == 1
