@@ -264,3 +264,15 @@ def test_dry_run_is_only_for_the_run_operation(capsys: pytest.CaptureFixture[str
         run_job.main(["--config-path", "job.properties", "--dry-run", "--operation", "kill"])
     assert exit_info.value.code == 2
     assert "--dry-run applies to --operation run, not kill" in capsys.readouterr().err
+
+
+def test_standby_containers_are_planned_beside_their_actives() -> None:
+    config = job_config(**{"job.factory.class": YARN, "job.host-affinity.enabled": "true",
+                           "job.standbytask.replication.factor": "2"})
+    out = io.StringIO()
+    assert dry_run(config, out, io.StringIO(), {"fake": StrictAdmin("fake", {"edits": 4, "metrics": 1})},
+                   NoCoordinator()) == 0
+    text = out.getvalue()
+    assert "Tasks (4):" in text and "Containers (4):" in text  # standby copies are not tasks of their own
+    assert "  0-0        Standby-Partition 0-0, Standby-Partition 2-0\n" in text
+    assert "  1-0        Standby-Partition 1-0, Standby-Partition 3-0\n" in text
