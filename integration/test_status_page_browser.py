@@ -198,3 +198,26 @@ def test_a_job_without_an_application_shows_no_operator_graph(page: Page, page_u
     expect(page.locator("#operators-section")).to_be_hidden()
     expect(page.locator("#chart-throughput")).to_have_attribute("data-points", "0")
     expect(page.locator("#chart-lag-now")).to_have_text("\u2014")
+
+
+def test_standby_containers_are_marked_and_show_their_changelog_lag(page: Page, status: FakeStatus) -> None:
+    with status.lock:
+        status.value["containers"].append(
+            {"id": "0-0", "yarn_container": "container_1_0007_01_000005", "host": "node3", "state": "RUNNING",
+             "restarts": 0, "last_exit_status": None, "metrics_url": None, "process_envelopes": None,
+             "throughput": None, "mode": "standby",
+             "tasks": [{"name": "Standby-Partition 0-0", "mode": "standby", "partitions": [], "lag": 42,
+                        "standby_lag": {"stats": 42}, "processed": None, "throughput": None, "restore": {}}]})
+        status.value["failovers_to_standby"] = 0
+    server = StatusServer(status)
+    url = server.start(host="127.0.0.1")
+    try:
+        page.goto(url)
+        standby, copy = '[data-container="0-0"]', '[data-task="Standby-Partition 0-0"]'
+        expect(page.locator(standby)).to_have_attribute("data-mode", "standby", timeout=TIMEOUT_MS)
+        expect(field(page, standby, "id")).to_have_text("0-0 (standby)")
+        expect(field(page, copy, "partitions")).to_have_text("standby copy (changelog lag)")
+        expect(field(page, copy, "lag")).to_have_text("42")
+        expect(page.locator('[data-container="0"]')).to_have_attribute("data-mode", "active")
+    finally:
+        server.stop()
