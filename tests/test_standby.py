@@ -102,20 +102,24 @@ def test_a_standby_is_placed_only_away_from_its_active_and_siblings() -> None:
     assert manager.choose_host("0-1", ["node1"], {"0": "node1"}, None) is None  # nowhere: it waits
 
 
+def standby_am(nodes: tuple[str, ...], m: JobModel) -> tuple[FakeApp, SamzaApplicationMaster]:
+    """An AM with standbys enabled over a fake skein app with a service per node, its containers started."""
+    app = FakeApp(tuple(node_service_name(n) for n in nodes))
+    config = Config(dict(CONFIG.to_dict(), **{"job.host-affinity.enabled": "true",
+                                              "job.standbytask.replication.factor": "2"}))
+    am = SamzaApplicationMaster(config, app, clock=lambda: 0.0)
+    am.job_model, am.standby = m, StandbyManager(m)
+    am.start_all(m, "first start")
+    return app, am
+
+
 def running(app: FakeApp, cid: str, host: str) -> None:
     app.containers[cid].state = "RUNNING"
     app.containers[cid].yarn_node_http_address = f"{host}:8042"
 
 
 def test_a_failed_active_is_promoted_in_its_standbys_process_and_the_standby_placed_again() -> None:
-    nodes = ("node1", "node2", "node3")
-    app, now = FakeApp(tuple(node_service_name(n) for n in nodes)), [0.0]
-    config = Config(dict(CONFIG.to_dict(), **{"job.host-affinity.enabled": "true",
-                                              "job.standbytask.replication.factor": "2"}))
-    am = SamzaApplicationMaster(config, app, clock=lambda: now[0])
-    m = model(2)
-    am.job_model, am.standby = m, StandbyManager(m)
-    am.start_all(m, "first start")
+    app, am = standby_am(("node1", "node2", "node3"), model(2))
     assert sorted(am.current) == ["0", "1"]  # standbys wait for their actives' hosts
     running(app, am.current["0"], "node1")
     running(app, am.current["1"], "node2")
@@ -147,13 +151,7 @@ def test_a_failed_active_is_promoted_in_its_standbys_process_and_the_standby_pla
 
 
 def test_without_a_running_standby_the_active_restarts_by_host_affinity() -> None:
-    app, now = FakeApp((node_service_name("node1"),)), [0.0]
-    config = Config(dict(CONFIG.to_dict(), **{"job.host-affinity.enabled": "true",
-                                              "job.standbytask.replication.factor": "2"}))
-    am = SamzaApplicationMaster(config, app, clock=lambda: now[0])
-    m = model(2)
-    am.job_model, am.standby = m, StandbyManager(m)
-    am.start_all(m, "first start")
+    app, am = standby_am(("node1",), model(2))
     running(app, am.current["0"], "node1")
     am.watch_once()
     assert "0-0" not in am.current  # one node: nowhere for the standby to go
@@ -165,14 +163,8 @@ def test_without_a_running_standby_the_active_restarts_by_host_affinity() -> Non
 
 
 def test_the_job_ends_when_its_actives_complete_and_stops_the_standbys() -> None:
-    app, now = FakeApp(tuple(node_service_name(n) for n in ("node1", "node2"))), [0.0]
-    config = Config(dict(CONFIG.to_dict(), **{"job.host-affinity.enabled": "true",
-                                              "job.standbytask.replication.factor": "2",
-                                              "job.container.count": "1"}))
-    am = SamzaApplicationMaster(config, app, clock=lambda: now[0])
     m = JobModel({}, add_standby_containers({"0": ACTIVE_MODEL["0"]}, 2))
-    am.job_model, am.standby = m, StandbyManager(m)
-    am.start_all(m, "first start")
+    app, am = standby_am(("node1", "node2"), m)
     running(app, am.current["0"], "node1")
     am.watch_once()
     running(app, am.current["0-0"], "node2")
