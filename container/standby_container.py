@@ -202,7 +202,9 @@ class StandbyContainer:
 
     def _shutdown(self) -> None:
         steps: list[tuple[str, Callable[[], object]]] = []
-        if self.copies:
+        if self.copies and self.promoted_to is None:
+            # Not when promoted: the copies are past the active's last checkpoint by now, so a snapshot of them
+            # is of no use to its restore and would only push out an older one that is.
             steps.append(("last snapshot", self.snapshot_all))
         steps += [(f"consumer of {system}", consumer.close) for system, consumer in self._consumers.items()]
         steps += [(f"store {c.store} of {c.storage.task_name}", c.engine.close) for c in self.copies]
