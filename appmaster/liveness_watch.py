@@ -48,9 +48,11 @@ class LivenessWatch:
 
     def _wait(self, cid: str, connection: socket.socket) -> None:
         try:
-            ended = connection.recv(1) == b""  # a byte is a goodbye
+            ended = connection.recv(1) == b""  # a byte is a goodbye; a dead process's kernel closes with a FIN
         except OSError:
-            ended = True  # reset by the dying process's kernel, or closed by us
+            # A reset: the connection never reached the process (its listener closed), or we closed it. Not a
+            # sure death: left to YARN.
+            ended = False
         with self._lock:
             if ended and self._watched.get(cid) is connection:
                 self._lost[cid] = time.monotonic()

@@ -25,6 +25,8 @@ class LivenessServer:
         self._listener = socket.create_server(("", 0))
         self.address = f"{host}:{self._listener.getsockname()[1]}"
         self._held: list[socket.socket] = []
+        self._leaving = False
+        self._lock = threading.Lock()
         threading.Thread(target=self._accept, name="liveness", daemon=True).start()
 
     def _accept(self) -> None:
@@ -33,17 +35,36 @@ class LivenessServer:
                 connection, _ = self._listener.accept()
             except OSError:
                 return  # closed
-            self._held.append(connection)  # held, never read: only a goodbye or its closing says anything
+            with self._lock:
+                if not self._leaving:
+                    self._held.append(connection)  # held, never read: only a goodbye or its closing says anything
+                    continue
+            _bye(connection)
 
     def goodbye(self) -> None:
-        """This process ends by itself: tell the AM so, rather than let it take the closing for a death."""
-        self._listener.close()
-        for connection in self._held:
+        """This process ends by itself: tell the AM so, rather than let it take the closing for a death.
+        Connections still waiting to be accepted get the goodbye too (closing the listener would reset them)."""
+        with self._lock:
+            self._leaving = True
+            held, self._held = self._held, []
+        for connection in held:
+            _bye(connection)
+        self._listener.setblocking(False)
+        while True:
             try:
-                connection.sendall(b".")
-                connection.close()
+                connection, _ = self._listener.accept()
             except OSError:
-                pass  # the AM went away first
+                break
+            _bye(connection)
+        self._listener.close()
+
+
+def _bye(connection: socket.socket) -> None:
+    try:
+        connection.sendall(b".")
+        connection.close()
+    except OSError:
+        pass  # the AM went away first
 
 
 def publish_liveness(host: str) -> LivenessServer | None:
