@@ -19,6 +19,7 @@ from confluent_kafka import Producer
 
 from samza_py.config.config import Config
 from samza_py.config.job_config import JobConfig
+from samza_py.config.secrets import redacted
 from samza_py.system.interfaces import StreamSpec
 from samza_py.system.kafka import client_config
 from samza_py.system.kafka.admin import KafkaSystemAdmin
@@ -108,7 +109,9 @@ class CoordinatorStream:
         messages: dict[tuple[str, str], Mapping[str, str] | None] = {
             (kind, key): None for kind, key in current if kind == SET_CONFIG and key not in config
         }
-        messages.update({(SET_CONFIG, key): {"value": value} for key, value in config.items()})
+        # Secrets stay out of the stream (anyone who may read the topic would read them): their keys are
+        # written with [redacted]. Containers never read config from here; they get it whole at launch.
+        messages.update({(SET_CONFIG, key): {"value": value} for key, value in redacted(config).items()})
         self.write("job-runner", messages)
 
     def changelog_mapping(self) -> dict[str, int]:

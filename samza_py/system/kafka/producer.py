@@ -155,6 +155,15 @@ class KafkaSystemProducer(SystemProducer):
         if self._failure is not None:
             raise KafkaProducerError(f"Kafka producer of system {self.system!r}: {self._failure}")
 
+    def _send_error(self, topic: str, exc: KafkaException) -> KafkaProducerError:
+        """A send the client refused at once (e.g. a topic this user may not write): name the topic."""
+        err = exc.args[0] if exc.args and isinstance(exc.args[0], KafkaError) else None
+        if err is not None and err.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED:
+            why = "not authorized to write (TOPIC_AUTHORIZATION_FAILED): the job's user needs WRITE on it"
+        else:
+            why = str(err or exc)
+        return KafkaProducerError(f"Kafka producer of system {self.system!r}: send to topic {topic} failed: {why}")
+
     def partition_count(self, topic: str) -> int:
         count = self._partition_counts.get(topic)
         if count is None:
@@ -191,6 +200,8 @@ class KafkaSystemProducer(SystemProducer):
                 producer.produce(topic, message, key, samza_partition(partition_key, count))
         except BufferError:
             self._produce_when_room(topic, message, key, partition_key)
+        except KafkaException as exc:
+            raise self._send_error(topic, exc) from exc
         self._unpolled += 1
         if self._unpolled >= _POLL_EVERY:
             self._poll()
@@ -216,6 +227,8 @@ class KafkaSystemProducer(SystemProducer):
                     produce(topic, message, key, samza_partition(partition_key, count))
             except BufferError:
                 self._produce_when_room(topic, message, key, partition_key)
+            except KafkaException as exc:
+                raise self._send_error(topic, exc) from exc
             self._unpolled += 1
             if self._unpolled >= poll_every:
                 self._poll()
