@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from confluent_kafka import Consumer, Producer, TopicPartition
 from confluent_kafka.admin import (
     AclBinding,
     AclBindingFilter,
@@ -24,6 +23,7 @@ from samza_py.config.config import Config
 from samza_py.system.kafka.client_config import admin_settings
 
 from .conftest import GRID
+from .jobs import produce_round_robin, read_topic
 
 
 @dataclass(frozen=True)
@@ -82,42 +82,14 @@ class SecureKafka:
         self.admin.create_topics([NewTopic(topic, num_partitions=partitions, replication_factor=1)])[topic].result(30)
 
     def produce(self, topic: str, partitions: int, values: Iterable[bytes]) -> int:
-        producer = Producer({**self.settings, "linger.ms": 5})
-        count = 0
-        for j, value in enumerate(values):
-            producer.produce(topic, value, None, j % partitions)
-            count += 1
-            if count % 1000 == 0:
-                producer.poll(0)
-        assert producer.flush(60) == 0
-        return count
+        return produce_round_robin(topic, partitions, values, client=self.settings)
 
-    def read_topic(self, topic: str, timeout_s: float = 60) -> list[Any]:
+    def read_topic(self, topic: str) -> list[Any]:
         """Every message of ``topic`` up to its current end ([] while it does not exist)."""
-        consumer = Consumer({**self.settings, "group.id": "it-secure-reader", "enable.auto.commit": False})
-        out: list[Any] = []
         try:
-            meta = consumer.list_topics(topic, timeout=10).topics.get(topic)
-            if meta is None or meta.error is not None:
-                return out
-            ends = {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in meta.partitions}
-            todo = {p: end for p, end in ends.items() if end > 0}
-            if not todo:
-                return out
-            consumer.assign([TopicPartition(topic, p, 0) for p in todo])
-            import time
-            deadline = time.monotonic() + timeout_s
-            while todo:
-                assert time.monotonic() < deadline, f"timed out reading {topic}: {todo} left"
-                msg = consumer.poll(1.0)
-                if msg is None or msg.error():
-                    continue
-                out.append(msg)
-                if msg.offset() + 1 >= todo.get(msg.partition(), 0):
-                    todo.pop(msg.partition(), None)
-        finally:
-            consumer.close()
-        return out
+            return read_topic(topic, client=self.settings)
+        except KeyError:  # no such topic (yet)
+            return []
 
     def topics(self) -> set[str]:
         return set(self.admin.list_topics(timeout=10).topics)
