@@ -16,19 +16,23 @@ import json
 import re
 import subprocess
 import time
+import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from confluent_kafka.admin import AclOperation
 
 from samza_py.examples.wikipedia.parser import parse_edit
+from samza_py.job.status_summary import STATUS_URL_KEY
 from tests.wikipedia_data import parsable_count, wikipedia_events
 
 from .conftest import ROOT, run_grid
-from .jobs import RUN_JOB, V1, checkpointed_offsets, run_job
+from .jobs import RUN_JOB, V1, checkpointed_offsets, run_job, wait_for
 from .secure_kafka import SecureKafka, SecureUser, secure_user
+from .test_yarn_job import USERLOGS, YARN, wait_for_state
 
 PARSER_CONFIG = ROOT / "config" / "wikipedia-parser.properties"
 COUNTS_CONFIG = ROOT / "config" / "wikipedia-user-counts.properties"
@@ -240,3 +244,40 @@ def test_wrong_password_is_a_clear_authentication_error_within_seconds(
     assert f"authentication to {user.bootstrap} failed" in output, output[-4000:]
     assert "sasl.jaas.config" in output
     assert_no_secret(wrong, logs=all_text(result, tmp_path))
+
+
+def test_yarn_job_on_sasl_ssl_shows_no_secret_in_logs_status_or_coordinator_stream(
+    kafka: SecureKafka, skein_client: Any, unique: str, tmp_path: Path
+) -> None:
+    job, user = f"parser-{unique}", secure_user("job")
+    events = produce_raw(kafka, unique)
+    kafka.grant("job", [f"{unique}-raw"], INPUT_OPS)
+    kafka.grant("job", job_topics(job, f"{unique}-edits", f"{unique}-metrics"), [AclOperation.ALL])
+    kafka.grant_groups("job")
+    overrides = [*parser_overrides(user, unique), f"job.factory.class={YARN}", "yarn.am.container.memory.mb=512",
+                 "cluster-manager.container.memory.mb=384", "yarn.am.poll.interval.ms=500",
+                 f"systems.kafka.streams.{unique}-raw.samza.bounded=false"]
+    submitted = run_job(PARSER_CONFIG, *overrides, cwd=tmp_path, timeout_s=120)
+    assert submitted.returncode == 0, submitted.stderr[-3000:]
+    report = wait_for_state(skein_client, f"{job}_1", {"RUNNING"})
+    try:
+        expected = expected_edits(events)
+        wait_for(lambda: sum(edits(kafka, unique).values()) >= sum(expected.values()), 180, "every edit")
+        assert edits(kafka, unique) == expected
+        app = skein_client.connect(report.id, wait=False)
+        wait_for(lambda: app.kv.get(STATUS_URL_KEY) is not None, 60, "the AM's status server")
+        url = app.kv.get(STATUS_URL_KEY).decode().rstrip("/") + "/api/status"
+        with urllib.request.urlopen(url, timeout=10) as response:
+            status_json = response.read()
+        status = run_job(PARSER_CONFIG, *overrides, cwd=tmp_path, operation="status", timeout_s=120)
+        assert f"{report.id} RUNNING" in status.stdout, status.stdout + status.stderr
+    finally:
+        skein_client.kill_application(report.id)
+    wait_for_state(skein_client, f"{job}_1", {"KILLED", "FINISHED", "FAILED"})
+    yarn_logs = [p.read_text(errors="replace") for p in USERLOGS.glob(f"{report.id}/*/*") if p.is_file()]
+    assert any("samza-container" in text or "container 0" in text for text in yarn_logs), "no container log"
+    coordinator = kafka.read_topic(f"__samza_coordinator_{job}_1")
+    assert_no_secret(user.password, run_job=all_text(submitted, tmp_path), status=status.stdout + status.stderr,
+                     status_json=status_json, yarn_logs="\n".join(yarn_logs),
+                     coordinator_stream=b"\n".join((m.key() or b"") + (m.value() or b"") for m in coordinator),
+                     metrics_stream=b"\n".join(m.value() for m in kafka.read_topic(f"{unique}-metrics")))

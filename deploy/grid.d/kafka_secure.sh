@@ -83,13 +83,17 @@ kafka_configs() { # kafka_configs ARGS...: Kafka's ConfigCommand as the admin us
 # The users besides admin, created through the running broker with kafka-configs (once: their
 # credentials live in the metadata log from then on).
 create_secure_kafka_users() {
-  local home user log=$LOGS/kafka-secure-users.log
+  local home user pids=() log
   home=$(secure_kafka_home)
   [ -f "$home/users-created" ] && return
-  for user in $SECURE_KAFKA_USERS; do
+  for user in $SECURE_KAFKA_USERS; do  # side by side: each is a JVM start
     kafka_configs --alter --entity-type users --entity-name "$user" \
-      --add-config "SCRAM-SHA-512=[password=$(client_password "$user")]" >>"$log" 2>&1 \
-      || die "creating the secure broker's user $user failed; log: $log"
+      --add-config "SCRAM-SHA-512=[password=$(client_password "$user")]" >"$LOGS/kafka-secure-user-$user.log" 2>&1 &
+    pids+=("$user:$!")
+  done
+  for user in "${pids[@]}"; do
+    log=$LOGS/kafka-secure-user-${user%%:*}.log
+    wait "${user##*:}" || die "creating the secure broker's user ${user%%:*} failed; log: $log"
   done
   touch "$home/users-created"
 }
