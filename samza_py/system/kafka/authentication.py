@@ -52,12 +52,15 @@ class AuthenticationWatch:
         err = self.failure
         if err is None:
             return
-        prefix = f"systems.{self.system}.consumer./producer."
+        # Admins are built from the consumer's settings; the producer's (same keys) usually match them.
+        prefix = f"systems.{self.system}.consumer."
         if err.code() == KafkaError._SSL:
-            hint = f"check {prefix}ssl.ca.location (or ssl.truststore.location) and the broker's certificate"
+            hint = (f"check {prefix}ssl.ca.location (or {prefix}ssl.truststore.location) and the broker's "
+                    "certificate")
         else:
+            mechanism = f" ({self.mechanism})" if self.mechanism else ""
             hint = (f"check the username and password in {prefix}sasl.jaas.config and "
-                    f"sasl.mechanism{' (' + self.mechanism + ')' if self.mechanism else ''}")
+                    f"{prefix}sasl.mechanism{mechanism}")
         raise KafkaAuthenticationError(
             f"Kafka system {self.system!r}: authentication to {self.brokers} failed: {err.str()}; {hint}")
 
