@@ -229,20 +229,27 @@ def test_output_without_acl_fails_naming_the_topic_then_resumes_when_granted(
         kafka.revoke_all("other")
 
 
+@pytest.mark.parametrize("wrong_in", ["consumer", "producer"])
 def test_wrong_password_is_a_clear_authentication_error_within_seconds(
-    kafka: SecureKafka, unique: str, tmp_path: Path
+    kafka: SecureKafka, unique: str, tmp_path: Path, wrong_in: str
 ) -> None:
     user = secure_user("job")
     kafka.create_topic(f"{unique}-raw", 1)
+    kafka.grant("job", [f"{unique}-raw"], INPUT_OPS)
+    kafka.grant("job", job_topics(f"parser-{unique}"), [AclOperation.ALL])
     wrong = "not-" + user.password
+    overrides = parser_overrides(user, unique)
+    # Both clients' settings wrong, or only the producer's (the admins, built from the consumer's, log in).
+    overrides += [o for o in parser_overrides(user, unique, password=wrong)
+                  if o.startswith(f"systems.kafka.{wrong_in}.sasl.jaas.config=")]
     started = time.monotonic()
-    result = run_job(PARSER_CONFIG, *parser_overrides(user, unique, password=wrong), cwd=tmp_path, timeout_s=120)
+    result = run_job(PARSER_CONFIG, *overrides, cwd=tmp_path, timeout_s=120)
     took = time.monotonic() - started
     output = result.stdout + result.stderr
     assert result.returncode != 0
     assert took < 15, f"the authentication error took {took:.1f}s"
     assert f"authentication to {user.bootstrap} failed" in output, output[-4000:]
-    assert "sasl.jaas.config" in output
+    assert f"systems.kafka.{wrong_in}.sasl.jaas.config" in output
     assert_no_secret(wrong, logs=all_text(result, tmp_path))
 
 

@@ -123,3 +123,33 @@ def test_the_coordinator_stream_gets_secret_keys_redacted() -> None:
     assert written[(SET_CONFIG, "systems.kafka.consumer.sasl.jaas.config")] == {"value": "[redacted]"}
     assert written[(SET_CONFIG, "systems.kafka.consumer.security.protocol")] == {"value": "SASL_SSL"}
     assert PASSWORD not in repr(written)
+
+
+class UnauthenticatedProducer:
+    """librdkafka whose login was refused: sends queue up, flushes never finish, error_cb hears why."""
+
+    def __init__(self, settings: dict[str, object]) -> None:
+        self.error_cb = settings["error_cb"]
+
+    def produce(self, *args: object, **kwargs: object) -> None:
+        pass
+
+    def poll(self, timeout: float) -> int:
+        return 0
+
+    def flush(self, timeout: float) -> int:
+        self.error_cb(KafkaError(KafkaError._AUTHENTICATION, "SASL authentication error: invalid credentials"))  # type: ignore[operator]
+        return 1
+
+    def __len__(self) -> int:
+        return 1
+
+
+def test_a_producer_whose_login_is_refused_fails_its_first_flush_naming_the_producer_keys() -> None:
+    producer = KafkaSystemProducer("kafka", {"bootstrap.servers": "127.0.0.1:9094"}, max_block_ms=100)
+    producer._producer = UnauthenticatedProducer(producer._settings)  # type: ignore[assignment]
+    producer.send_serialized("t", SystemStream("kafka", "edits"), None, b"k", b"v")
+    started = time.monotonic()
+    with pytest.raises(KafkaAuthenticationError, match="systems.kafka.producer.sasl.jaas.config"):
+        producer.flush("commit")
+    assert time.monotonic() - started < 1

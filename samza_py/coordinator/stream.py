@@ -23,6 +23,7 @@ from samza_py.config.secrets import redacted
 from samza_py.system.interfaces import StreamSpec
 from samza_py.system.kafka import client_config
 from samza_py.system.kafka.admin import KafkaSystemAdmin
+from samza_py.system.kafka.authentication import AuthenticationWatch
 from samza_py.system.kafka.partition_reader import read_to_end
 
 SET_CONFIG = "set-config"
@@ -63,6 +64,7 @@ class CoordinatorStream:
             client_config.producer_settings(config, system, client_config.client_id(config, "coordinator-producer")),
             acks="all", **{"enable.idempotence": True},
         )
+        self._auth = AuthenticationWatch(system, self.producer_settings, kind="producer")
         self.admin = KafkaSystemAdmin(system, client_config.admin_settings(config, system, "coordinator-admin"))
         self._producer: Producer | None = None
 
@@ -99,7 +101,11 @@ class CoordinatorStream:
         for (kind, key), values in messages.items():
             value = None if values is None else message_value(source, values)
             producer.produce(self.topic, value, message_key(kind, key), 0, on_delivery=delivered)
-        remaining = producer.flush(60)
+        # In short flushes: a refused login (heard through error_cb) fails at once instead of after 60 s.
+        deadline = time.monotonic() + 60
+        while (remaining := producer.flush(1.0)) and time.monotonic() < deadline:
+            self._auth.raise_if_failed()
+        self._auth.raise_if_failed()
         if remaining or failures:
             raise CoordinatorStreamError(f"writing to {self.topic} failed: {failures or f'{remaining} unsent'}")
 

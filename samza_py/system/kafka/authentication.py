@@ -31,8 +31,9 @@ class KafkaAuthenticationError(Exception):
 class AuthenticationWatch:
     """Installs itself as the settings' ``error_cb`` (chaining the one there) and remembers a failure."""
 
-    def __init__(self, system: str, settings: dict[str, object]) -> None:
+    def __init__(self, system: str, settings: dict[str, object], kind: str = "consumer") -> None:
         self.system = system
+        self.kind = kind  # whose settings: the consumer's (admins are built from them) or the producer's
         self.brokers = str(settings.get("bootstrap.servers", "?"))
         self.mechanism = str(settings.get("sasl.mechanism") or settings.get("sasl.mechanisms") or "")
         self.failure: KafkaError | None = None
@@ -49,11 +50,13 @@ class AuthenticationWatch:
     def check(self, client: Any) -> None:
         """Serve the client's callbacks; raise if a login or handshake has failed."""
         client.poll(0)
+        self.raise_if_failed()
+
+    def raise_if_failed(self) -> None:
         err = self.failure
         if err is None:
             return
-        # Admins are built from the consumer's settings; the producer's (same keys) usually match them.
-        prefix = f"systems.{self.system}.consumer."
+        prefix = f"systems.{self.system}.{self.kind}."
         if err.code() == KafkaError._SSL:
             hint = (f"check {prefix}ssl.ca.location (or {prefix}ssl.truststore.location) and the broker's "
                     "certificate")

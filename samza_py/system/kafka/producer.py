@@ -12,6 +12,7 @@ from confluent_kafka import KafkaError, KafkaException, Message, Producer
 from samza_py.api import MetricsRegistry, OutgoingMessageEnvelope, SystemStream
 from samza_py.metrics.registry import MetricsRegistryMap
 from samza_py.system.interfaces import StreamNotFoundError, SystemProducer
+from samza_py.system.kafka.authentication import AuthenticationWatch
 from samza_py.system.kafka.client_config import DEFAULT_MAX_BLOCK_MS
 from samza_py.system.kafka.partitioner import samza_partition
 
@@ -46,6 +47,8 @@ class KafkaSystemProducer(SystemProducer):
         # Only failures come back: a callback per delivered message would cost more than the send.
         self._settings["delivery.report.only.error"] = True
         self._settings["on_delivery"] = self._on_delivery
+        # A refused login fails the next poll or flush instead of every send timing out minutes later.
+        self._auth = AuthenticationWatch(system, self._settings, kind="producer")
         self._producer: Producer | None = None
         self._partition_counts: dict[str, int] = {}
         self._failure: str | None = None
@@ -152,6 +155,7 @@ class KafkaSystemProducer(SystemProducer):
                 self._failure = f"send to {msg.topic()}[{msg.partition()}] failed: {err}"
 
     def _raise_failure(self) -> None:
+        self._auth.raise_if_failed()
         if self._failure is not None:
             raise KafkaProducerError(f"Kafka producer of system {self.system!r}: {self._failure}")
 
