@@ -8,7 +8,7 @@ import re
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -37,9 +37,15 @@ def delete_topics(topics: Iterable[str], timeout_s: float = 60) -> None:
              f"the deletion of {doomed}")
 
 
-def produce_round_robin(topic: str, partitions: int, values: Iterable[bytes]) -> int:
+def grid_client(client: Mapping[str, object] | None) -> dict[str, object]:
+    """A test client's settings: ``client`` (another broker, e.g. the secure one), else the grid's broker."""
+    return dict(client) if client is not None else {"bootstrap.servers": KAFKA_BOOTSTRAP}
+
+
+def produce_round_robin(topic: str, partitions: int, values: Iterable[bytes],
+                        client: Mapping[str, object] | None = None) -> int:
     """Message j goes to partition j % partitions, so on a new topic it lands at offset j // partitions."""
-    producer = Producer({"bootstrap.servers": KAFKA_BOOTSTRAP, "linger.ms": 5})
+    producer = Producer({**grid_client(client), "linger.ms": 5})
     count = 0
     for j, value in enumerate(values):
         producer.produce(topic, value, None, j % partitions)
@@ -50,8 +56,8 @@ def produce_round_robin(topic: str, partitions: int, values: Iterable[bytes]) ->
     return count
 
 
-def end_offsets(topic: str) -> dict[int, int]:
-    consumer = Consumer({"bootstrap.servers": KAFKA_BOOTSTRAP, "group.id": "it-reader"})
+def end_offsets(topic: str, client: Mapping[str, object] | None = None) -> dict[int, int]:
+    consumer = Consumer({**grid_client(client), "group.id": "it-reader"})
     try:
         partitions = consumer.list_topics(topic, timeout=10).topics[topic].partitions
         return {p: consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=10)[1] for p in partitions}
@@ -67,11 +73,12 @@ def count_messages(topic: str) -> int:
         return 0
 
 
-def read_topic(topic: str, start: dict[int, int] | None = None, timeout_s: float = 60) -> list[Any]:
+def read_topic(topic: str, start: dict[int, int] | None = None, timeout_s: float = 60,
+               client: Mapping[str, object] | None = None) -> list[Any]:
     """Every message of ``topic`` (from ``start`` offsets, else the beginning) up to its current end."""
-    ends = end_offsets(topic)
+    ends = end_offsets(topic, client)
     starts = start or {}
-    consumer = Consumer({"bootstrap.servers": KAFKA_BOOTSTRAP, "group.id": "it-reader", "enable.auto.commit": False})
+    consumer = Consumer({**grid_client(client), "group.id": "it-reader", "enable.auto.commit": False})
     out: list[Any] = []
     try:
         todo = {p: end for p, end in ends.items() if end > starts.get(p, 0)}

@@ -94,6 +94,7 @@ status() {
     status_line "node$k" "$(svc_id nodemanager "$k")" "$a" "$NM_WEB_PORT"
     status_line "node$k" "$(svc_id kafka "$k")" "$a" "$KAFKA_PORT"
   done
+  status_kafka_secure
 }
 
 # stop-node: what a crash of that machine does to the grid. Its NodeManager, broker and DataNode die

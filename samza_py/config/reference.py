@@ -259,6 +259,10 @@ REFERENCE: list[ConfigKey] = [
     _k("yarn.package.path", NONE,
        "Archive YARN localizes as `__package` (venv-pack'ed env or code tarball); unset = run in place (single node)"),
     _k("yarn.resourcemanager.am.max-attempts", "1", "AM attempts YARN makes; >1 lets a new AM resume the job"),
+    _k("yarn.kerberos.principal", NONE,
+       "Kerberos principal run-job logs in as (skein's driver) on a secure YARN; needs `yarn.kerberos.keytab`"),
+    _k("yarn.kerberos.keytab", NONE,
+       "Keytab of `yarn.kerberos.principal`; also localized for the ApplicationMaster only, as `samza.keytab`"),
     _k("samza-py.python", "the Python running run-job", "samza-py: interpreter of the AM and containers on YARN"),
     # -------------------------------------------------------------------------------------- metrics
     _k("metrics.reporters", NONE, "Comma list of reporter names"),

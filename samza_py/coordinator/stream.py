@@ -19,9 +19,11 @@ from confluent_kafka import Producer
 
 from samza_py.config.config import Config
 from samza_py.config.job_config import JobConfig
+from samza_py.config.secrets import redacted
 from samza_py.system.interfaces import StreamSpec
 from samza_py.system.kafka import client_config
 from samza_py.system.kafka.admin import KafkaSystemAdmin
+from samza_py.system.kafka.authentication import AuthenticationWatch
 from samza_py.system.kafka.partition_reader import read_to_end
 
 SET_CONFIG = "set-config"
@@ -62,6 +64,7 @@ class CoordinatorStream:
             client_config.producer_settings(config, system, client_config.client_id(config, "coordinator-producer")),
             acks="all", **{"enable.idempotence": True},
         )
+        self._auth = AuthenticationWatch(system, self.producer_settings, kind="producer")
         self.admin = KafkaSystemAdmin(system, client_config.admin_settings(config, system, "coordinator-admin"))
         self._producer: Producer | None = None
 
@@ -98,7 +101,11 @@ class CoordinatorStream:
         for (kind, key), values in messages.items():
             value = None if values is None else message_value(source, values)
             producer.produce(self.topic, value, message_key(kind, key), 0, on_delivery=delivered)
-        remaining = producer.flush(60)
+        # In short flushes: a refused login (heard through error_cb) fails at once instead of after 60 s.
+        deadline = time.monotonic() + 60
+        while (remaining := producer.flush(1.0)) and time.monotonic() < deadline:
+            self._auth.raise_if_failed()
+        self._auth.raise_if_failed()
         if remaining or failures:
             raise CoordinatorStreamError(f"writing to {self.topic} failed: {failures or f'{remaining} unsent'}")
 
@@ -108,7 +115,9 @@ class CoordinatorStream:
         messages: dict[tuple[str, str], Mapping[str, str] | None] = {
             (kind, key): None for kind, key in current if kind == SET_CONFIG and key not in config
         }
-        messages.update({(SET_CONFIG, key): {"value": value} for key, value in config.items()})
+        # Secrets stay out of the stream (anyone who may read the topic would read them): their keys are
+        # written with [redacted]. Containers never read config from here; they get it whole at launch.
+        messages.update({(SET_CONFIG, key): {"value": value} for key, value in redacted(config).items()})
         self.write("job-runner", messages)
 
     def changelog_mapping(self) -> dict[str, int]:

@@ -209,7 +209,12 @@ class ProcessJob(StreamJob):
     def submit(self) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         model_path = self.directory / "job-model.json"
-        model_path.write_text(self.job_model.to_json())
+        # The containers' whole config, secrets included (they need them to log in): readable by its owner
+        # only, created so from the start.
+        fd = os.open(model_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(self.job_model.to_json())
+        model_path.chmod(0o600)  # a file left by an earlier run keeps its mode through O_CREAT
         for pid in sorted(self.job_model.containers, key=lambda p: (len(p), p)):
             env = dict(os.environ, SAMZA_CONTAINER_ID=pid, SAMZA_JOB_MODEL_URL=f"file://{model_path}")
             # Each container leads its own process group, so a terminal's Ctrl-C reaches run-job only.

@@ -31,6 +31,7 @@ from typing import Any
 from samza_py.config.cluster_manager_config import ClusterManagerConfig
 from samza_py.config.config import Config
 from samza_py.config.job_config import JobConfig
+from samza_py.job.kerberos import am_env, am_files, client_arguments, kerberos_login
 from samza_py.job.standby import replication_factor, standby_container_id
 from samza_py.job.status_summary import STATUS_URL_KEY, fetch_status, render_status
 from samza_py.job.stream_job import ApplicationStatus, StreamJob, StreamJobFactory
@@ -97,6 +98,7 @@ def build_spec(config: Config, config_file: Path, nodes: Iterable[str] = ()) -> 
     import skein
 
     cluster = ClusterManagerConfig(config)
+    kerberos = kerberos_login(config)
     files: dict[str, Any] = {CONFIG_FILE: skein.File(str(config_file), type="file")}
     package = cluster.package_path
     if package:
@@ -128,10 +130,10 @@ def build_spec(config: Config, config_file: Path, nodes: Iterable[str] = ()) -> 
     master = skein.Master(
         resources=skein.Resources(memory=cluster.am_memory_mb, vcores=cluster.am_cpu_cores),
         script=launch_script(config, "samza_py.appmaster"),
-        files=files,
+        files={**files, **am_files(kerberos)},  # the keytab goes to the AM only
         # skein's web UI lists added pages through reflection that Java 17 forbids by default; without this
         # its overview page (YARN's tracking URL) fails with HTTP 500 once the status page is linked.
-        env=dict(env, JDK_JAVA_OPTIONS="--add-opens=java.base/java.util=ALL-UNNAMED"),
+        env=dict(env, JDK_JAVA_OPTIONS="--add-opens=java.base/java.util=ALL-UNNAMED", **am_env(kerberos)),
     )
     return skein.ApplicationSpec(
         name=application_name(config),
@@ -144,10 +146,12 @@ def build_spec(config: Config, config_file: Path, nodes: Iterable[str] = ()) -> 
     )
 
 
-def skein_client() -> Any:
+def skein_client(config: Config | None = None) -> Any:
+    """A skein client; with ``yarn.kerberos.*`` set its driver logs in with the job's keytab."""
     import skein
 
-    return skein.Client(log=False)
+    login = kerberos_login(config) if config is not None else None
+    return skein.Client(log=False, **client_arguments(login))
 
 
 def find_application(client: Any, config: Config, states: tuple[str, ...] = ACTIVE_STATES) -> Any | None:
@@ -165,12 +169,19 @@ class YarnJob(StreamJob):
         self._client: Any = None
 
     def submit(self) -> None:
+        kerberos_login(self.config)  # a half Kerberos login fails here, before anything is written
+        # The config holds the job's secrets: the file is its owner's only (tempfile's mode) and is removed
+        # once skein has uploaded it for the application.
         with tempfile.NamedTemporaryFile("w", suffix=".json", prefix="samza-config-", delete=False) as f:
             json.dump(self.config.to_dict(), f)
-        self._client = skein_client()
-        # Every node the ResourceManager knows, lost ones too: a node that comes back gets its containers back.
-        nodes = [n.host for n in self._client.get_nodes()] if JobConfig(self.config).host_affinity_enabled else []
-        self.app_id = self._client.submit(build_spec(self.config, Path(f.name), nodes))
+        try:
+            self._client = skein_client(self.config)
+            # Every node the ResourceManager knows, lost ones too: a node that comes back gets its containers back.
+            affinity = JobConfig(self.config).host_affinity_enabled
+            nodes = [n.host for n in self._client.get_nodes()] if affinity else []
+            self.app_id = self._client.submit(build_spec(self.config, Path(f.name), nodes))
+        finally:
+            os.unlink(f.name)
         report = self._client.application_report(self.app_id)
         print(f"submitted {application_name(self.config)} as {self.app_id}")
         print(f"tracking URL: {report.tracking_url or 'http://' + report.host}")
@@ -212,7 +223,7 @@ class YarnJobFactory(StreamJobFactory):
         return YarnJob(config)
 
     def status(self, config: Config) -> int:
-        with skein_client() as client:
+        with skein_client(config) as client:
             report = find_application(client, config, ACTIVE_STATES + ("FINISHED", "FAILED", "KILLED"))
             if report is None:
                 print(f"{application_name(config)}: no YARN application")
@@ -236,7 +247,7 @@ class YarnJobFactory(StreamJobFactory):
         return 0
 
     def kill(self, config: Config) -> int:
-        with skein_client() as client:
+        with skein_client(config) as client:
             report = find_application(client, config)
             if report is None:
                 print(f"{application_name(config)}: not running")

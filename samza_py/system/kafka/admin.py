@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 from confluent_kafka import KafkaError, KafkaException, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic, OffsetSpec
@@ -17,6 +18,7 @@ from samza_py.system.interfaces import (
     SystemStreamMetadata,
     SystemStreamPartitionMetadata,
 )
+from samza_py.system.kafka.authentication import AuthenticationWatch
 
 _TIMEOUT_S = 30.0
 # How long a topic the broker may be auto-creating is waited for before it counts as missing.
@@ -27,6 +29,8 @@ class KafkaSystemAdmin(SystemAdmin):
     def __init__(self, system: str, settings: Mapping[str, object]) -> None:
         self.system = system
         self.settings = dict(settings)
+        # A refused login ends the first wait on the broker at once instead of after _TIMEOUT_S.
+        self._auth = AuthenticationWatch(system, self.settings)
         self._client: AdminClient | None = None
         self._client_lock = threading.Lock()  # restores on several threads may ask first at once
         # librdkafka's admin asks the broker to auto-create a missing topic unless told not to.
@@ -51,13 +55,18 @@ class KafkaSystemAdmin(SystemAdmin):
         deadline = time.monotonic() + (_AUTO_CREATE_WAIT_S if self._may_auto_create else 0.0)
         backoff = 0.05
         while True:
-            meta = self._admin.list_topics(topic, timeout=_TIMEOUT_S).topics.get(topic)
+            meta = self._list_topics(topic).topics.get(topic)
             if meta is not None and meta.error is None and meta.partitions:
                 return len(meta.partitions)
             if time.monotonic() + backoff > deadline:
                 raise StreamNotFoundError(self.system, topic)
             time.sleep(backoff)
             backoff = min(backoff * 2, 1.0)
+
+    def _list_topics(self, topic: str) -> Any:
+        admin = self._admin
+        return self._auth.wait(admin, lambda slice_s: admin.list_topics(topic, timeout=slice_s), _TIMEOUT_S,
+                               f"the metadata of {topic}")
 
     def get_system_stream_metadata(self, streams: Iterable[str]) -> dict[str, SystemStreamMetadata]:
         streams = list(streams)
@@ -109,7 +118,8 @@ class KafkaSystemAdmin(SystemAdmin):
         )
         future = self._admin.create_topics([topic], request_timeout=_TIMEOUT_S)[spec.stream]
         try:
-            future.result()
+            self._auth.wait(self._admin, lambda slice_s: future.result(slice_s), _TIMEOUT_S + 5,
+                            f"the creation of {spec.stream}")
             created = True
         except KafkaException as exc:
             if exc.args[0].code() != KafkaError.TOPIC_ALREADY_EXISTS:

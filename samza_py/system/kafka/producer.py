@@ -12,6 +12,7 @@ from confluent_kafka import KafkaError, KafkaException, Message, Producer
 from samza_py.api import MetricsRegistry, OutgoingMessageEnvelope, SystemStream
 from samza_py.metrics.registry import MetricsRegistryMap
 from samza_py.system.interfaces import StreamNotFoundError, SystemProducer
+from samza_py.system.kafka.authentication import AuthenticationWatch
 from samza_py.system.kafka.client_config import DEFAULT_MAX_BLOCK_MS
 from samza_py.system.kafka.partitioner import samza_partition
 
@@ -46,6 +47,8 @@ class KafkaSystemProducer(SystemProducer):
         # Only failures come back: a callback per delivered message would cost more than the send.
         self._settings["delivery.report.only.error"] = True
         self._settings["on_delivery"] = self._on_delivery
+        # A refused login fails the next poll or flush instead of every send timing out minutes later.
+        self._auth = AuthenticationWatch(system, self._settings, kind="producer")
         self._producer: Producer | None = None
         self._partition_counts: dict[str, int] = {}
         self._failure: str | None = None
@@ -152,8 +155,18 @@ class KafkaSystemProducer(SystemProducer):
                 self._failure = f"send to {msg.topic()}[{msg.partition()}] failed: {err}"
 
     def _raise_failure(self) -> None:
+        self._auth.raise_if_failed()
         if self._failure is not None:
             raise KafkaProducerError(f"Kafka producer of system {self.system!r}: {self._failure}")
+
+    def _send_error(self, topic: str, exc: KafkaException) -> KafkaProducerError:
+        """A send the client refused at once (e.g. a topic this user may not write): name the topic."""
+        err = exc.args[0] if exc.args and isinstance(exc.args[0], KafkaError) else None
+        if err is not None and err.code() == KafkaError.TOPIC_AUTHORIZATION_FAILED:
+            why = "not authorized to write (TOPIC_AUTHORIZATION_FAILED): the job's user needs WRITE on it"
+        else:
+            why = str(err or exc)
+        return KafkaProducerError(f"Kafka producer of system {self.system!r}: send to topic {topic} failed: {why}")
 
     def partition_count(self, topic: str) -> int:
         count = self._partition_counts.get(topic)
@@ -191,6 +204,8 @@ class KafkaSystemProducer(SystemProducer):
                 producer.produce(topic, message, key, samza_partition(partition_key, count))
         except BufferError:
             self._produce_when_room(topic, message, key, partition_key)
+        except KafkaException as exc:
+            raise self._send_error(topic, exc) from exc
         self._unpolled += 1
         if self._unpolled >= _POLL_EVERY:
             self._poll()
@@ -216,6 +231,8 @@ class KafkaSystemProducer(SystemProducer):
                     produce(topic, message, key, samza_partition(partition_key, count))
             except BufferError:
                 self._produce_when_room(topic, message, key, partition_key)
+            except KafkaException as exc:
+                raise self._send_error(topic, exc) from exc
             self._unpolled += 1
             if self._unpolled >= poll_every:
                 self._poll()
