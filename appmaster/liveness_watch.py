@@ -43,6 +43,7 @@ class LivenessWatch:
                 log.debug("cannot watch container %s at %s yet: %s", cid, address, exc)
                 continue
             connection.settimeout(None)
+            log.info("watching the liveness of container %s at %s", cid, address)
             self._watched[cid] = connection
             threading.Thread(target=self._wait, args=(cid, connection), name=f"liveness-{cid}", daemon=True).start()
 
@@ -56,6 +57,8 @@ class LivenessWatch:
         with self._lock:
             if ended and self._watched.get(cid) is connection:
                 self._lost[cid] = time.monotonic()
+            elif not ended:
+                log.info("container %s said goodbye (or was reset): its exit is left to YARN", cid)
 
     def lost(self) -> list[str]:
         """Containers whose process has gone since the last call."""

@@ -11,6 +11,7 @@ that vanishes closes nothing: that case is left to YARN too.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import socket
 import threading
@@ -50,21 +51,28 @@ class LivenessServer:
         for connection in held:
             _bye(connection)
         self._listener.setblocking(False)
+        late = 0
         while True:
             try:
                 connection, _ = self._listener.accept()
             except OSError:
                 break
             _bye(connection)
+            late += 1
+        # shutdown, not only close: the accept thread blocked on the socket would keep it listening (and the
+        # AM connecting to a process that has already said goodbye) until the process ends.
+        with contextlib.suppress(OSError):
+            self._listener.shutdown(socket.SHUT_RDWR)
         self._listener.close()
+        log.info("liveness: said goodbye on %d connection(s)", len(held) + late)
 
 
 def _bye(connection: socket.socket) -> None:
     try:
         connection.sendall(b".")
         connection.close()
-    except OSError:
-        pass  # the AM went away first
+    except OSError as exc:
+        log.info("liveness: no goodbye to %s: %s", connection, exc)  # the AM went away first
 
 
 def publish_liveness(host: str) -> LivenessServer | None:

@@ -88,3 +88,15 @@ def test_a_container_whose_node_does_not_answer_is_lost_with_it_and_not_counted(
     am.on_process_gone("0", first)
     assert am.current["0"] != first and am.policy.failures("0") == 0
     assert am.processor("0").last_host == "node3" and am.processor("0").restarts == 1
+
+
+def test_after_a_goodbye_nothing_listens_any_more() -> None:
+    import socket
+
+    import pytest
+
+    server = LivenessServer("127.0.0.1")
+    server.goodbye()
+    host, port = server.address.rsplit(":", 1)
+    with pytest.raises(ConnectionRefusedError):
+        socket.create_connection((host, int(port)), timeout=2)
