@@ -98,7 +98,10 @@ class MetricsScraper:
             self.scrape_once()
 
     def scrape_once(self) -> None:
-        for pid, url in list(self.targets.items()):
+        targets = dict(self.targets)
+        for pid in [p for p in self.scrapes if p not in targets]:
+            del self.scrapes[pid]  # a container gone or replaced: its last numbers are no longer anyone's
+        for pid, url in targets.items():
             try:
                 samples = self._fetch(url)
             except Exception as exc:

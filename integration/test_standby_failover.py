@@ -112,6 +112,13 @@ def status_of(skein_client: Any, app_id: str) -> dict[str, Any] | None:
         return None  # not serving yet
 
 
+def restored(status: dict[str, Any], killed_container: str) -> bool:
+    """Whether container 0 runs in another YARN container than the killed one, its restore done and reported."""
+    now = [c for c in status["containers"] if c["id"] == "0" and c["state"] == "RUNNING"
+           and c["yarn_container"] != killed_container and c["tasks"]]
+    return bool(now) and bool(now[0]["tasks"][0]["restore"].get("big", {}).get("done"))
+
+
 def container(status: dict[str, Any], pid: str) -> dict[str, Any]:
     return next(c for c in status["containers"] if c["id"] == pid)
 
@@ -167,13 +174,14 @@ def test_a_standby_makes_failover_at_least_five_times_faster(skein_client: Any, 
         wait_for(lambda: count_messages(output) >= fills + 40, 120, "ticks to be echoed")
         time.sleep(5)  # lets a commit and a standby snapshot pass: a failure mid-interval is the common case
         start = end_offsets(output)[0]
+        killed_container = container(status, "0")["yarn_container"]
         killed_ms, lost_host = kill_active_and_lose_its_state(report.id, status, job)
         with_standby_s = (first_output_after(output, start, killed_ms, 600) - killed_ms) / 1000
 
         def moved() -> dict[str, Any] | None:
+            """The status once container 0 runs again and its restore is reported (a scrape of its metrics)."""
             now = status_of(skein_client, report.id) or {"containers": []}
-            active = [c for c in now["containers"] if c["id"] == "0" and c["state"] == "RUNNING"]
-            return now if active else None
+            return now if restored(now, killed_container) else None
 
         wait_for(lambda: moved() is not None, 120, "container 0 running again")
         after = moved()
@@ -206,10 +214,16 @@ def test_a_standby_makes_failover_at_least_five_times_faster(skein_client: Any, 
         assert status is not None and [c["id"] for c in status["containers"]] == ["0"]
         time.sleep(5)  # as above
         start = end_offsets(output)[0]
+        killed_container = container(status, "0")["yarn_container"]
         killed_ms, lost_host = kill_active_and_lose_its_state(report.id, status, job)
         without_standby_s = (first_output_after(output, start, killed_ms, 900) - killed_ms) / 1000
-        wait_for(lambda: running() is not None, 120, "container 0 running again")
-        after = running()
+
+        def restarted() -> dict[str, Any] | None:
+            now = status_of(skein_client, report.id) or {"containers": []}
+            return now if restored(now, killed_container) else None
+
+        wait_for(lambda: restarted() is not None, 120, "container 0 running again")
+        after = restarted()
         assert after is not None
         restore = container(after, "0")["tasks"][0]["restore"]["big"]
         assert restore["total"] >= RECORDS, restore  # the whole changelog

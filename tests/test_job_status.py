@@ -156,3 +156,13 @@ def test_status_summary_text_names_containers_tasks_lag_and_restore() -> None:
         "12.5 msg/s",
         "  Partition 0: kafka.edits.0; lag 0, processed 1,200, 12.0 msg/s; counts 50/200 (25%)",
     ]
+
+
+def test_a_container_no_longer_scraped_shows_no_numbers_of_its_predecessor() -> None:
+    scraper = MetricsScraper(fetch=lambda url: container_samples(100, 90, 50, 100, 1), clock=lambda: 1.0)
+    scraper.targets = {"0": "http://node:1/metrics"}
+    scraper.scrape_once()
+    assert "0" in scraper.scrapes
+    scraper.targets = {}  # restarted: its new container has not published its endpoint yet
+    scraper.scrape_once()
+    assert scraper.scrapes == {}
