@@ -9,11 +9,11 @@ copy is. So a container and its standbys never share a host (they would share th
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 
 from samza_py.config.config import Config
 from samza_py.config.errors import ConfigException
-from samza_py.job.model import ACTIVE, STANDBY, ContainerModel, JobModel, TaskModel
+from samza_py.job.model import STANDBY, ContainerModel, JobModel, TaskModel
 
 REPLICATION_FACTOR_KEY = "job.standbytask.replication.factor"
 STANDBY_PREFIX = "Standby"
@@ -90,10 +90,6 @@ def active_ids(model: JobModel) -> list[str]:
 def standbys_of(model: JobModel, active_id: str) -> list[str]:
     return [cid for cid, container in model.containers.items()
             if is_standby(container) and active_container_id(cid) == active_id]
-
-
-def modes(tasks: Iterable[TaskModel]) -> set[str]:
-    return {task.mode for task in tasks} or {ACTIVE}
 
 
 def check_standby(cfg: Config) -> Iterator[ConfigException]:
