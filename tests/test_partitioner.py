@@ -6,9 +6,54 @@ import struct
 
 import pytest
 
+from samza_py.system.kafka import partitioner
 from samza_py.system.kafka.partitioner import java_hash_code, samza_partition
 
 INT_MIN = -(2**31)
+
+
+@pytest.fixture(autouse=True, params=["compiled", "python"])
+def implementation(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test runs with the compiled hash (as installed) and with the Python one (an install without
+    a C compiler): both must give Java's answers."""
+    if request.param == "python":
+        monkeypatch.setattr(partitioner, "_string_hash", partitioner.python_string_hash)
+        monkeypatch.setattr(partitioner, "_bytes_hash", partitioner.python_bytes_hash)
+        monkeypatch.setattr(partitioner, "_exact_string_hash", partitioner._cached_string_hash)
+        monkeypatch.setattr(partitioner, "_exact_bytes_hash", partitioner._cached_bytes_hash)
+    return str(request.param)
+
+
+def test_the_compiled_hash_is_built() -> None:
+    # bin/setup makes sure of a C compiler, so the project's own install always has it.
+    assert partitioner.COMPILED
+    assert partitioner._compiled is not None and partitioner._compiled.__file__.endswith(".so")
+
+
+def test_compiled_and_python_hashes_agree_on_any_text_and_bytes() -> None:
+    import random
+
+    compiled = partitioner._compiled
+    assert compiled is not None
+    rng = random.Random(7)
+    # ASCII, Latin-1, BMP, astral (surrogate pairs in Java) and lone surrogates: every string kind.
+    ranges = [(0, 0x7F), (0x80, 0xFF), (0x100, 0xD7FF), (0xD800, 0xDFFF), (0xE000, 0xFFFF), (0x10000, 0x10FFFF)]
+    for _ in range(2000):
+        picked = rng.sample(ranges, rng.randint(1, 3))
+        text = "".join(chr(rng.randint(*rng.choice(picked))) for _ in range(rng.randint(0, 40)))
+        assert compiled.string_hash(text) == partitioner.python_string_hash(text) == _reference_string_hash(text)
+        data = rng.randbytes(rng.randint(0, 300))
+        assert compiled.bytes_hash(data) == partitioner.python_bytes_hash(data) == _reference_bytes_hash(data)
+        assert compiled.bytes_hash(bytearray(data)) == compiled.bytes_hash(data)
+
+
+def test_compiled_hash_refuses_what_is_not_text_or_bytes() -> None:
+    compiled = partitioner._compiled
+    assert compiled is not None
+    with pytest.raises(TypeError, match="takes a str, not int"):
+        compiled.string_hash(5)  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        compiled.bytes_hash("text")  # type: ignore[arg-type]
 
 
 def _signed32(value: int) -> int:
@@ -184,15 +229,19 @@ def test_random_keys_match_the_formula_every_time() -> None:
             assert java_hash_code(data) == _reference_bytes_hash(data)
 
 
-def test_the_hash_cache_stays_bounded() -> None:
-    from samza_py.system.kafka import partitioner
-
+def test_the_hash_cache_stays_bounded(implementation: str) -> None:
+    if implementation == "compiled":
+        partitioner._string_hashes.clear()
+        partitioner._bytes_hashes.clear()
     for i in range(partitioner.HASH_CACHE_SIZE + 10):
         text = f"k-{i}"
         assert java_hash_code(text) == _reference_string_hash(text)
         assert java_hash_code(text.encode()) == _reference_bytes_hash(text.encode())
-    assert len(partitioner._string_hashes) <= partitioner.HASH_CACHE_SIZE
-    assert len(partitioner._bytes_hashes) <= partitioner.HASH_CACHE_SIZE
+    if implementation == "compiled":  # the compiled hash is cheaper than a lookup: nothing is remembered
+        assert not partitioner._string_hashes and not partitioner._bytes_hashes
+    else:
+        assert 0 < len(partitioner._string_hashes) <= partitioner.HASH_CACHE_SIZE
+        assert 0 < len(partitioner._bytes_hashes) <= partitioner.HASH_CACHE_SIZE
     assert java_hash_code("hello") == 99162322  # emptied, not broken
 
 

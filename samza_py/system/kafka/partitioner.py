@@ -7,7 +7,13 @@ from __future__ import annotations
 
 import math
 import struct
+from collections.abc import Callable
 from typing import Any
+
+try:  # Java's hashCode compiled (samza_py/_java_hash.c, built by setup.py where a C compiler is found)
+    from samza_py import _java_hash as _compiled
+except ImportError:  # pragma: no cover - an install without a C compiler: the Python versions below
+    _compiled = None  # type: ignore[assignment]
 
 _INT_MIN = -(2**31)
 _INT_MAX = 2**31 - 1
@@ -40,9 +46,10 @@ _HIGH = bytes(_DIGITS[b // 31] for b in range(256))
 _LOW = bytes(_DIGITS[b % 31] for b in range(256))
 _ABOVE_127 = bytes(1 if b > 127 else 0 for b in range(256))
 _POW31 = [pow(31, n, 1 << 32) for n in range(_CHUNK + 1)]  # 31^n mod 2^32
-# Keys repeat (users, pages, ...): their hashes are remembered in a dict that is emptied when it holds
-# HASH_CACHE_SIZE of them. Cheaper than functools.lru_cache, whose bookkeeping on a miss costs a good part
-# of the hash itself when keys rarely repeat.
+# Without the compiled hash, keys' hashes are remembered (keys repeat: users, pages, ...) in a dict that
+# is emptied when it holds HASH_CACHE_SIZE of them. Cheaper than functools.lru_cache, whose bookkeeping on
+# a miss costs a good part of the hash itself when keys rarely repeat. The compiled hash costs less than
+# a dict lookup, so it is not cached.
 HASH_CACHE_SIZE = 65536
 _string_hashes: dict[str, int] = {}
 _bytes_hashes: dict[bytes, int] = {}
@@ -69,7 +76,8 @@ def _remember(cache: dict[Any, int], key: Any, h: int) -> int:
     return h
 
 
-def _string_hash(text: str) -> int:
+def python_string_hash(text: str) -> int:
+    """String.hashCode() in Python: the reference for the compiled one, and its stand-in."""
     if text.isascii():
         data = text.encode("ascii")
         if 0 < len(data) <= _CHUNK:
@@ -83,7 +91,8 @@ def _string_hash(text: str) -> int:
     return _to_int32(256 * _byte_poly(units[0::2]) + _byte_poly(units[1::2]))
 
 
-def _bytes_hash(data: bytes | bytearray) -> int:
+def python_bytes_hash(data: bytes | bytearray) -> int:
+    """Arrays.hashCode(byte[]) in Python: the reference for the compiled one, and its stand-in."""
     # Java's byte[].hashCode() is identity-based (differs per object and run), so no Java job could rely
     # on it. Our documented choice is Arrays.hashCode(byte[]): content-based, over signed bytes, i.e.
     # 31^n + the polynomial of the signed bytes (a byte above 127 counts 256 less).
@@ -101,24 +110,44 @@ def _double_hash(value: float) -> int:
     return _long_hash(bits)
 
 
+COMPILED = _compiled is not None
+# Any str or bytes-like; the compiled functions where built.
+_string_hash: Callable[[str], int] = _compiled.string_hash if _compiled is not None else python_string_hash
+_bytes_hash: Callable[[bytes | bytearray], int] = (
+    _compiled.bytes_hash if _compiled is not None else python_bytes_hash
+)
+
+
+def _cached_string_hash(text: str) -> int:
+    h = _string_hashes.get(text)
+    if h is None:
+        h = _remember(_string_hashes, text, python_string_hash(text))
+    return h
+
+
+def _cached_bytes_hash(data: bytes) -> int:
+    h = _bytes_hashes.get(data)
+    if h is None:
+        h = _remember(_bytes_hashes, data, python_bytes_hash(data))
+    return h
+
+
+# Exactly str and exactly bytes (immutable, so their hashes may be remembered), the usual keys.
+_exact_string_hash: Callable[[str], int] = _string_hash if _compiled is not None else _cached_string_hash
+_exact_bytes_hash: Callable[[bytes], int] = _bytes_hash if _compiled is not None else _cached_bytes_hash
+
+
 def java_hash_code(value: Any) -> int:
     """The value's Java hashCode, a signed 32-bit int.
 
     str -> String; bool -> Boolean; int -> Integer if it fits in 32 bits, else Long; float -> Double;
     bytes/bytearray -> Arrays.hashCode(byte[]).
     """
-    # Text and bytes, the usual keys, are looked up first and in the cache.
     kind = type(value)
     if kind is str:
-        h = _string_hashes.get(value)
-        if h is None:
-            h = _remember(_string_hashes, value, _string_hash(value))
-        return h
+        return _exact_string_hash(value)
     if kind is bytes:
-        h = _bytes_hashes.get(value)
-        if h is None:
-            h = _remember(_bytes_hashes, value, _bytes_hash(value))
-        return h
+        return _exact_bytes_hash(value)
     if isinstance(value, str):
         return _string_hash(value)
     if isinstance(value, bool):  # before int: bool is an int subclass
@@ -143,11 +172,7 @@ def samza_partition(partition_key: Any, num_partitions: int) -> int:
     if type(partition_key) is str:  # the usual key: java_hash_code's first case, written out
         if num_partitions == 1:
             return 0  # whatever its hash (a string always has one)
-        h = _string_hashes.get(partition_key)
-        if h is None:
-            if len(_string_hashes) >= HASH_CACHE_SIZE:
-                _string_hashes.clear()
-            h = _string_hashes[partition_key] = _string_hash(partition_key)
+        h = _exact_string_hash(partition_key)
     elif num_partitions == 1 and type(partition_key) is bytes:
         return 0
     else:
