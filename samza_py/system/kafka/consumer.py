@@ -11,6 +11,7 @@ from confluent_kafka import Consumer, KafkaError, KafkaException, Message, Topic
 from samza_py.api import IncomingMessageEnvelope, MetricsRegistry, SystemStreamPartition
 from samza_py.api.metrics import Counter, Gauge
 from samza_py.system.interfaces import SystemConsumer
+from samza_py.system.kafka.message_runs import read_runs
 
 log = logging.getLogger(__name__)
 
@@ -100,76 +101,20 @@ class KafkaSystemConsumer(SystemConsumer):
             time.sleep(timeout_s)
             return []
         messages = self._consumer.consume(num_messages=self._batch_size, timeout=timeout_s)
-        runs: list[tuple[SystemStreamPartition, list[IncomingMessageEnvelope]]] = []
-        run: list[IncomingMessageEnvelope] = []
-        append = run.append
-        # Envelopes are made without calling __init__ (object.__new__, then the slots): the call's frame
-        # cost more than everything else done per message here.
-        new, envelope_class = object.__new__, IncomingMessageEnvelope
-        now_ms = int(time.time() * 1000)
-        ssps, ends, metrics, nexts = self._ssps, self._ends, self._metrics, self._next
-        only_topic = self._only_topic
-        # Messages come in runs from one partition: look the SSP up, and count what was read, only when
-        # the partition changes.
-        last_topic: str | None = None
-        last_partition = -1
-        ssp: SystemStreamPartition | None = None
-        end: int | None = None
-        run_bytes = 0
-        offset = expected = -1
         again: dict[SystemStreamPartition, list[int]] = {}
-        for msg in messages:
-            if msg.error() is not None:
-                self._on_error(msg)
-                continue
-            partition = msg.partition()
-            # With one input topic (the usual case) the topic need not be read for every message.
-            topic = only_topic if only_topic is not None else msg.topic()
-            if partition != last_partition or topic != last_topic:
-                if ssp is not None:
-                    nexts[ssp] = expected
-                    if metrics:
-                        self._count(ssp, len(run), run_bytes, offset)
-                ssp = ssps[(topic, partition)]  # type: ignore[index]
-                run, run_bytes = [], 0
-                runs.append((ssp, run))
-                append = run.append
-                end = ends.get(ssp)
-                expected = nexts[ssp]
-                last_topic, last_partition = topic, partition  # type: ignore[assignment]
-            offset = msg.offset()  # type: ignore[assignment]
-            if offset < expected:
-                again.setdefault(ssp, []).append(offset)  # type: ignore[arg-type]
-                continue
-            expected = offset + 1
-            if end is not None and offset >= end:
-                continue
-            key, value = msg.key(), msg.value()
-            ts_type, ts = msg.timestamp()
-            size = (len(key) if key else 0) + (len(value) if value else 0)
-            run_bytes += size
-            envelope = new(envelope_class)
-            envelope.system_stream_partition = ssp  # type: ignore[assignment]
-            envelope._offset = offset  # made a str when read
-            envelope.key = key
-            envelope.message = value
-            envelope.size = size
-            envelope.event_time = ts if ts_type else 0
-            envelope.arrival_time = now_ms
-            append(envelope)
-        if ssp is not None:
-            nexts[ssp] = expected
+        read = read_runs(messages, self._only_topic, self._ssps, self._ends, self._next, IncomingMessageEnvelope,
+                         int(time.time() * 1000), again, self._on_error)
         for dropped_ssp, dropped in again.items():
             log.warning("%s: dropped %d message(s) at offsets %d..%d that the consumer delivered again "
                         "(the next offset is %d)", dropped_ssp, len(dropped), min(dropped), max(dropped),
-                        nexts[dropped_ssp])
-        if metrics:
-            if ssp is not None:
-                self._count(ssp, len(run), run_bytes, offset)
+                        self._next[dropped_ssp])
+        if self._metrics:
+            for ssp, run, run_bytes, last_offset in read:
+                self._count(ssp, len(run), run_bytes, last_offset)
             if time.monotonic() - self._watermarks_read >= WATERMARK_EVERY_S:
                 self._read_watermarks()
-        runs = [(run_ssp, envelopes) for run_ssp, envelopes in runs if envelopes]
-        if len(self._ended) < len(ends):
+        runs = [(ssp, envelopes) for ssp, envelopes, _, _ in read if envelopes]
+        if len(self._ended) < len(self._ends):
             runs.extend((eos.system_stream_partition, [eos]) for eos in self._reached_ends())
         return runs
 
