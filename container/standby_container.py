@@ -16,7 +16,6 @@ from __future__ import annotations
 import logging
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -35,6 +34,7 @@ from samza_py.serializers.manager import SerdeManager
 from samza_py.storage.engine import KeyValueStorageEngine
 from samza_py.storage.storage_manager import TaskStorageManager
 from samza_py.system.interfaces import SystemAdmin
+from samza_py.system.kafka.changelog_consumer import changelog_consumer
 
 log = logging.getLogger(__name__)
 
@@ -133,8 +133,7 @@ class StandbyContainer:
             by_system.setdefault(copy.changelog.system, []).append(copy)
         for system, copies in by_system.items():
             settings = copies[0].storage.reader_settings(copies[0].changelog)
-            consumer = Consumer({**settings, "group.id": f"samza-py-standby-{uuid.uuid4().hex}",
-                                 "enable.auto.commit": False, "enable.partition.eof": False})
+            consumer = changelog_consumer(settings, "standby", partition_eof=False)
             # OFFSET_BEGINNING (-2) for a copy that holds nothing yet.
             consumer.assign([TopicPartition(c.changelog.stream, c.changelog.partition_id,
                                             -2 if c.applied is None else c.applied + 1) for c in copies])

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+import logging
 import time
 
-from samza_py.appmaster.liveness_watch import LivenessWatch
+import pytest
+
+from samza_py.appmaster.liveness_watch import (
+    LOOKUP_FIRST_BACKOFF_S,
+    LOOKUP_MAX_BACKOFF_S,
+    LOOKUP_TRIES,
+    LivenessWatch,
+)
 from samza_py.config.config import Config
 from samza_py.container.liveness import LivenessServer
 
@@ -93,10 +101,60 @@ def test_a_container_whose_node_does_not_answer_is_lost_with_it_and_not_counted(
 def test_after_a_goodbye_nothing_listens_any_more() -> None:
     import socket
 
-    import pytest
-
     server = LivenessServer("127.0.0.1")
     server.goodbye()
     host, port = server.address.rsplit(":", 1)
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection((host, int(port)), timeout=2)
+
+
+class CountingKv:
+    """The AM's liveness lookup over a fake key-value store: counts every request, per container."""
+
+    def __init__(self) -> None:
+        self.published: dict[str, str] = {}
+        self.asked: dict[str, list[float]] = {}
+
+    def lookup(self, cid: str, now: float) -> str | None:
+        self.asked.setdefault(cid, []).append(now)
+        return self.published.get(cid)
+
+
+def polled(kv: CountingKv) -> tuple[LivenessWatch, list[float]]:
+    now = [0.0]
+    return LivenessWatch(lambda cid: kv.lookup(cid, now[0]), clock=lambda: now[0]), now
+
+
+def test_a_container_that_never_publishes_its_socket_is_asked_for_it_a_few_times_then_no_more(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    kv = CountingKv()
+    watch, now = polled(kv)
+    with caplog.at_level(logging.INFO, logger="samza_py.appmaster.liveness"):
+        while now[0] < 600:  # ten minutes of polls, every half second
+            watch.watch(["c_0"])
+            now[0] += 0.5
+    asked = kv.asked["c_0"]
+    assert len(asked) == LOOKUP_TRIES
+    gaps = [later - earlier for earlier, later in zip(asked, asked[1:], strict=False)]
+    assert gaps == sorted(gaps) and gaps[0] >= LOOKUP_FIRST_BACKOFF_S and max(gaps) <= LOOKUP_MAX_BACKOFF_S + 0.5
+    given_up = [r for r in caplog.records if "no liveness socket" in r.getMessage()]
+    assert len(given_up) == 1 and given_up[0].levelno == logging.INFO and "c_0" in given_up[0].getMessage()
+    # Its restart (a new skein id) is asked for afresh; the one given up on, still running, is not.
+    watch.watch(["c_0", "c_1"])
+    assert len(kv.asked["c_1"]) == 1 and len(kv.asked["c_0"]) == LOOKUP_TRIES
+
+
+def test_a_socket_published_late_is_watched_and_then_no_longer_looked_up() -> None:
+    server = LivenessServer("127.0.0.1")
+    kv = CountingKv()
+    watch, now = polled(kv)
+    for _ in range(20):  # ten seconds of polls; the socket appears after four
+        if now[0] >= 4:
+            kv.published["c_0"] = server.address
+        watch.watch(["c_0"])
+        now[0] += 0.5
+    # Asked at 0, 1, 3 (nothing yet) and 7 s (found): no more after that.
+    assert kv.asked["c_0"] == [0.0, 1.0, 3.0, 7.0]
+    watch.close()
+

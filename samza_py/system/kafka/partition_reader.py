@@ -16,6 +16,8 @@ from typing import Any
 
 from confluent_kafka import Consumer, KafkaError, KafkaException, TopicPartition
 
+from samza_py.system.kafka.changelog_consumer import changelog_consumer
+
 Batch = list[tuple[bytes, bytes | None]]
 TimedBatch = list[tuple[bytes, bytes | None, int]]  # (key, value, timestamp in ms)
 _DONE = object()
@@ -80,12 +82,7 @@ def _read(settings: Mapping[str, object], topic: str, partition: int, start: int
           on_batch: Callable[[Any], None], batch_size: int, timeout_s: float, timestamps: bool) -> int:
     if end <= start:
         return 0
-    consumer = Consumer({
-        **settings,
-        "group.id": f"samza-py-reader-{uuid.uuid4().hex}",
-        "enable.auto.commit": False,
-        "enable.partition.eof": True,
-    })
+    consumer = changelog_consumer(settings, "reader", partition_eof=True)
     batches: queue.Queue[object] = queue.Queue(maxsize=16)
     stop = threading.Event()
     consumer.assign([TopicPartition(topic, partition, start)])
