@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from samza_py.api import Counter, MessageCollector, OutgoingMessageEnvelope, SystemStream
 from samza_py.serializers.manager import SerdeManager
 from samza_py.serializers.serde import Serde
 from samza_py.system.interfaces import SystemProducer
+
+try:  # the emitter compiled (samza_py/_send_path.c, built by setup.py where a C compiler is found)
+    from samza_py._send_path import Emitter as CompiledEmitter
+except ImportError:  # pragma: no cover - an install without a C compiler: the closures below
+    CompiledEmitter = None  # type: ignore[misc,assignment]
 
 # (partition key, key, message) -> serialised and sent to one output stream
 Emit = Callable[[Any, Any, Any], None]
@@ -75,6 +81,14 @@ class TaskInstanceCollector(MessageCollector):
             )
         send = producer.sender(self._source, stream)
         sends = self._sends
+        # A serde's C-level function where it has one; when that raises, its method gives the answer or
+        # the serde's own error.
+        key_to = (key_serde.fast_to_bytes or key_serde.to_bytes) if key_serde is not None else None
+        msg_to = (msg_serde.fast_to_bytes or msg_serde.to_bytes) if msg_serde is not None else None
+        if CompiledEmitter is not None:
+            return CompiledEmitter(  # type: ignore[no-any-return]
+                partial(_check_raw, stream), sends, send, key_to, key_serde.to_bytes if key_serde else None,
+                msg_to, msg_serde.to_bytes if msg_serde else None)
         if key_serde is None and msg_serde is None:
             # The usual pass-through: bytes in, bytes out.
             def emit_raw(partition_key: Any, key: Any, message: Any) -> None:
@@ -86,10 +100,6 @@ class TaskInstanceCollector(MessageCollector):
                 send(partition_key, key, message)
 
             return emit_raw
-        # A serde's C-level function where it has one; when that raises, its method gives the answer or
-        # the serde's own error.
-        key_to = (key_serde.fast_to_bytes or key_serde.to_bytes) if key_serde is not None else None
-        msg_to = (msg_serde.fast_to_bytes or msg_serde.to_bytes) if msg_serde is not None else None
 
         def emit(partition_key: Any, key: Any, message: Any) -> None:
             if key is not None:

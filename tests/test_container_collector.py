@@ -8,6 +8,7 @@ import pytest
 
 from samza_py.api import Counter, OutgoingMessageEnvelope, SystemStream
 from samza_py.config.config import Config
+from samza_py.container import collector as collector_module
 from samza_py.container.collector import TaskInstanceCollector, UnknownOutputSystemError
 from samza_py.serializers.manager import SerdeManager
 from samza_py.serializers.registry import UnknownSerdeError
@@ -25,6 +26,16 @@ CONFIG = {
 EVENTS = SystemStream("out", "events")
 COUNTS = SystemStream("out", "counts")
 PLAIN = SystemStream("plain", "raw")
+
+
+@pytest.fixture(autouse=True, params=["compiled", "python"])
+def emitter(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs with the compiled emitter (as installed) and with the Python closures (an install
+    without a C compiler): both must serialise, refuse, count and send alike."""
+    if request.param == "compiled":
+        assert collector_module.CompiledEmitter is not None  # bin/setup makes sure of a C compiler
+    else:
+        monkeypatch.setattr(collector_module, "CompiledEmitter", None)
 
 
 def collector(log: EventLog) -> tuple[TaskInstanceCollector, Counter]:

@@ -16,6 +16,11 @@ from samza_py.system.kafka.authentication import AuthenticationWatch
 from samza_py.system.kafka.client_config import DEFAULT_MAX_BLOCK_MS
 from samza_py.system.kafka.partitioner import samza_partition
 
+try:  # the sender compiled (samza_py/_send_path.c, built by setup.py where a C compiler is found)
+    from samza_py._send_path import Sender as CompiledSender
+except ImportError:  # pragma: no cover - an install without a C compiler: the closure in sender()
+    CompiledSender = None  # type: ignore[misc,assignment]
+
 log = logging.getLogger(__name__)
 
 _POLL_EVERY = 1000
@@ -217,6 +222,9 @@ class KafkaSystemProducer(SystemProducer):
         assert producer is not None, "producer not started"
         produce = producer.produce
         topic = stream.stream
+        if CompiledSender is not None:
+            return CompiledSender(  # type: ignore[no-any-return]
+                produce, topic, self, samza_partition, KafkaException, _POLL_EVERY)
         count = 0  # partitions: asked at the first keyed send (an unkeyed stream need not exist yet)
         poll_every = _POLL_EVERY
 

@@ -1,0 +1,18 @@
+# The compiled module of samza_py/_send_path.c: the send path of a task's output.
+from collections.abc import Callable
+from typing import Any
+
+class Emitter:
+    def __init__(
+        self, check: Callable[[str, str, Any], None], sends: Any, send: Callable[[Any, Any, Any], None],
+        key_to: Callable[[Any], Any] | None, key_to_bytes: Callable[[Any], Any] | None,
+        msg_to: Callable[[Any], Any] | None, msg_to_bytes: Callable[[Any], Any] | None,
+    ) -> None: ...
+    def __call__(self, partition_key: Any, key: Any, message: Any, /) -> None: ...
+
+class Sender:
+    def __init__(
+        self, produce: Callable[..., Any], topic: str, producer: Any, samza_partition: Callable[[Any, int], int],
+        kafka_exception: type[BaseException], poll_every: int,
+    ) -> None: ...
+    def __call__(self, partition_key: Any, key: Any, message: Any, /) -> None: ...
