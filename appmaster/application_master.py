@@ -29,6 +29,7 @@ from samza_py.job.model import ACTIVE, JobModel
 from samza_py.job.status_summary import METRICS_URL_KEY
 from samza_py.system.interfaces import SystemAdmin
 
+from .container_book import ContainerBook
 from .host_affinity import SKEIN_REQUEST_LATENCY_S, HostAffinity
 from .job_status import JobState, MetricsScraper, ProcessorState, build_status
 from .liveness_watch import LivenessWatch
@@ -63,7 +64,7 @@ def skein_container_id(container: Any) -> str:
     return f"{container.service_name}_{container.instance}"
 
 
-class SamzaApplicationMaster(StandbyFailover):
+class SamzaApplicationMaster:
     def __init__(self, config: Config, app: Any, clock: Callable[[], float] = time.time) -> None:
         self.config = config
         self.app = app
@@ -80,12 +81,11 @@ class SamzaApplicationMaster(StandbyFailover):
             s: resolve_class(systems.factory_class(s))().get_admin(s, config) for s in systems.system_names()
         }
         self.job_model: JobModel | None = None
-        self.current: dict[str, str] = {}  # processor id → skein id of its live container
         self.completed: set[str] = set()
-        self.stopped: set[str] = set()  # given up on (fail.job.after.retries=false)
         self.partition_counts: dict[tuple[str, str], int] = {}
         job = JobConfig(config)
         self.job_state = JobState(job.name, job.id, os.environ.get("SKEIN_APPLICATION_ID"))
+        self.book = ContainerBook(self.job_state.processors)
         # The operator graph of a high-level application, and the job's throughput and lag, for the page.
         self.operators = operator_nodes(config)
         self.history = StatusHistory()
@@ -95,8 +95,8 @@ class SamzaApplicationMaster(StandbyFailover):
         affinity = job.host_affinity_enabled
         services = app.get_specification().services if affinity else {}
         self.affinity = HostAffinity.from_services(affinity, services, cluster.container_request_timeout_ms)
-        self.recorded_hosts: dict[str, str] = {}  # processor id → host its container recorded (earlier runs)
-        self.standby: StandbyManager | None = None  # with job.standbytask.replication.factor > 1
+        self.failover = StandbyFailover(self.book, self.affinity, self.policy, self.start_container,
+                                        app.kill_container, app.kv, clock)
         self.liveness = LivenessWatch(self._liveness_address)
         self.gone: dict[str, tuple[str, float]] = {}  # skein id → (processor, when) of a container seen dead
         self.node_addresses: dict[str, str] = {}  # host → its NodeManager's web address (is the node up?)
@@ -110,8 +110,21 @@ class SamzaApplicationMaster(StandbyFailover):
         return build_status(self.job_state, self.job_model, self.config, dict(self.scraper.scrapes),
                             operators=self.operators, history=self.history.points(), standby=self.standby)
 
+    # The book's state under the AM's own names.
+    @property
+    def current(self) -> dict[str, str]:
+        return self.book.current
+
+    @property
+    def standby(self) -> StandbyManager | None:
+        return self.book.standby
+
+    @standby.setter
+    def standby(self, standby: StandbyManager | None) -> None:
+        self.book.standby = standby
+
     def processor(self, pid: str) -> ProcessorState:
-        return self.job_state.processors.setdefault(pid, ProcessorState())
+        return self.book.processor(pid)
 
     # ------------------------------------------------------------------------------------ model
     def compute_model(self) -> JobModel:
@@ -119,7 +132,7 @@ class SamzaApplicationMaster(StandbyFailover):
         state = self.coordinator.read()
         previous_changelog = {k: int(v["Partition"]) for (kind, k), v in state.items() if kind == "set-changelog"}
         previous_assignment = task_assignment(state) if job.host_affinity_enabled else None
-        self.recorded_hosts = container_hosts(state)
+        self.book.recorded_hosts = container_hosts(state)
         model, changelog = compute_job_model(self.config, self.admins, previous_changelog, previous_assignment)
         self.coordinator.write_changelog_mapping(changelog, previous_changelog)
         self.coordinator.write("job-coordinator", {
@@ -143,7 +156,7 @@ class SamzaApplicationMaster(StandbyFailover):
         for pid in sorted(model.containers, key=lambda p: (len(p), p)):
             if self.standby is None or not self.standby.is_standby(pid):
                 self.start_container(pid, why)
-        self.place_standbys()
+        self.failover.place_standbys()
 
     def _partition_counts(self) -> dict[tuple[str, str], int]:
         """Partitions per input stream: only counts, no offsets (checked every few minutes)."""
@@ -151,16 +164,11 @@ class SamzaApplicationMaster(StandbyFailover):
                 for s in TaskConfig(self.config).input_streams}
 
     # ------------------------------------------------------------------------------- containers
-    def last_host(self, processor_id: str) -> str | None:
-        """Where the processor ran last: in this application, else as its container recorded in a run before."""
-        proc = self.processor(processor_id)
-        return proc.host or proc.last_host or self.recorded_hosts.get(processor_id)
-
     def start_container(self, processor_id: str, why: str, restart: bool = False, any_host: bool = False,
                         host: str | None = None) -> None:
         """Request a container for the processor: on ``host`` when given, else by host affinity."""
         proc = self.processor(processor_id)
-        last_host = self.last_host(processor_id)
+        last_host = self.book.last_host(processor_id)
         ask = self.affinity.ask(processor_id, host or (None if any_host else last_host))
         container = self.app.add_container(ask.service, env=ask.env or None)
         cid = self.current[processor_id] = skein_container_id(container)
@@ -213,10 +221,11 @@ class SamzaApplicationMaster(StandbyFailover):
             while True:
                 self.watch_once()
                 actives = self.standby.actives if self.standby is not None else list(model.containers)
-                if set(actives) <= self.completed | self.stopped and not any(pid in self.current for pid in actives):
-                    self.stop_standbys()
-                    if self.stopped:
-                        return "FAILED", f"processor(s) {sorted(self.stopped)} stopped after too many failures"
+                stopped = self.book.stopped
+                if set(actives) <= self.completed | stopped and not any(pid in self.current for pid in actives):
+                    self.failover.stop_standbys()
+                    if stopped:
+                        return "FAILED", f"processor(s) {sorted(stopped)} stopped after too many failures"
                     log.info("every container completed")
                     return "SUCCEEDED", "all containers completed"
                 if self.clock() >= next_partition_check:
@@ -253,8 +262,8 @@ class SamzaApplicationMaster(StandbyFailover):
                     log.info("container %s of processor %s serves metrics at %s", cid, pid, proc.metrics_url)
         self.liveness.watch(cid for cid in self.current.values() if cid in live)
         self.fall_back_to_any_host(live)
-        self.enforce_constraints()
-        self.place_standbys()
+        self.failover.enforce_constraints()
+        self.failover.place_standbys()
         processors = self.job_state.processors
         self.scraper.targets = {pid: url for pid in self.current if (url := processors[pid].metrics_url)}
         by_id = {skein_container_id(c): c for c in self.app.get_containers(states=list(FINISHED))}
@@ -308,7 +317,7 @@ class SamzaApplicationMaster(StandbyFailover):
                 self.standby.avoid.setdefault(pid, set()).add(host)
                 self.standby.pending.add(pid)
             else:
-                self.restart_active(pid, f"node {host} lost", any_host=True)
+                self.failover.restart_active(pid, f"node {host} lost", any_host=True)
             return
         service, _, instance = cid.rpartition("_")
         gone = SimpleNamespace(service_name=service, instance=int(instance), state="FAILED",
@@ -333,7 +342,7 @@ class SamzaApplicationMaster(StandbyFailover):
         described = f"exit status {code if code is not None else 'unknown'} ({state}: {message})"
         if self.standby is not None and self.standby.is_standby(pid):
             # A standby never ends by itself: it was stopped for a failover, or it failed.
-            self.on_standby_finished(pid, cid, described, counted=not self.not_counted(code, message))
+            self.failover.on_standby_finished(pid, cid, described, counted=not self.not_counted(code, message))
             return
         if state == "SUCCEEDED" or code == "0":
             log.info("container %s of processor %s completed", cid, pid)
@@ -343,12 +352,12 @@ class SamzaApplicationMaster(StandbyFailover):
         proc.state = "FAILED"
         if self.not_counted(code, message):
             log.warning("container %s of processor %s ended by YARN, not counted: %s", cid, pid, described)
-            self.restart_active(pid, "lost to YARN")
+            self.failover.restart_active(pid, "lost to YARN")
             return
         decision = self.policy.on_failure(pid, int(self.clock() * 1000))
         log.warning("container %s of processor %s failed (failure %d): %s", cid, pid, decision.failures, described)
         if decision.restart:
-            self.restart_active(pid, f"restart after failure {decision.failures}")
+            self.failover.restart_active(pid, f"restart after failure {decision.failures}")
         elif decision.fail_job:
             cluster = ClusterManagerConfig(self.config)
             raise JobFailed(
@@ -360,7 +369,7 @@ class SamzaApplicationMaster(StandbyFailover):
         else:
             log.error("processor %s failed too often; leaving it stopped (fail.job.after.retries=false)", pid)
             proc.state = "STOPPED"
-            self.stopped.add(pid)
+            self.book.stopped.add(pid)
 
     # ------------------------------------------------------------------------ partition changes
     def check_partitions(self) -> JobModel | None:

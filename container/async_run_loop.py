@@ -26,8 +26,7 @@ from samza_py.container.async_tasks import (
 )
 from samza_py.container.consumers import SystemConsumers
 from samza_py.container.coordinator import ReadableCoordinator
-from samza_py.container.lease import Lease
-from samza_py.container.run_loop import MAX_RUN, RunLoop
+from samza_py.container.run_loop import MAX_RUN, LoopSettings, RunLoop
 from samza_py.container.task_instance import TaskInstance
 from samza_py.metrics.registry import MetricsRegistryMap
 
@@ -48,21 +47,15 @@ class AsyncRunLoop(RunLoop):
         tasks: Mapping[str, TaskInstance],
         consumers: SystemConsumers,
         registry: MetricsRegistryMap,
-        window_ms: int,
-        commit_ms: int,
-        poll_interval_ms: int,
+        settings: LoopSettings,
         *,
         kind: str,
         max_concurrency: int,
         callback_timeout_ms: int,
         shutdown_ms: int,
         event_loop: EventLoopThread | None,
-        skip_below: Mapping[tuple[str, SystemStreamPartition], int] | None = None,
-        lease: Lease | None = None,
-        whole_container_commits: bool = False,
     ) -> None:
-        super().__init__(tasks, consumers, registry, window_ms, commit_ms, poll_interval_ms, skip_below,
-                         timed=False, lease=lease, whole_container_commits=whole_container_commits)
+        super().__init__(tasks, consumers, registry, settings)
         self._completions: queue.SimpleQueue[Completion] = queue.SimpleQueue()
         self.waits = 0
         self._timeout_ms = callback_timeout_ms
@@ -150,9 +143,7 @@ class AsyncRunLoop(RunLoop):
 
     def run(self) -> None:
         now = time.monotonic()
-        window_s, commit_s = self._window_s, self._commit_s
-        next_window = now + window_s if window_s else None
-        next_commit = now + commit_s if commit_s else None
+        next_window, next_commit = self._first_due(now)
         consumers, by_ssp, skip_below = self.consumers, self._by_ssp, self._skip_below
         lease = self._lease
         while not self._stop_requested:

@@ -6,6 +6,7 @@ import logging
 import time
 from collections import deque
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from samza_py.api import END_OF_STREAM_OFFSET, IncomingMessageEnvelope, RequestScope, SystemStreamPartition
 from samza_py.container.commit import commit_tasks
@@ -26,30 +27,38 @@ FIRST_RUN = 16
 RUN_BUDGET_S = 0.005
 
 
+@dataclass(frozen=True)
+class LoopSettings:
+    """What every run loop (RunLoop, AsyncRunLoop) is given by its container besides tasks and consumers."""
+
+    window_ms: int  # task.window.ms (not above 0: never)
+    commit_ms: int  # task.commit.ms (not above 0: never)
+    poll_interval_ms: int
+    # A broadcast SSP is read once for all its tasks, from the lowest start; a task skips what it had.
+    skip_below: Mapping[tuple[str, SystemStreamPartition], int] = field(default_factory=dict)
+    lease: Lease | None = None
+    # Exactly-once: one transaction per container, so a task's commit request commits every task.
+    whole_container_commits: bool = False
+
+
 class RunLoop:
     def __init__(
         self,
         tasks: Mapping[str, TaskInstance],
         consumers: SystemConsumers,
         registry: MetricsRegistryMap,
-        window_ms: int,
-        commit_ms: int,
-        poll_interval_ms: int,
-        skip_below: Mapping[tuple[str, SystemStreamPartition], int] | None = None,
+        settings: LoopSettings,
+        *,
         timed: bool = False,
-        lease: Lease | None = None,
-        whole_container_commits: bool = False,
     ) -> None:
         self.tasks = tasks
-        self._lease = lease
-        # Exactly-once: one transaction per container, so a task's commit request commits every task.
-        self._whole_container_commits = whole_container_commits
+        self._lease = settings.lease
+        self._whole_container_commits = settings.whole_container_commits
         self.consumers = consumers
-        self._window_s = window_ms / 1000.0 if window_ms > 0 else None
-        self._commit_s = commit_ms / 1000.0 if commit_ms > 0 else None
-        self._poll_s = max(0.001, poll_interval_ms / 1000.0)
-        # A broadcast SSP is read once for all its tasks, from the lowest start; a task skips what it had.
-        self._skip_below = dict(skip_below or {})
+        self._window_s = settings.window_ms / 1000.0 if settings.window_ms > 0 else None
+        self._commit_s = settings.commit_ms / 1000.0 if settings.commit_ms > 0 else None
+        self._poll_s = max(0.001, settings.poll_interval_ms / 1000.0)
+        self._skip_below = dict(settings.skip_below)
         self._by_ssp: dict[SystemStreamPartition, list[TaskInstance]] = {}
         for task in tasks.values():
             for ssp in task.ssps:
@@ -94,6 +103,11 @@ class RunLoop:
     def stopping(self) -> bool:
         return self._stop_requested
 
+    def _first_due(self, now: float) -> tuple[float | None, float | None]:
+        """When the first window and the first commit are due (None: never)."""
+        window_s, commit_s = self._window_s, self._commit_s
+        return now + window_s if window_s else None, now + commit_s if commit_s else None
+
     def run(self) -> None:
         """Choose a run of buffered envelopes of one SSP, process it, then window and commit what is due.
 
@@ -103,8 +117,7 @@ class RunLoop:
         """
         now = time.monotonic()
         window_s, commit_s = self._window_s, self._commit_s
-        next_window = now + window_s if window_s else None
-        next_commit = now + commit_s if commit_s else None
+        next_window, next_commit = self._first_due(now)
         by_ssp = self._by_ssp
         consumers = self.consumers
         process_envelopes = self.process_envelopes

@@ -32,7 +32,7 @@ from samza_py.container.exactly_once import OutsideTransactionProducer, make_tra
 from samza_py.container.lease import Lease
 from samza_py.container.restore import RestoreSpan, restore_all
 from samza_py.container.run_loop import GROUP as CONTAINER_GROUP
-from samza_py.container.run_loop import RunLoop
+from samza_py.container.run_loop import LoopSettings, RunLoop
 from samza_py.container.task_context import TaskContextImpl
 from samza_py.container.task_instance import TaskInstance, exception_matcher
 from samza_py.job.model import ContainerModel
@@ -224,22 +224,19 @@ class SamzaContainer:
         self._register_inputs(consumers, starts, metadata)
         self._consumers.start()
         kind = task_kind(task_class)
+        settings = LoopSettings(task_config.window_ms, task_config.commit_ms, task_config.poll_interval_ms,
+                                skip_below, lease=self._lease, whole_container_commits=exactly_once)
         if kind == "sync":
-            self.run_loop = RunLoop(
-                self.tasks, self._consumers, self.registry, task_config.window_ms, task_config.commit_ms,
-                task_config.poll_interval_ms, skip_below, timed=MetricsConfig(config).timer_enabled,
-                lease=self._lease, whole_container_commits=exactly_once,
-            )
+            self.run_loop = RunLoop(self.tasks, self._consumers, self.registry, settings,
+                                    timed=MetricsConfig(config).timer_enabled)
         else:
             if kind == "asyncio":
                 self._event_loop = EventLoopThread(self.name)
                 self._event_loop.start()
             self.run_loop = AsyncRunLoop(
-                self.tasks, self._consumers, self.registry, task_config.window_ms, task_config.commit_ms,
-                task_config.poll_interval_ms, kind=kind, max_concurrency=task_config.max_concurrency,
-                callback_timeout_ms=task_config.callback_timeout_ms, shutdown_ms=task_config.shutdown_ms,
-                event_loop=self._event_loop, skip_below=skip_below, lease=self._lease,
-                whole_container_commits=exactly_once,
+                self.tasks, self._consumers, self.registry, settings, kind=kind,
+                max_concurrency=task_config.max_concurrency, callback_timeout_ms=task_config.callback_timeout_ms,
+                shutdown_ms=task_config.shutdown_ms, event_loop=self._event_loop,
             )
         self.registry.new_gauge(CONTAINER_GROUP, "container-startup-time", time.monotonic_ns() - started_ns)
         if self._fenced:

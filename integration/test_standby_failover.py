@@ -26,7 +26,7 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 from samza_py.job.status_summary import STATUS_URL_KEY, fetch_status
 
 from .conftest import KAFKA_BOOTSTRAP, ROOT
-from .jobs import count_messages, create_topic, end_offsets, run_job, wait_for
+from .jobs import count_messages, create_topic, end_offsets, latest_checkpoints, run_job, wait_for
 from .test_multinode_drill import deploy_dir, rm_nodes
 from .test_yarn_job import YARN, container_pids, wait_for_state
 
@@ -123,6 +123,17 @@ def container(status: dict[str, Any], pid: str) -> dict[str, Any]:
     return next(c for c in status["containers"] if c["id"] == pid)
 
 
+def checkpointed_offset(job: str) -> int:
+    """The input offset in the job's newest (v1) checkpoint of its one partition; -1 before its first."""
+    return latest_checkpoints(f"__samza_checkpoint_ver_1_for_{job}_1").get(0, -1)
+
+
+def wait_for_a_new_checkpoint(job: str, timeout_s: float = 60) -> None:
+    """Until the job checkpoints past what it had checkpointed at the call (the ticks move its offset on)."""
+    before = checkpointed_offset(job)
+    wait_for(lambda: checkpointed_offset(job) > before, timeout_s, f"a checkpoint of {job} past input offset {before}")
+
+
 def kill_active_and_lose_its_state(app_id: str, status: dict[str, Any], job: str) -> tuple[int, str]:
     """kill -9 of container 0, its node's state deleted; (the kill's time in ms, the node it ran on)."""
     active = container(status, "0")
@@ -172,7 +183,10 @@ def test_a_standby_makes_failover_at_least_five_times_faster(skein_client: Any, 
         standby_host = container(status, "0-0")["host"]
         ticks.start()
         wait_for(lambda: count_messages(output) >= fills + 40, 120, "ticks to be echoed")
-        time.sleep(5)  # lets a commit and a standby snapshot pass: a failure mid-interval is the common case
+        # A commit of the ticks, and the standby's copy caught up with the changelog after it (it snapshots
+        # what it applied every task.commit.ms); the kill then comes mid-interval, the common case.
+        wait_for_a_new_checkpoint(job)
+        wait_for(lambda: standby_lag() == 0, 60, "the standby's copy to catch up after the checkpoint")
         start = end_offsets(output)[0]
         killed_container = container(status, "0")["yarn_container"]
         killed_ms, lost_host = kill_active_and_lose_its_state(report.id, status, job)
@@ -212,7 +226,7 @@ def test_a_standby_makes_failover_at_least_five_times_faster(skein_client: Any, 
         wait_for(lambda: running() is not None, 60, "container 0 in the status")
         status = running()
         assert status is not None and [c["id"] for c in status["containers"]] == ["0"]
-        time.sleep(5)  # as above
+        wait_for_a_new_checkpoint(job)  # as above (no standby here)
         start = end_offsets(output)[0]
         killed_container = container(status, "0")["yarn_container"]
         killed_ms, lost_host = kill_active_and_lose_its_state(report.id, status, job)

@@ -23,7 +23,7 @@ from samza_py.container.chooser import RoundRobinChooser
 from samza_py.container.collector import TaskInstanceCollector
 from samza_py.container.consumers import SystemConsumers
 from samza_py.container.lease import Lease
-from samza_py.container.run_loop import RunLoop
+from samza_py.container.run_loop import LoopSettings, RunLoop
 from samza_py.container.task_context import TaskContextImpl
 from samza_py.container.task_instance import TaskInstance, exception_matcher
 from samza_py.metrics.registry import MetricsRegistryMap
@@ -352,7 +352,5 @@ def make_run_loop(
     for ssp in sorted({ssp for task in by_name.values() for ssp in task.ssps}):
         consumers.register(ssp, (starts or {}).get(ssp, "0"))
     consumers.start()
-    return RunLoop(
-        by_name, consumers, MetricsRegistryMap("container"), window_ms, commit_ms, poll_interval_ms, skip_below,
-        lease=lease,
-    )
+    settings = LoopSettings(window_ms, commit_ms, poll_interval_ms, skip_below or {}, lease=lease)
+    return RunLoop(by_name, consumers, MetricsRegistryMap("container"), settings)

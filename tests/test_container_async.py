@@ -23,6 +23,7 @@ from samza_py.api import (
 )
 from samza_py.container.async_run_loop import AsyncRunLoop, InFlightShutdownTimeout
 from samza_py.container.async_tasks import CallbackCalledTwice, EventLoopThread, TaskCallbackTimeoutError, task_kind
+from samza_py.container.run_loop import LoopSettings
 from samza_py.container.task_instance import TaskInstance, TaskProcessError
 from samza_py.metrics.registry import MetricsRegistryMap
 from tests.fakes import EventLog, FakeCheckpointManager, FakeSystemConsumer, eos, make_consumers, make_task, raw
@@ -87,7 +88,7 @@ def build(task: object, log: EventLog, consumer: FakeSystemConsumer, *, ssps: tu
     for ssp in ssps:
         consumers.register(ssp, "0")
     consumers.start()
-    loop = AsyncRunLoop({"T0": instance}, consumers, MetricsRegistryMap("c"), window_ms, commit_ms, 5,
+    loop = AsyncRunLoop({"T0": instance}, consumers, MetricsRegistryMap("c"), LoopSettings(window_ms, commit_ms, 5),
                         kind=task_kind(type(task)), max_concurrency=concurrency, callback_timeout_ms=timeout_ms,
                         shutdown_ms=shutdown_ms, event_loop=event_loop)
     return loop, instance

@@ -6,7 +6,7 @@ import time
 
 from samza_py.api import IncomingMessageEnvelope, MessageCollector, SystemStreamPartition, TaskCoordinator
 from samza_py.container.chooser import RoundRobinChooser
-from samza_py.container.run_loop import FIRST_RUN, RunLoop
+from samza_py.container.run_loop import FIRST_RUN, LoopSettings, RunLoop
 from samza_py.container.task_instance import TaskInstance
 from samza_py.metrics.registry import MetricsRegistryMap
 from tests.fakes import EventLog, FakeCheckpointManager, FakeSystemConsumer, eos, make_consumers, make_task, raw
@@ -23,7 +23,7 @@ def loop_over(tasks: list[TaskInstance], consumer: FakeSystemConsumer, *, batch_
     for ssp in sorted({ssp for task in tasks for ssp in task.ssps}):
         consumers.register(ssp, "0")
     consumers.start()
-    return RunLoop({t.task_name: t for t in tasks}, consumers, MetricsRegistryMap("c"), window_ms, -1, 5)
+    return RunLoop({t.task_name: t for t in tasks}, consumers, MetricsRegistryMap("c"), LoopSettings(window_ms, -1, 5))
 
 
 def test_requests_take_effect_right_after_the_asking_message_of_a_run() -> None:

@@ -106,7 +106,7 @@ def test_a_request_answered_late_but_before_the_am_looked_is_kept() -> None:
 def test_the_first_start_asks_for_the_hosts_recorded_by_an_earlier_run() -> None:
     app, now = FakeApp(NODE_SERVICES), [0.0]
     am = SamzaApplicationMaster(AFFINITY, app, clock=lambda: now[0])
-    am.recorded_hosts = {"0": "node-1", "1": "node-9"}  # as compute_model reads them from the coordinator stream
+    am.book.recorded_hosts = {"0": "node-1", "1": "node-9"}  # as compute_model reads them from the coordinator stream
     for pid in ("0", "1"):
         am.start_container(pid, "first start")
     # node-9 had no service at submit (not a YARN node then): any node.
