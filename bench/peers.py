@@ -369,7 +369,9 @@ def contender_argv(name: str, python: Path | None, config: Mapping[str, str], co
     if name == "quix":
         return [str(python), str(PEER_APPS / "quix_app.py"),
                 "--consumer", json.dumps(quix_consumer), "--producer", json.dumps(producer)]
-    return [str(python), str(PEER_APPS / "faust_app.py"), "--settings", json.dumps(faust)]
+    # Faust keeps its tables under its data directory (by default beside the working directory): in build/.
+    faust_settings: dict[str, object] = {**faust, "datadir": str(PEER_VENV.parent / "faust-data")}
+    return [str(python), str(PEER_APPS / "faust_app.py"), "--settings", json.dumps(faust_settings)]
 
 
 def run_contenders(bootstrap: str, run: str, source: str, sinks: Mapping[str, str], argvs: Mapping[str, list[str]],

@@ -186,7 +186,9 @@ def test_a_standby_makes_failover_at_least_five_times_faster(skein_client: Any, 
         # A commit of the ticks, and the standby's copy caught up with the changelog after it (it snapshots
         # what it applied every task.commit.ms); the kill then comes mid-interval, the common case.
         wait_for_a_new_checkpoint(job)
-        wait_for(lambda: standby_lag() == 0, 60, "the standby's copy to catch up after the checkpoint")
+        # With ticks flowing the gauge may trail by the last few (it is scraped every 2 s).
+        wait_for(lambda: (standby_lag() or 0) <= 10 and standby_lag() is not None, 60,
+                 "the standby's copy to catch up after the checkpoint")
         start = end_offsets(output)[0]
         killed_container = container(status, "0")["yarn_container"]
         killed_ms, lost_host = kill_active_and_lose_its_state(report.id, status, job)
