@@ -12,8 +12,10 @@ from setuptools import Extension, setup
 
 setup(
     ext_modules=[
-        Extension("samza_py._java_hash", ["samza_py/_java_hash.c"], optional=True),
+        Extension("samza_py._java_hash", ["samza_py/_java_hash.c"], depends=["samza_py/_java_hash.h"],
+                  optional=True),
         Extension("samza_py._message_runs", ["samza_py/_message_runs.c"], optional=True),
-        Extension("samza_py._send_path", ["samza_py/_send_path.c"], optional=True),
+        Extension("samza_py._send_path", ["samza_py/_send_path.c"], depends=["samza_py/_java_hash.h"],
+                  optional=True),
     ],
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 from samza_py.api import END_OF_STREAM_OFFSET, IncomingMessageEnvelope, MetricsRegistry, SystemStreamPartition
@@ -13,9 +14,39 @@ from samza_py.serializers.manager import SerdeManager
 from samza_py.serializers.serde import Serde
 from samza_py.system.interfaces import SystemConsumer
 
+try:  # compiled (samza_py/_message_runs.c, built by setup.py where a C compiler is found)
+    from samza_py._message_runs import decode_envelopes as _compiled_decode
+except ImportError:  # pragma: no cover - an install without a C compiler: python_decode_envelopes
+    _compiled_decode = None  # type: ignore[assignment]
+
 log = logging.getLogger(__name__)
+Decode = Callable[[Any], Any]
 
 GROUP = "org.apache.samza.system.SystemConsumersMetrics"
+
+
+def python_decode_envelopes(envelopes: list[IncomingMessageEnvelope], start: int, key_from: Decode | None,
+                            msg_from: Decode | None) -> int:
+    """Deserialise each envelope's key and message in place, from ``start``, up to the first one a
+    deserialiser raises for (left as it was); that index, or ``len(envelopes)``. The reference for the
+    compiled one (samza_py/_message_runs.c), and its stand-in."""
+    for i in range(start, len(envelopes)):
+        envelope = envelopes[i]
+        key, message = envelope.key, envelope.message
+        try:
+            if key_from is not None and key is not None:
+                key = key_from(key)
+            if msg_from is not None and message is not None:
+                message = msg_from(message)
+        except Exception:
+            return i
+        envelope.key, envelope.message = key, message
+    return len(envelopes)
+
+
+decode_envelopes: Callable[[list[IncomingMessageEnvelope], int, Decode | None, Decode | None], int] = (
+    _compiled_decode if _compiled_decode is not None else python_decode_envelopes
+)
 
 
 class DeserializationError(Exception):
@@ -163,21 +194,18 @@ class SystemConsumers:
             # End-of-stream has no key nor message: nothing to deserialise.
             key_from = (key_serde.fast_from_bytes or key_serde.from_bytes) if key_serde is not None else None
             msg_from = (msg_serde.fast_from_bytes or msg_serde.from_bytes) if msg_serde is not None else None
-            append = buffer.append
-            for envelope in envelopes:
-                key, message = envelope.key, envelope.message
-                try:
-                    if key_from is not None and key is not None:
-                        key = key_from(key)
-                    if msg_from is not None and message is not None:
-                        message = msg_from(message)
-                except Exception:
+            if type(envelopes) is not list:  # the compiled decode takes a list
+                envelopes = list(envelopes)
+            start, count = 0, len(envelopes)
+            while start < count:
+                stop = decode_envelopes(envelopes, start, key_from, msg_from)
+                buffer.extend(envelopes if start == 0 and stop == count else envelopes[start:stop])
+                if stop < count:
                     # Again through the serdes' methods: their answer, or their own error for the report.
+                    envelope = envelopes[stop]
                     if self._decode_exactly(envelope, key_serde, msg_serde):
-                        append(envelope)
-                    continue
-                envelope.key, envelope.message = key, message
-                append(envelope)
+                        buffer.append(envelope)
+                start = stop + 1
         if was_empty and buffer:
             self._chooser.offer(ssp)
         if len(buffer) >= self._per_ssp_limit and ssp not in self._paused:

@@ -7,11 +7,9 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
-#include <stdint.h>
 
-/* String.hashCode(): sum(u[i] * 31^(n-1-i)) mod 2^32 over the UTF-16 code units u, as a signed int.
- * A character outside the BMP is two code units in Java (a surrogate pair); a lone surrogate, which
- * a Python str may hold like a Java String, is one. */
+#include "_java_hash.h"
+
 static PyObject *
 string_hash(PyObject *module, PyObject *text)
 {
@@ -19,48 +17,13 @@ string_hash(PyObject *module, PyObject *text)
         PyErr_Format(PyExc_TypeError, "string_hash() takes a str, not %.100s", Py_TYPE(text)->tp_name);
         return NULL;
     }
-#if PY_VERSION_HEX < 0x030C0000
-    if (PyUnicode_READY(text) < 0) {
+    int32_t h;
+    if (java_string_hash(text, &h) < 0) {
         return NULL;
     }
-#endif
-    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
-    const void *data = PyUnicode_DATA(text);
-    uint32_t h = 0;
-    switch (PyUnicode_KIND(text)) {
-    case PyUnicode_1BYTE_KIND: {
-        const Py_UCS1 *units = (const Py_UCS1 *)data;
-        for (Py_ssize_t i = 0; i < n; i++) {
-            h = 31 * h + units[i];
-        }
-        break;
-    }
-    case PyUnicode_2BYTE_KIND: {
-        const Py_UCS2 *units = (const Py_UCS2 *)data;
-        for (Py_ssize_t i = 0; i < n; i++) {
-            h = 31 * h + units[i];
-        }
-        break;
-    }
-    default: {
-        const Py_UCS4 *chars = (const Py_UCS4 *)data;
-        for (Py_ssize_t i = 0; i < n; i++) {
-            Py_UCS4 c = chars[i];
-            if (c >= 0x10000) {
-                c -= 0x10000;
-                h = 31 * h + (0xD800 + (c >> 10));
-                h = 31 * h + (0xDC00 + (c & 0x3FF));
-            }
-            else {
-                h = 31 * h + c;
-            }
-        }
-    }
-    }
-    return PyLong_FromLong((long)(int32_t)h);
+    return PyLong_FromLong((long)h);
 }
 
-/* Arrays.hashCode(byte[]): 1, then 31 * h + b for each byte taken as signed. */
 static PyObject *
 bytes_hash(PyObject *module, PyObject *data)
 {
@@ -68,13 +31,9 @@ bytes_hash(PyObject *module, PyObject *data)
     if (PyObject_GetBuffer(data, &view, PyBUF_SIMPLE) < 0) {
         return NULL;
     }
-    const int8_t *bytes = (const int8_t *)view.buf;
-    uint32_t h = 1;
-    for (Py_ssize_t i = 0; i < view.len; i++) {
-        h = 31 * h + (uint32_t)(int32_t)bytes[i];
-    }
+    int32_t h = java_bytes_hash((const char *)view.buf, view.len);
     PyBuffer_Release(&view);
-    return PyLong_FromLong((long)(int32_t)h);
+    return PyLong_FromLong((long)h);
 }
 
 static PyMethodDef methods[] = {

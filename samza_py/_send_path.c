@@ -19,6 +19,8 @@
 #include <Python.h>
 #include <structmember.h>
 
+#include "_java_hash.h"
+
 static PyObject *s_count, *s_key, *s_message, *s_key_serde, *s_msg_serde, *s__unpolled, *s_partition_count,
     *s__produce_when_room, *s__send_error, *s__poll;
 
@@ -185,6 +187,7 @@ typedef struct {
     PyObject_HEAD
     PyObject *produce, *topic, *producer, *samza_partition, *kafka_exception;
     PyObject *partitions;  /* the topic's partition count, asked at the first keyed send; NULL until then */
+    long partition_count;  /* the same as a C long */
     long poll_every;
     vectorcallfunc vectorcall;
 } Sender;
@@ -243,6 +246,43 @@ note_sent(Sender *self)
     return 0;
 }
 
+/* samza_partition(partition_key, partitions): worked out here for text and bytes, the usual keys (the
+ * same Java hash as samza_py._java_hash); any other key is left to samza_partition. */
+static PyObject *
+partition_of(Sender *self, PyObject *partition_key)
+{
+    if (self->partitions == NULL) {
+        PyObject *partitions = PyObject_CallMethodOneArg(self->producer, s_partition_count, self->topic);
+        if (partitions == NULL) {
+            return NULL;
+        }
+        long count = PyLong_AsLong(partitions);
+        if (count == -1 && PyErr_Occurred()) {
+            Py_DECREF(partitions);
+            return NULL;
+        }
+        self->partitions = partitions;
+        self->partition_count = count;
+    }
+    long count = self->partition_count;
+    int32_t h;
+    if (count > 0 && PyUnicode_CheckExact(partition_key)) {
+        if (java_string_hash(partition_key, &h) < 0) {
+            return NULL;
+        }
+    }
+    else if (count > 0 && PyBytes_CheckExact(partition_key)) {
+        h = java_bytes_hash(PyBytes_AS_STRING(partition_key), PyBytes_GET_SIZE(partition_key));
+    }
+    else {
+        PyObject *args[2] = {partition_key, self->partitions};
+        return PyObject_Vectorcall(self->samza_partition, args, 2, NULL);
+    }
+    /* abs(hashCode) % partitions, abs(Integer.MIN_VALUE) taken as 0 as Samza's KafkaUtil does */
+    long positive = h == INT32_MIN ? 0 : (h < 0 ? -(long)h : (long)h);
+    return PyLong_FromLong(positive % count);
+}
+
 static PyObject *
 sender_call(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
@@ -258,14 +298,7 @@ sender_call(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *
         produced = PyObject_Vectorcall(self->produce, produce_args, 3, NULL);
     }
     else {
-        if (self->partitions == NULL) {
-            self->partitions = PyObject_CallMethodOneArg(self->producer, s_partition_count, self->topic);
-            if (self->partitions == NULL) {
-                return NULL;
-            }
-        }
-        PyObject *partition_args[2] = {partition_key, self->partitions};
-        PyObject *partition = PyObject_Vectorcall(self->samza_partition, partition_args, 2, NULL);
+        PyObject *partition = partition_of(self, partition_key);
         if (partition == NULL) {
             return NULL;
         }
@@ -317,6 +350,7 @@ sender_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     self->samza_partition = Py_NewRef(samza_partition);
     self->kafka_exception = Py_NewRef(kafka_exception);
     self->partitions = NULL;
+    self->partition_count = 0;
     self->poll_every = poll_every > 0 ? poll_every : 1;
     self->vectorcall = sender_call;
     return (PyObject *)self;

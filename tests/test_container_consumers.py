@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from samza_py.api import END_OF_STREAM_OFFSET, SystemStreamPartition
+from samza_py.container import consumers as consumers_module
 from samza_py.container.consumers import GROUP, DeserializationError, SystemConsumers
 from samza_py.metrics.registry import MetricsRegistryMap
 from samza_py.serializers.serde import SerdeException
@@ -23,6 +24,16 @@ SERDE_CONFIG = {
     "systems.fake.samza.msg.serde": "js",
     "systems.fake.streams.ints.samza.msg.serde": "int",
 }
+
+
+
+@pytest.fixture(autouse=True, params=["compiled", "python"])
+def decoding(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs with the compiled deserialising loop (as installed) and with the Python one."""
+    if request.param == "compiled":
+        assert consumers_module._compiled_decode is not None  # bin/setup makes sure of a C compiler
+    else:
+        monkeypatch.setattr(consumers_module, "decode_envelopes", consumers_module.python_decode_envelopes)
 
 
 def build(

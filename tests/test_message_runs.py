@@ -169,3 +169,46 @@ def test_the_compiled_version_keeps_no_references() -> None:
     del runs
     gc.collect()
     assert (sys.getrefcount(payload), sys.getrefcount(A0), sys.getrefcount(now_ms)) == before
+
+
+@pytest.fixture(params=["compiled", "python"])
+def decode_envelopes(request: pytest.FixtureRequest) -> Any:
+    from samza_py.container import consumers
+
+    if request.param == "compiled":
+        assert consumers._compiled_decode is not None and consumers.decode_envelopes is consumers._compiled_decode
+        return consumers._compiled_decode
+    return consumers.python_decode_envelopes
+
+
+def _envelopes(*pairs: tuple[Any, Any]) -> list[IncomingMessageEnvelope]:
+    return [IncomingMessageEnvelope(A0, str(i), key, message) for i, (key, message) in enumerate(pairs)]
+
+
+def test_decode_deserialises_keys_and_messages_in_place(decode_envelopes: Any) -> None:
+    envelopes = _envelopes((b"k1", b"1"), (None, b"2"), (b"k3", None), (None, None))
+    assert decode_envelopes(envelopes, 0, bytes.decode, int) == 4
+    assert [(e.key, e.message) for e in envelopes] == [("k1", 1), (None, 2), ("k3", None), (None, None)]
+
+
+def test_decode_without_a_deserialiser_leaves_that_part(decode_envelopes: Any) -> None:
+    envelopes = _envelopes((b"k", b"1"))
+    assert decode_envelopes(envelopes, 0, None, int) == 1
+    assert (envelopes[0].key, envelopes[0].message) == (b"k", 1)
+    assert decode_envelopes(envelopes, 0, None, None) == 1
+
+
+def test_decode_stops_at_the_first_failure_and_leaves_it_as_it_was(decode_envelopes: Any) -> None:
+    envelopes = _envelopes((b"k1", b"1"), (b"k2", b"not a number"), (b"k3", b"3"))
+    assert decode_envelopes(envelopes, 0, bytes.decode, int) == 1
+    assert [(e.key, e.message) for e in envelopes] == [("k1", 1), (b"k2", b"not a number"), (b"k3", b"3")]
+    assert decode_envelopes(envelopes, 2, bytes.decode, int) == 3  # on from after it
+    assert (envelopes[2].key, envelopes[2].message) == ("k3", 3)
+
+
+def test_decode_passes_what_is_not_an_exception(decode_envelopes: Any) -> None:
+    def interrupted(data: bytes) -> Any:
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        decode_envelopes(_envelopes((b"k", b"v")), 0, interrupted, None)

@@ -177,3 +177,23 @@ def test_the_compiled_emitter_keeps_no_references() -> None:
     gc.collect()
     assert (sys.getrefcount(key), sys.getrefcount(text), sys.getrefcount(value)) == before
     assert sends.count == 402
+
+
+@pytest.mark.parametrize("partitions", [1, 2, 5, 12])
+@pytest.mark.parametrize(
+    "partition_key", ["polygenelubricants", "", "a\U0001f600b", "\ud800", "ß-é", b"", b"\x80\xff", "x" * 300])
+def test_text_and_bytes_keys_land_where_samza_partition_says(implementation: str, partitions: int,
+                                                              partition_key: Any) -> None:
+    # The compiled sender hashes text and bytes itself; the partition must be Java Samza's all the same.
+    client = RecordingClient()
+    producer_with(client, partitions=partitions).sender("task", OUT)(partition_key, b"k", b"v")
+    assert client.produced == [("out", b"v", b"k", samza_partition(partition_key, partitions))]
+
+
+def test_a_str_subclass_key_is_hashed_as_text(implementation: str) -> None:
+    class UserId(str):
+        pass
+
+    client = RecordingClient()
+    producer_with(client, partitions=7).sender("task", OUT)(UserId("user-42"), b"k", b"v")
+    assert client.produced == [("out", b"v", b"k", samza_partition("user-42", 7))]
