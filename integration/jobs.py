@@ -164,14 +164,16 @@ def checkpointed_offsets(value: bytes, key_type: str) -> dict[tuple[str, int], s
     return out
 
 
-def latest_checkpoints(topic: str, key_type: str = V1) -> dict[int, int]:
+def latest_checkpoints(topic: str, key_type: str = V1, stream: str | None = None) -> dict[int, int]:
     """Input partition → last checkpointed (processed) offset among ``key_type`` records, checking Samza's
-    key and value formats of both versions on the way."""
+    key and value formats of both versions on the way. With ``stream``, that input's partitions only (a
+    version 1 record of a job with stores also holds its changelogs' offsets, as checkpoint id:offset)."""
     latest: dict[int, int] = {}
     for msg in read_topic(topic):
         match = _CHECKPOINT_KEY.match(msg.key())
         assert match, msg.key()
         offsets = checkpointed_offsets(msg.value(), match.group(1).decode())
         if match.group(1).decode() == key_type:
-            latest.update({partition: int(offset) for (_, partition), offset in offsets.items()})
+            latest.update({partition: int(offset) for (name, partition), offset in offsets.items()
+                           if stream is None or name == stream})
     return latest

@@ -123,15 +123,16 @@ def container(status: dict[str, Any], pid: str) -> dict[str, Any]:
     return next(c for c in status["containers"] if c["id"] == pid)
 
 
-def checkpointed_offset(job: str) -> int:
+def checkpointed_offset(job: str, inputs: str) -> int:
     """The input offset in the job's newest (v1) checkpoint of its one partition; -1 before its first."""
-    return latest_checkpoints(f"__samza_checkpoint_ver_1_for_{job}_1").get(0, -1)
+    return latest_checkpoints(f"__samza_checkpoint_ver_1_for_{job}_1", stream=inputs).get(0, -1)
 
 
-def wait_for_a_new_checkpoint(job: str, timeout_s: float = 60) -> None:
+def wait_for_a_new_checkpoint(job: str, inputs: str, timeout_s: float = 60) -> None:
     """Until the job checkpoints past what it had checkpointed at the call (the ticks move its offset on)."""
-    before = checkpointed_offset(job)
-    wait_for(lambda: checkpointed_offset(job) > before, timeout_s, f"a checkpoint of {job} past input offset {before}")
+    before = checkpointed_offset(job, inputs)
+    wait_for(lambda: checkpointed_offset(job, inputs) > before, timeout_s,
+             f"a checkpoint of {job} past input offset {before}")
 
 
 def kill_active_and_lose_its_state(app_id: str, status: dict[str, Any], job: str) -> tuple[int, str]:
@@ -185,7 +186,7 @@ def test_a_standby_makes_failover_at_least_five_times_faster(skein_client: Any, 
         wait_for(lambda: count_messages(output) >= fills + 40, 120, "ticks to be echoed")
         # A commit of the ticks, and the standby's copy caught up with the changelog after it (it snapshots
         # what it applied every task.commit.ms); the kill then comes mid-interval, the common case.
-        wait_for_a_new_checkpoint(job)
+        wait_for_a_new_checkpoint(job, inputs)
         # With ticks flowing the gauge may trail by the last few (it is scraped every 2 s).
         wait_for(lambda: (standby_lag() or 0) <= 10 and standby_lag() is not None, 60,
                  "the standby's copy to catch up after the checkpoint")
@@ -228,7 +229,7 @@ def test_a_standby_makes_failover_at_least_five_times_faster(skein_client: Any, 
         wait_for(lambda: running() is not None, 60, "container 0 in the status")
         status = running()
         assert status is not None and [c["id"] for c in status["containers"]] == ["0"]
-        wait_for_a_new_checkpoint(job)  # as above (no standby here)
+        wait_for_a_new_checkpoint(job, inputs)  # as above (no standby here)
         start = end_offsets(output)[0]
         killed_container = container(status, "0")["yarn_container"]
         killed_ms, lost_host = kill_active_and_lose_its_state(report.id, status, job)
