@@ -360,7 +360,7 @@ decode_envelopes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     PyObject *decoders[2] = {key_from, msg_from};
     PyObject *names[2] = {s_key, s_message};
     for (Py_ssize_t i = start < 0 ? 0 : start; i < PyList_GET_SIZE(envelopes); i++) {
-        PyObject *envelope = PyList_GET_ITEM(envelopes, i);
+        PyObject *envelope = Py_NewRef(PyList_GET_ITEM(envelopes, i));  /* held: a deserialiser is any code */
         PyObject *decoded[2] = {NULL, NULL};
         int failed = 0;
         for (int part = 0; part < 2 && !failed; part++) {
@@ -385,6 +385,7 @@ decode_envelopes(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         }
         Py_XDECREF(decoded[0]);
         Py_XDECREF(decoded[1]);
+        Py_DECREF(envelope);
         if (failed < 0) {
             return NULL;
         }
