@@ -87,8 +87,8 @@ class TaskInstanceCollector(MessageCollector):
         msg_to = (msg_serde.fast_to_bytes or msg_serde.to_bytes) if msg_serde is not None else None
         if CompiledEmitter is not None:
             return CompiledEmitter(  # type: ignore[no-any-return]
-                partial(_check_raw, stream), sends, send, key_to, key_serde.to_bytes if key_serde else None,
-                msg_to, msg_serde.to_bytes if msg_serde else None)
+                partial(_check_raw, stream), sends, send, key_to, key_serde.to_bytes if key_serde is not None else None,
+                msg_to, msg_serde.to_bytes if msg_serde is not None else None)
         if key_serde is None and msg_serde is None:
             # The usual pass-through: bytes in, bytes out.
             def emit_raw(partition_key: Any, key: Any, message: Any) -> None:

@@ -188,7 +188,7 @@ def test_a_standby_makes_failover_at_least_five_times_faster(skein_client: Any, 
         # what it applied every task.commit.ms); the kill then comes mid-interval, the common case.
         wait_for_a_new_checkpoint(job, inputs)
         # With ticks flowing the gauge may trail by the last few (it is scraped every 2 s).
-        wait_for(lambda: (standby_lag() or 0) <= 10 and standby_lag() is not None, 60,
+        wait_for(lambda: (lag := standby_lag()) is not None and lag <= 10, 60,
                  "the standby's copy to catch up after the checkpoint")
         start = end_offsets(output)[0]
         killed_container = container(status, "0")["yarn_container"]
