@@ -5,9 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
+import pytest
+
 from samza_py.api import SystemStreamPartition
 from samza_py.checkpoint.kafka.manager import KafkaCheckpointManager
 from samza_py.config.config import Config
+from samza_py.config.errors import ConfigException
 from samza_py.coordinator.stream import CoordinatorStream
 from samza_py.job.dry_run import dry_run_admins
 from samza_py.metrics.registry import MetricsRegistryMap
@@ -127,3 +130,32 @@ def test_a_users_consumer_settings_win_over_the_defaults(tmp_path: Path) -> None
         assert clients[role]["fetch.queue.backoff.ms"] == "1000", role
         assert clients[role]["queued.min.messages"] == "5000", role
         assert clients[role]["max.partition.fetch.bytes"] == "4194304", role
+
+
+def test_every_producer_queue_is_bounded_as_javas_buffer_memory_is(tmp_path: Path) -> None:
+    # librdkafka's 100000-message queue holds ~34 MB of small messages; Java's producer holds 32 MB at most.
+    clients = every_client(secured_config(tmp_path))
+    for role in ("task producer", "checkpoint producer", "coordinator producer"):
+        assert clients[role]["queue.buffering.max.messages"] == 20000, role
+        assert clients[role]["queue.buffering.max.kbytes"] == 32768, role
+
+
+def test_buffer_memory_is_the_producer_queues_bound_in_kilobytes(tmp_path: Path) -> None:
+    config = Config(dict(secured_config(tmp_path), **{
+        "systems.kafka.producer.buffer.memory": "10000000",
+        "systems.kafka.producer.queue.buffering.max.messages": "500",
+        "systems.kafka.consumer.buffer.memory": "10000000",
+    }))
+    clients = every_client(config)
+    for role in ("task producer", "checkpoint producer", "coordinator producer"):
+        assert clients[role]["queue.buffering.max.kbytes"] == "9766", role  # rounded up: never below the bytes
+        assert clients[role]["queue.buffering.max.messages"] == "500", role
+    for role in ("task consumer", "checkpoint reader", "restore reader", "system admin"):
+        assert "queue.buffering.max.kbytes" not in clients[role] and "buffer.memory" not in clients[role], role
+
+
+@pytest.mark.parametrize("value", ["32MB", "100"])
+def test_a_bad_buffer_memory_is_refused_naming_the_key(tmp_path: Path, value: str) -> None:
+    config = Config(dict(secured_config(tmp_path), **{"systems.kafka.producer.buffer.memory": value}))
+    with pytest.raises(ConfigException, match=r"systems\.kafka\.producer\.buffer\.memory"):
+        KafkaSystemFactory().get_producer("kafka", config, MetricsRegistryMap("t"))

@@ -53,6 +53,29 @@ def test_a_full_queue_waits_at_most_max_block_ms() -> None:
     assert 0.2 <= time.monotonic() - started < 2
 
 
+class BusyProducer(StuckProducer):
+    """A queue that is full for the first ``full_for`` produce calls, then takes everything."""
+
+    def __init__(self, full_for: int) -> None:
+        super().__init__()
+        self.full_for, self.produced = full_for, 0
+
+    def produce(self, *args: object, **kwargs: object) -> None:
+        if self.full_for:
+            self.full_for -= 1
+            raise BufferError("Local: Queue full")
+        self.produced += 1
+
+
+def test_a_send_that_finds_the_queue_full_waits_is_counted_and_lands() -> None:
+    producer = KafkaSystemProducer("kafka", {}, max_block_ms=5000)
+    busy = producer._producer = BusyProducer(full_for=3)  # type: ignore[assignment]
+    producer.send_serialized("t", SystemStream("kafka", "out"), None, b"k", b"v")  # 1 wait, 2 retries refused
+    producer.send_serialized("t", SystemStream("kafka", "out"), None, b"k", b"v")  # room: no wait
+    assert busy.produced == 2 and busy.polls == 3
+    assert producer.full_queue_waits.count == 1
+
+
 def test_max_block_ms_comes_from_the_producer_settings() -> None:
     config = Config({"systems.kafka.producer.bootstrap.servers": "127.0.0.1:1",
                      "systems.kafka.producer.max.block.ms": "1234"})

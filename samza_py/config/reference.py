@@ -183,6 +183,12 @@ REFERENCE: list[ConfigKey] = [
        " container's own buffer holds)"),
     _k("systems.<s>.producer.*", NONE, "Kafka producer settings, Java client names"),
     _k("systems.<s>.producer.bootstrap.servers", NONE, "Kafka brokers (also read from `systems.<s>.consumer.*`)"),
+    _k("systems.<s>.producer.buffer.memory", "33554432",
+       "Bytes the producer may queue before a send waits (Java's meaning; librdkafka's"
+       " `queue.buffering.max.kbytes`)"),
+    _k("systems.<s>.producer.queue.buffering.max.messages", "20000",
+       "samza-py: messages the producer may queue before a send waits (librdkafka: 100000, ~34 MB of memory"
+       " for small messages)"),
     _k("systems.<s>.producer.max.block.ms", "60000",
        "How long a send waits for room in a full producer queue before the container fails (Java's meaning)"),
     _k(_SS + "key.serde", "systems.<s>.samza.key.serde", "Key serde of one stream"),

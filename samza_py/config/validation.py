@@ -55,6 +55,7 @@ _INTEGER_KEYS = re.compile(
                    |container\.write\.buffer\.size\.bytes|changelog\.delete\.retention\.ms
                    |changelog\.min\.compaction\.lag\.ms|rocksdb\.ttl\.ms)
     | systems\..+\.samza\.fetch\.threshold
+    | systems\..+\.producer\.(?:buffer\.memory|max\.block\.ms)
     | metrics\.reporter\..+\.(?:interval|port)
     | (?:systems|streams)\..+\.samza\.priority
     )$""",

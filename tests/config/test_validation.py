@@ -284,6 +284,8 @@ def test_every_serde_reference_is_checked(key: str) -> None:
         "stores.wikipedia-stats.container.write.buffer.size.bytes",
         "stores.wikipedia-stats.changelog.replication.factor",
         "systems.kafka.samza.fetch.threshold",
+        "systems.kafka.producer.buffer.memory",
+        "systems.kafka.producer.max.block.ms",
         "metrics.reporter.snapshot.interval",
         "systems.kafka.streams.wikipedia-edits.samza.priority",
     ],

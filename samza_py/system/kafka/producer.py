@@ -24,6 +24,7 @@ except ImportError:  # pragma: no cover - an install without a C compiler: the c
 log = logging.getLogger(__name__)
 
 _POLL_EVERY = 1000
+_FULL_QUEUE_WAIT_S = 0.01
 _DEFAULT_MESSAGE_TIMEOUT_MS = 300000  # librdkafka's message.timeout.ms
 _FLUSH_GRACE_S = 30.0  # past the message timeout every send has a delivery report, good or bad
 METRICS_GROUP = "org.apache.samza.system.kafka.KafkaSystemProducerMetrics"
@@ -65,6 +66,8 @@ class KafkaSystemProducer(SystemProducer):
         self.send_success = registry.new_counter(METRICS_GROUP, f"{system}-producer-send-success")
         self.send_failed = registry.new_counter(METRICS_GROUP, f"{system}-producer-send-failed")
         self.flushes = registry.new_counter(METRICS_GROUP, f"{system}-flushes")
+        # samza-py: sends that found the local queue full and waited for room (the queue's bound at work).
+        self.full_queue_waits = registry.new_counter(METRICS_GROUP, f"{system}-producer-full-queue-waits")
         self.flush_ns = registry.new_timer(METRICS_GROUP, f"{system}-flush-ns")
 
     @property
@@ -273,9 +276,12 @@ class KafkaSystemProducer(SystemProducer):
         assert producer is not None
         if partition is None:
             partition = -1 if partition_key is None else samza_partition(partition_key, self.partition_count(topic))
+        self.full_queue_waits.count += 1
         deadline = time.monotonic() + self._max_block_s
         while True:
-            producer.poll(0.1)  # the local queue is full: let deliveries drain
+            # The local queue is full: let deliveries drain. Successes raise no event to wake the poll
+            # (delivery.report.only.error), so it waits briefly rather than long.
+            producer.poll(_FULL_QUEUE_WAIT_S)
             self._raise_failure()
             try:
                 producer.produce(topic, message, key, partition)
