@@ -366,10 +366,10 @@ def contender_argv(name: str, python: Path | None, config: Mapping[str, str], co
         return [sys.executable, str(Path(__file__).resolve()), "--contender", name, "--config", json.dumps(settings)]
     if python is None:
         raise ValueError(f"{name} runs in the peers' virtualenv, which was not built")
+    # Quix and Faust keep state under a directory (by default beside the working directory): in build/.
     if name == "quix":
-        return [str(python), str(PEER_APPS / "quix_app.py"),
+        return [str(python), str(PEER_APPS / "quix_app.py"), "--state-dir", str(PEER_VENV.parent / "quix-state"),
                 "--consumer", json.dumps(quix_consumer), "--producer", json.dumps(producer)]
-    # Faust keeps its tables under its data directory (by default beside the working directory): in build/.
     faust_settings: dict[str, object] = {**faust, "datadir": str(PEER_VENV.parent / "faust-data")}
     return [str(python), str(PEER_APPS / "faust_app.py"), "--settings", json.dumps(faust_settings)]
 

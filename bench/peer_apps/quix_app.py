@@ -17,7 +17,7 @@ from quixstreams import Application
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    for name in ("--bootstrap", "--source", "--sink", "--group", "--consumer", "--producer"):
+    for name in ("--bootstrap", "--source", "--sink", "--group", "--consumer", "--producer", "--state-dir"):
         parser.add_argument(name, required=True)
     parser.add_argument("--messages", type=int, required=True)
     args = parser.parse_args()
@@ -28,6 +28,7 @@ def main() -> None:
         consumer_extra_config=json.loads(args.consumer),
         producer_extra_config=json.loads(args.producer),
         use_changelog_topics=False,
+        state_dir=args.state_dir,
         loglevel=logging.WARNING,
     )
     source = app.topic(args.source, key_deserializer="bytes", value_deserializer="bytes")
