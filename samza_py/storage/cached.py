@@ -10,13 +10,17 @@ delete (the changelog gets a tombstone). Misses are cached too, so a key read tw
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from samza_py.api.metrics import Counter
 from samza_py.api.storage import Entry, KeyValueIterator, KeyValueStore
 from samza_py.storage.entries import entry_pairs, pairs_writer
+from samza_py.storage.null_safe import NULL_KEY, NULL_VALUE
 
 _ABSENT = object()  # not cached (a cached None is a known-absent key)
+Get = Callable[[Any], Any]
+Put = Callable[[Any, Any], None]
 
 
 class CachedStore(KeyValueStore[Any, Any]):
@@ -35,6 +39,50 @@ class CachedStore(KeyValueStore[Any, Any]):
         # Bound once: these run for every miss and every batch.
         self._inner_get = inner.get
         self._put_pairs = pairs_writer(inner)
+        self._get, self._put = self.accessors(Counter("gets"), Counter("puts"), null_safe=False)
+
+    def accessors(self, gets: Counter, puts: Counter, *, null_safe: bool) -> tuple[Get, Put]:
+        """This cache's get and put as two closures that also count each call and, with ``null_safe``, refuse
+        null keys and values as the null-safe layer does.
+
+        The storage engine calls them in place of its own layer, the null-safe layer and this one: a task
+        calls get and put for nearly every message, and each layer's Python frame costs more than the work.
+        """
+        cache, dirty = self._cache, self._dirty
+        cache_size, write_batch_size = self.cache_size, self.write_batch_size
+        inner_get, move_to_end, popitem = self._inner_get, cache.move_to_end, cache.popitem
+
+        def get(key: Any) -> Any:
+            gets.count += 1
+            if null_safe and key is None:
+                raise ValueError(NULL_KEY)
+            value = cache.get(key, _ABSENT)
+            if value is not _ABSENT:
+                move_to_end(key)
+                return value
+            value = inner_get(key)
+            cache[key] = value  # a new key goes in at the most recently used end
+            if len(cache) > cache_size:
+                # Inline for the usual case, a clean eldest entry: a full cache evicts on every miss.
+                eldest, eldest_value = popitem(False)
+                if eldest in dirty:
+                    self._write_dirty_for_eviction(eldest, eldest_value)
+            return value
+
+        def put(key: Any, value: Any) -> None:
+            puts.count += 1
+            if null_safe and (key is None or value is None):
+                raise ValueError(NULL_KEY if key is None else NULL_VALUE)
+            cache[key] = value
+            move_to_end(key)
+            dirty.pop(key, None)  # a re-write moves the key to the newest end of the batch
+            dirty[key] = value
+            if len(cache) > cache_size:
+                self._evict_eldest()
+            if len(dirty) >= write_batch_size:
+                self._write_dirty()
+
+        return get, put
 
     @property
     def dirty_count(self) -> int:
@@ -45,19 +93,7 @@ class CachedStore(KeyValueStore[Any, Any]):
         return list(self._cache)
 
     def get(self, key: Any) -> Any:
-        cache = self._cache
-        value = cache.get(key, _ABSENT)
-        if value is not _ABSENT:
-            cache.move_to_end(key)
-            return value
-        value = self._inner_get(key)
-        cache[key] = value  # a new key goes in at the most recently used end
-        if len(cache) > self.cache_size:
-            # Inline for the usual case, a clean eldest entry: a full cache evicts on every miss.
-            eldest, eldest_value = cache.popitem(False)
-            if eldest in self._dirty:
-                self._write_dirty_for_eviction(eldest, eldest_value)
-        return value
+        return self._get(key)
 
     def get_all(self, keys: Iterable[Any]) -> dict[Any, Any]:
         wanted = list(keys)
@@ -79,16 +115,7 @@ class CachedStore(KeyValueStore[Any, Any]):
         return {key: values[key] for key in wanted if values[key] is not None}
 
     def put(self, key: Any, value: Any) -> None:
-        cache = self._cache
-        cache[key] = value
-        cache.move_to_end(key)
-        dirty = self._dirty
-        dirty.pop(key, None)  # a re-write moves the key to the newest end of the batch
-        dirty[key] = value
-        if len(cache) > self.cache_size:
-            self._evict_eldest()
-        if len(dirty) >= self.write_batch_size:
-            self._write_dirty()
+        self._put(key, value)
 
     def put_all(self, entries: Iterable[Entry[Any, Any]] | Mapping[Any, Any]) -> None:
         for key, value in entry_pairs(entries):

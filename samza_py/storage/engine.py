@@ -7,10 +7,28 @@ from typing import Any
 
 from samza_py.api.metrics import Counter, MetricsRegistry
 from samza_py.api.storage import Entry, KeyValueIterator, KeyValueStore
+from samza_py.storage.cached import CachedStore, Get, Put
 from samza_py.storage.entries import ByteStore, entry_pairs
+from samza_py.storage.null_safe import NullSafeKeyValueStore
 
 METRICS_GROUP = "org.apache.samza.storage.kv.KeyValueStorageEngineMetrics"
 DEFAULT_RESTORE_BATCH = 1000
+
+
+def _task_accessors(outer: KeyValueStore[Any, Any], gets: Counter, puts: Counter) -> tuple[Get, Put]:
+    if isinstance(outer, NullSafeKeyValueStore) and isinstance(outer.inner, CachedStore):
+        return outer.inner.accessors(gets, puts, null_safe=True)
+    outer_get, outer_put = outer.get, outer.put
+
+    def get(key: Any) -> Any:
+        gets.count += 1  # the counter's own field: no call on the per-message path
+        return outer_get(key)
+
+    def put(key: Any, value: Any) -> None:
+        puts.count += 1
+        outer_put(key, value)
+
+    return get, put
 
 
 class KeyValueStorageEngine(KeyValueStore[Any, Any]):
@@ -45,23 +63,22 @@ class KeyValueStorageEngine(KeyValueStore[Any, Any]):
         self.flushes = counter("flushes")
         self.restored_messages = counter("restored-messages")
         self.restored_bytes = counter("restored-bytes")
-        # The outer layer's calls, bound once (a task calls get and put for nearly every message).
-        self._outer_get = outer.get
-        self._outer_put = outer.put
+        # A task calls get and put for nearly every message: each is one closure, set on the instance (no
+        # method frame), that counts the call and goes on to the outer layer, or over the usual stack
+        # (null-safe over a cache) also does those two layers' work itself.
+        self.get, self.put = _task_accessors(outer, self.gets, self.puts)  # type: ignore[method-assign,assignment]
 
     # ------------------------------------------------------------------------------ task API
-    def get(self, key: Any) -> Any:
-        self.gets.count += 1  # the counter's own field: no call on the per-message path
-        return self._outer_get(key)
+    def get(self, key: Any) -> Any:  # replaced per instance (__init__)
+        return self.outer.get(key)
 
     def get_all(self, keys: Iterable[Any]) -> dict[Any, Any]:
         wanted = list(keys)
         self.gets.inc(len(wanted))
         return self.outer.get_all(wanted)
 
-    def put(self, key: Any, value: Any) -> None:
-        self.puts.count += 1
-        self._outer_put(key, value)
+    def put(self, key: Any, value: Any) -> None:  # replaced per instance (__init__)
+        self.outer.put(key, value)
 
     def put_all(self, entries: Iterable[Entry[Any, Any]] | Mapping[Any, Any]) -> None:
         batch = [Entry(key, value) for key, value in entry_pairs(entries)]

@@ -219,3 +219,28 @@ def test_samza_factory_names_resolve_to_these_factories(java_name: str, cls: typ
     from samza_py.config.aliases import resolve_class
 
     assert resolve_class(java_name) is cls
+
+
+def test_over_the_usual_stack_get_and_put_count_check_nulls_and_cache_as_the_layers_do() -> None:
+    # Null-safe over a cache: the engine's get and put do the three layers' work in one call each.
+    registry, raw = MetricsRegistryMap("t"), InMemoryKeyValueStore()
+    cache = CachedStore(SerializedKeyValueStore(raw, StringSerde(), IntegerSerde()), cache_size=2, write_batch_size=2)
+    engine = engine_over(raw, registry, NullSafeKeyValueStore(cache))
+    engine.put("a", 1)
+    assert raw.get(b"a") is None and cache.dirty_count == 1  # pending in the cache's write batch
+    engine.put("b", 2)
+    assert raw.get(b"a") == (1).to_bytes(4, "big") and cache.dirty_count == 0  # the batch of 2 written
+    assert (engine.get("a"), engine.get("zz"), engine.get("b")) == (1, None, 2)
+    assert cache.cached_keys() == ["zz", "b"]  # each miss evicted the least recently used key
+    engine.delete("b")
+    assert engine.get("b") is None
+    with pytest.raises(ValueError, match="^Null key not allowed$"):
+        engine.get(None)
+    with pytest.raises(ValueError, match="^Null key not allowed$"):
+        engine.put(None, 1)
+    with pytest.raises(ValueError, match="^Null value not allowed$"):
+        engine.put("c", None)
+    assert cache.cached_keys() == ["zz", "b"] and cache.dirty_count == 1  # refused calls changed nothing
+    assert counts(registry)["gets"] == 5 and counts(registry)["puts"] == 4  # refused calls are counted too
+    engine.flush()
+    assert raw.get(b"b") is None and raw.get(b"a") == (1).to_bytes(4, "big")
