@@ -14,7 +14,7 @@ from samza_py.config.aliases import ClassResolutionError, canonical_class_name, 
 from samza_py.config.config import Config
 from samza_py.config.errors import ConfigException, ConfigValidationError
 from samza_py.config.metrics_config import MetricsConfig
-from samza_py.config.processing_guarantee import check_processing_guarantee
+from samza_py.config.processing_guarantee import KAFKA_SYSTEM_FACTORY, check_processing_guarantee
 from samza_py.config.serializer_config import SerializerConfig
 from samza_py.config.storage_config import StorageConfig
 from samza_py.config.stream_config import StreamConfig
@@ -30,6 +30,7 @@ from samza_py.config.zk_config import (
     is_zk_coordinator,
 )
 from samza_py.job.standby import check_standby
+from samza_py.system.kafka.client_config import check_client_settings
 
 KAFKA_CHECKPOINT_FACTORY = canonical_class_name("org.apache.samza.checkpoint.kafka.KafkaCheckpointManagerFactory")
 FILE_CHECKPOINT_FACTORY = canonical_class_name("org.apache.samza.checkpoint.file.FileSystemCheckpointManagerFactory")
@@ -55,7 +56,7 @@ _INTEGER_KEYS = re.compile(
                    |container\.write\.buffer\.size\.bytes|changelog\.delete\.retention\.ms
                    |changelog\.min\.compaction\.lag\.ms|rocksdb\.ttl\.ms)
     | systems\..+\.samza\.fetch\.threshold
-    | systems\..+\.producer\.(?:buffer\.memory|max\.block\.ms)
+    | systems\..+\.producer\.max\.block\.ms
     | metrics\.reporter\..+\.(?:interval|port)
     | (?:systems|streams)\..+\.samza\.priority
     )$""",
@@ -333,6 +334,14 @@ def _check_streams(cfg: Config) -> Problems:
             )
 
 
+def _check_kafka_clients(cfg: Config) -> Problems:
+    systems = SystemConfig(cfg)
+    for system in systems.system_names():
+        factory = systems.factory_class(system)
+        if factory and canonical_class_name(factory) == KAFKA_SYSTEM_FACTORY:
+            yield from check_client_settings(cfg, system)
+
+
 def _check_standalone(cfg: Config) -> Problems:
     factory = cfg.get_str(COORDINATOR_FACTORY_KEY)
     if factory is None:
@@ -394,6 +403,7 @@ _CHECKS: tuple[Callable[[Config], Problems], ...] = (
     check_processing_guarantee,
     check_standby,
     _check_streams,
+    _check_kafka_clients,
     _check_metrics,
     _check_standalone,
 )

@@ -284,7 +284,6 @@ def test_every_serde_reference_is_checked(key: str) -> None:
         "stores.wikipedia-stats.container.write.buffer.size.bytes",
         "stores.wikipedia-stats.changelog.replication.factor",
         "systems.kafka.samza.fetch.threshold",
-        "systems.kafka.producer.buffer.memory",
         "systems.kafka.producer.max.block.ms",
         "metrics.reporter.snapshot.interval",
         "systems.kafka.streams.wikipedia-edits.samza.priority",
@@ -455,3 +454,23 @@ def test_validation_accepts_a_plain_mapping_and_returns_config_exceptions() -> N
     problems = validate({"job.name": "x", "job.factory.class": ANY})
     assert all(isinstance(p, ConfigException) for p in problems)
     assert [(p.key, p.message) for p in problems] == [("task.class", TASK_CLASS_REQUIRED)]
+
+
+def test_kafka_client_settings_that_cannot_be_translated_are_refused_before_submit() -> None:
+    config = {
+        **valid_python_config(),
+        "systems.kafka.samza.factory": "org.apache.samza.system.kafka.KafkaSystemFactory",
+        "systems.kafka.producer.buffer.memory": "32MB",
+        "systems.kafka.consumer.auto.offset.reset": "newest",
+        "systems.other.samza.factory": ANY,  # not Kafka: its client keys are its own business
+        "systems.other.producer.buffer.memory": "lots",
+    }
+    assert problems_of(config) == [
+        ("systems.kafka.consumer.auto.offset.reset", "must be largest, smallest, latest or earliest, got 'newest'"),
+        ("systems.kafka.producer.buffer.memory", "must be a number of bytes, got '32MB'"),
+    ]
+    assert problems_of({**config, "systems.kafka.producer.buffer.memory": "512",
+                        "systems.kafka.consumer.auto.offset.reset": "smallest"}) == [
+        ("systems.kafka.producer.buffer.memory",
+         "must be at least 1024 bytes (librdkafka counts kilobytes), got 512"),
+    ]

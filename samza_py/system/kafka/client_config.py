@@ -169,6 +169,19 @@ def _translate(prefix: str, values: Mapping[str, str]) -> dict[str, str]:
     return out
 
 
+def check_client_settings(config: Config, system: str) -> list[ConfigException]:
+    """What translating the system's ``consumer.*`` and ``producer.*`` settings would refuse, found before
+    any client is built (run-job's validation)."""
+    problems: list[ConfigException] = []
+    for kind in ("consumer", "producer"):
+        prefix = f"systems.{system}.{kind}."
+        try:
+            _translate(prefix, config.subset(prefix))
+        except ConfigException as exc:
+            problems.append(exc)
+    return problems
+
+
 def _kilobytes(key: str, value: str) -> int:
     try:
         size = int(value.strip())
