@@ -39,7 +39,7 @@ from pathlib import Path
 import javaproperties
 from common import DEFAULT_BOOTSTRAP, PASS_THROUGH_TASK, PassThroughTask, create_topic, job_config, produce
 from confluent_kafka import Consumer, TopicPartition
-from report import Measurement, publish
+from report import Measurement, PeakRssWatch, publish
 
 from samza_py.api import SystemStream
 
@@ -221,6 +221,7 @@ def measure_job(label: str, argv: Sequence[str], cwd: Path, bootstrap: str, sink
         launched_wall, launched = time.time(), time.perf_counter()
         proc = subprocess.Popen(list(argv), cwd=cwd, stdout=log, stderr=subprocess.STDOUT,
                                 env=dict(env) if env is not None else None)
+        peak = PeakRssWatch(proc.pid)
         first = halfway = last = None
         try:
             deadline = launched + timeout_s
@@ -242,10 +243,12 @@ def measure_job(label: str, argv: Sequence[str], cwd: Path, bootstrap: str, sink
                 time.sleep(POLL_S)
         except BaseException:
             stop(proc, grace_s=5)
+            peak.stop()
             watch.close()
             print(log_path.read_text(errors="replace")[-3000:], file=sys.stderr)
             raise
         usage = stop(proc)
+        peak_mb = peak.stop()
     assert first is not None and halfway is not None
     try:
         written = watch.end_offset()
@@ -259,7 +262,7 @@ def measure_job(label: str, argv: Sequence[str], cwd: Path, bootstrap: str, sink
     # CPU per message over the window between the two samples, scaled to the whole count (a run too short
     # to have two samples apart counts all its CPU).
     steady_cpu = (last.cpu_s - first.cpu_s) * count / steady_msgs if steady_msgs else total_cpu
-    return Measurement(label, count, (last_ms - first_ms) / 1000, steady_cpu, usage.ru_maxrss / 1024, {
+    return Measurement(label, count, (last_ms - first_ms) / 1000, steady_cpu, peak_mb, {
         "start_s": round(first_ms / 1000 - launched_wall, 2),
         "total_s": round(last_ms / 1000 - launched_wall, 2),
         "total_cpu_s": round(total_cpu, 2),

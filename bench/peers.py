@@ -43,7 +43,7 @@ from common import DEFAULT_BOOTSTRAP, PassThroughTask, create_topic, job_config,
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient
 from peer_apps import marker
-from report import Measurement, publish
+from report import Measurement, PeakRssWatch, publish
 
 from samza_py.api import IncomingMessageEnvelope, MessageCollector, SystemStream, TaskCoordinator
 from samza_py.config.config import Config
@@ -210,6 +210,7 @@ def run_contender(label: str, argv: Sequence[str], sink: str, messages: int, wat
     spawned = time.time()
     proc = subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             errors="replace", cwd=BENCH_DIR)
+    peak = PeakRssWatch(proc.pid)
     assert proc.stdout is not None
     stdout = proc.stdout
     tail: deque[str] = deque(maxlen=40)
@@ -233,6 +234,7 @@ def run_contender(label: str, argv: Sequence[str], sink: str, messages: int, wat
     finally:
         _pid, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here: Popen must not wait again
+        peak_mb = peak.stop()
         reader.join(10)
     total_cpu = usage.ru_utime + usage.ru_stime
     if how == "exited by itself" and proc.returncode != 0:
@@ -245,7 +247,7 @@ def run_contender(label: str, argv: Sequence[str], sink: str, messages: int, wat
     first_at, first_cpu = first[0]
     return Measurement(
         LABELS.get(label, label), messages, landed_at - first_at,
-        (landed_cpu if landed_cpu is not None else total_cpu) - first_cpu, usage.ru_maxrss / 1024,
+        (landed_cpu if landed_cpu is not None else total_cpu) - first_cpu, peak_mb,
         {"startup_s": round(first_at - spawned, 2), "first_output_after_s": round(first_output_at - first_at, 3),
          "process_wall_s": round(time.time() - spawned, 2), "process_cpu_s": round(total_cpu, 2),
          "end": how, "cpu_to_last_output_from": "/proc" if landed_cpu is not None else "wait4 (whole process)"})

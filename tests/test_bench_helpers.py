@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import common  # noqa: E402
 import passthrough  # noqa: E402
 import scaling  # noqa: E402
-from report import Measurement  # noqa: E402
+from report import Measurement, measure_child  # noqa: E402
 
 
 def test_keys_are_user_ids_of_10_to_24_characters_different_for_every_message() -> None:
@@ -54,3 +54,16 @@ def test_machine_load_counts_the_cores_kept_busy() -> None:
     # This thread alone kept one core busy (other processes may have added more, never less).
     assert spinning.busy_cores is not None and 0.8 <= spinning.busy_cores <= spinning.cores
     assert idle_or_not.busy_cores is None or 0 <= idle_or_not.busy_cores <= idle_or_not.cores
+
+
+def test_a_childs_peak_rss_is_its_own_not_its_parents() -> None:
+    # The parent holds 300 MB when it spawns; wait4's ru_maxrss would report at least that for any child.
+    held = bytearray(300 * 1024 * 1024)
+    held[::4096] = b"\1" * len(held[::4096])  # touch every page: resident
+    small = measure_child("small", 1, [sys.executable, "-c", "import time; time.sleep(0.3)"])
+    big = measure_child("big", 1, [sys.executable, "-c",
+                                   "import time; b = bytearray(150 * 2**20); b[::4096] = bytes(len(b[::4096])); "
+                                   "time.sleep(0.3)"])
+    del held
+    assert small.peak_rss_mb is not None and small.peak_rss_mb < 100
+    assert big.peak_rss_mb is not None and 150 < big.peak_rss_mb < 300
