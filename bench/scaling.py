@@ -4,8 +4,9 @@ The input is N 100-byte messages over 4 partitions (bounded, so each container e
 through). Each run is the job as ``run-job`` would run it -- ``ProcessJobFactory`` with ``job.container.count``
 1 or 2, every container its own ``python -m samza_py.container`` process -- driven from a child process of
 this script, so that the kernel's accounting of that child (its reaped containers included) gives the run's
-CPU seconds and the largest process's peak RSS. Timed: from submitting the job to its last container's exit
-(container start-up included), and, from the output's own timestamps, from the first message out to the last.
+CPU seconds, and the child's report of its reaped containers gives the largest container's peak RSS. Timed:
+from submitting the job to its last container's exit (container start-up included), and, from the output's
+own timestamps, from the first message out to the last.
 Checked: each output topic holds exactly N messages. Ratio: 2 containers / 1 container (target at least 1.7).
 Each run also records how many of the machine's cores were busy (the broker's work included): a second
 container can only add speed if the first left cores idle.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import sys
 import tempfile
 import time
@@ -43,6 +45,7 @@ from samza_py.job.stream_job import ApplicationStatus
 
 PARTITIONS = 4
 JOB_SECONDS = "job seconds: "
+CONTAINER_PEAK = "largest container peak MB: "
 
 
 def run_job(config_path: Path, timeout_s: float) -> int:
@@ -59,14 +62,21 @@ def run_job(config_path: Path, timeout_s: float) -> int:
         print(f"job ended {status.value} after {elapsed:.1f} s: {job.diagnostics}", flush=True)
         return 1
     print(f"{JOB_SECONDS}{elapsed:.3f}", flush=True)
+    # The containers are this process's reaped children; each started small (this driver), so their
+    # high-water mark is their own.
+    print(f"{CONTAINER_PEAK}{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.1f}", flush=True)
     return 0
 
 
-def job_seconds(stdout: str) -> float:
+def printed(stdout: str, prefix: str) -> float:
     for line in stdout.splitlines():
-        if line.startswith(JOB_SECONDS):
-            return float(line[len(JOB_SECONDS):])
-    raise BenchmarkError(f"the job's child printed no {JOB_SECONDS!r}: {stdout[-500:]}")
+        if line.startswith(prefix):
+            return float(line[len(prefix):])
+    raise BenchmarkError(f"the job's child printed no {prefix!r}: {stdout[-500:]}")
+
+
+def job_seconds(stdout: str) -> float:
+    return printed(stdout, JOB_SECONDS)
 
 
 def output_span(bootstrap: str, topic: str) -> float:
@@ -106,6 +116,7 @@ def one_run(bootstrap: str, source: str, containers: int, messages: int, work_di
     env = bench_env(SAMZA_PY_RUN_DIR=str(work_dir / "run"))
     with machine_load() as load:
         result = measure_child(label, messages, argv, env=env, timeout_s=timeout_s + 120, wall_from=job_seconds)
+    result.peak_rss_mb = printed(result.extra["stdout_tail"], CONTAINER_PEAK)
     verify_count(bootstrap, sink, messages, label)
     span = output_span(bootstrap, sink)
     # Two containers can only go faster if one left cores idle: the broker shares this machine.

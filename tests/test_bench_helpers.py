@@ -37,6 +37,7 @@ def test_the_job_time_comes_from_the_childs_own_line() -> None:
     assert scaling.job_seconds(f"noise\n{scaling.JOB_SECONDS}12.500\n") == 12.5
     with pytest.raises(common.BenchmarkError):
         scaling.job_seconds("job ended UnsuccessfulFinish after 3.0 s")
+    assert scaling.printed(f"{scaling.JOB_SECONDS}1.0\n{scaling.CONTAINER_PEAK}61.5\n", scaling.CONTAINER_PEAK) == 61.5
 
 
 def test_machine_load_counts_the_cores_kept_busy() -> None:
