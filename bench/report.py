@@ -143,11 +143,16 @@ class PeakRssWatch:
             self._read()
             self._done.wait(self._interval_s)
 
+    @property
+    def peak_mb(self) -> float | None:
+        """The peak seen so far, in MB (None until a first read)."""
+        return self._peak_kib / 1024 if self._peak_kib is not None else None
+
     def stop(self) -> float | None:
         """The peak seen, in MB (None when it could never be read); call it once the child has ended."""
         self._done.set()
         self._thread.join(5)
-        return self._peak_kib / 1024 if self._peak_kib is not None else None
+        return self.peak_mb
 
 
 def measure_child(label: str, messages: int, argv: Sequence[str], *, timeout_s: float = 1800,

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -12,7 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import common  # noqa: E402
 import passthrough  # noqa: E402
 import scaling  # noqa: E402
-from report import Measurement, measure_child  # noqa: E402
+from report import Measurement, PeakRssWatch  # noqa: E402
 
 
 def test_keys_are_user_ids_of_10_to_24_characters_different_for_every_message() -> None:
@@ -57,14 +59,33 @@ def test_machine_load_counts_the_cores_kept_busy() -> None:
     assert idle_or_not.busy_cores is None or 0 <= idle_or_not.busy_cores <= idle_or_not.cores
 
 
+def own_peak_mb(holds_mb: int) -> float:
+    """A child that holds ``holds_mb`` MB and waits on its stdin: its peak as PeakRssWatch sees it, read once the
+    watch has seen the child's memory in place (polled with a deadline), before the child is let go."""
+    code = (f"import sys; b = bytearray({holds_mb} * 2**20); b[::4096] = bytes(len(b[::4096])); "
+            "print(flush=True); sys.stdin.read()")
+    child = subprocess.Popen([sys.executable, "-c", code],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    assert child.stdin is not None and child.stdout is not None
+    watch = PeakRssWatch(child.pid, interval_s=0.01)
+    try:
+        child.stdout.readline()  # the child's memory is in place
+        deadline = time.monotonic() + 10
+        while (watch.peak_mb is None or watch.peak_mb < holds_mb) and time.monotonic() < deadline:
+            time.sleep(0.01)  # the poll interval of a loop with a deadline
+    finally:
+        child.stdin.close()
+        child.wait(10)
+    peak = watch.stop()
+    assert peak is not None
+    return peak
+
+
 def test_a_childs_peak_rss_is_its_own_not_its_parents() -> None:
     # The parent holds 300 MB when it spawns; wait4's ru_maxrss would report at least that for any child.
     held = bytearray(300 * 1024 * 1024)
     held[::4096] = b"\1" * len(held[::4096])  # touch every page: resident
-    small = measure_child("small", 1, [sys.executable, "-c", "import time; time.sleep(0.3)"])
-    big = measure_child("big", 1, [sys.executable, "-c",
-                                   "import time; b = bytearray(150 * 2**20); b[::4096] = bytes(len(b[::4096])); "
-                                   "time.sleep(0.3)"])
+    small, big = own_peak_mb(0), own_peak_mb(150)
     del held
-    assert small.peak_rss_mb is not None and small.peak_rss_mb < 100
-    assert big.peak_rss_mb is not None and 150 < big.peak_rss_mb < 300
+    assert small < 100
+    assert 150 < big < 300
