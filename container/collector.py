@@ -11,10 +11,12 @@ from samza_py.serializers.manager import SerdeManager
 from samza_py.serializers.serde import Serde
 from samza_py.system.interfaces import SystemProducer
 
-try:  # the emitter compiled (samza_py/_send_path.c, built by setup.py where a C compiler is found)
+try:  # the emitter and send compiled (samza_py/_send_path.c, built by setup.py where a C compiler is found)
     from samza_py._send_path import Emitter as CompiledEmitter
-except ImportError:  # pragma: no cover - an install without a C compiler: the closures below
+    from samza_py._send_path import EnvelopeSend as CompiledEnvelopeSend
+except ImportError:  # pragma: no cover - an install without a C compiler: the methods and closures below
     CompiledEmitter = None  # type: ignore[misc,assignment]
+    CompiledEnvelopeSend = None  # type: ignore[misc,assignment]
 
 # (partition key, key, message) -> serialised and sent to one output stream
 Emit = Callable[[Any, Any, Any], None]
@@ -25,7 +27,11 @@ class UnknownOutputSystemError(Exception):
 
 
 class TaskInstanceCollector(MessageCollector):
-    __slots__ = ("_producers", "_serdes", "_source", "_sends", "_routes", "_overridden")
+    __slots__ = ("_producers", "_serdes", "_source", "_sends", "_routes", "_overridden", "send")
+
+    # Set per instance: the compiled send (a routed stream's envelope straight to its emitter, everything
+    # else to send_envelope), or send_envelope itself. A method here would cost a Python call per message.
+    send: Callable[[OutgoingMessageEnvelope], None]  # type: ignore[assignment]  # the method, as an attribute
 
     def __init__(
         self, producers: dict[str, SystemProducer], serdes: SerdeManager, source: str, sends: Counter
@@ -39,8 +45,11 @@ class TaskInstanceCollector(MessageCollector):
         self._routes: dict[SystemStream, Emit] = {}
         # The same for envelopes that name their own serdes, per (stream, key serde, message serde).
         self._overridden: dict[tuple[SystemStream, str | None, str | None], Emit] = {}
+        self.send = (CompiledEnvelopeSend(self._routes, self.send_envelope) if CompiledEnvelopeSend is not None
+                     else self.send_envelope)
 
-    def send(self, envelope: OutgoingMessageEnvelope) -> None:
+    def send_envelope(self, envelope: OutgoingMessageEnvelope) -> None:
+        """send(): serialise with the stream's serdes (or the envelope's own) and hand to the producer."""
         if envelope.key_serde or envelope.msg_serde:
             self._send_overridden(envelope)
             return

@@ -16,3 +16,18 @@ class Sender:
         kafka_exception: type[BaseException], poll_every: int,
     ) -> None: ...
     def __call__(self, partition_key: Any, key: Any, message: Any, /) -> None: ...
+
+class OutgoingMessageEnvelope:
+    # samza_py.api.envelope's class compiled, with its constructor meanings
+    system_stream: Any
+    partition_key: Any
+    key: Any
+    message: Any
+    key_serde: str | None
+    msg_serde: str | None
+    def __init__(self, system_stream: Any, first: Any = ..., second: Any = ..., third: Any = ..., /,
+                 **options: Any) -> None: ...
+
+class EnvelopeSend:
+    def __init__(self, routes: dict[Any, Callable[[Any, Any, Any], None]], general: Callable[[Any], None]) -> None: ...
+    def __call__(self, envelope: Any, /) -> None: ...

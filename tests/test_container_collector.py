@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 import pytest
 
 from samza_py.api import Counter, OutgoingMessageEnvelope, SystemStream
+from samza_py.api.envelope import PythonOutgoingMessageEnvelope
 from samza_py.config.config import Config
 from samza_py.container import collector as collector_module
 from samza_py.container.collector import TaskInstanceCollector, UnknownOutputSystemError
@@ -30,12 +32,16 @@ PLAIN = SystemStream("plain", "raw")
 
 @pytest.fixture(autouse=True, params=["compiled", "python"])
 def emitter(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Every test runs with the compiled emitter (as installed) and with the Python closures (an install
-    without a C compiler): both must serialise, refuse, count and send alike."""
+    """Every test runs with the compiled envelope, send and emitter (as installed) and with the Python class,
+    method and closures (an install without a C compiler): both must serialise, refuse, count and send alike."""
     if request.param == "compiled":
-        assert collector_module.CompiledEmitter is not None  # bin/setup makes sure of a C compiler
+        # bin/setup makes sure of a C compiler
+        assert collector_module.CompiledEmitter is not None and collector_module.CompiledEnvelopeSend is not None
+        assert OutgoingMessageEnvelope is not PythonOutgoingMessageEnvelope
     else:
         monkeypatch.setattr(collector_module, "CompiledEmitter", None)
+        monkeypatch.setattr(collector_module, "CompiledEnvelopeSend", None)
+        monkeypatch.setattr(sys.modules[__name__], "OutgoingMessageEnvelope", PythonOutgoingMessageEnvelope)
 
 
 def collector(log: EventLog) -> tuple[TaskInstanceCollector, Counter]:
@@ -207,3 +213,40 @@ def test_a_key_the_string_serde_cannot_encode_raises_serde_exception(key: object
         coll.send_to(EVENTS, key, {"n": 1})
     assert log.events == []
     assert sends.count == 0
+
+
+class MarkedEnvelope(OutgoingMessageEnvelope):
+    """A task's own envelope type: the compiled send hands it to the general path."""
+
+    def __init__(self, stream: SystemStream, key: Any, message: Any) -> None:
+        super().__init__(stream, key, message)
+        self.mark = "mine"
+
+
+def test_other_envelope_types_overrides_and_new_streams_all_arrive_alike() -> None:
+    log = EventLog()
+    coll, sends = collector(log)
+    coll.send(MarkedEnvelope(EVENTS, "a", [1]))  # first send to the stream: routed by the general path
+    coll.send(PythonOutgoingMessageEnvelope(EVENTS, "b", [2]))
+    coll.send(OutgoingMessageEnvelope(EVENTS, "c", [3]))  # routed now: the compiled send's direct way
+    coll.send(OutgoingMessageEnvelope(EVENTS, "d", 4, msg_serde="int"))
+    coll.send(OutgoingMessageEnvelope(EVENTS, "e", [5], key_serde="", msg_serde=""))  # empty names: the stream's
+    assert log.events == [
+        ("send", "out", "Partition 0", "events", "a", b"a", b"[1]"),
+        ("send", "out", "Partition 0", "events", "b", b"b", b"[2]"),
+        ("send", "out", "Partition 0", "events", "c", b"c", b"[3]"),
+        ("send", "out", "Partition 0", "events", "d", b"d", b"\x00\x00\x00\x04"),
+        ("send", "out", "Partition 0", "events", "e", b"e", b"[5]"),
+    ]
+    assert sends.count == 5
+
+
+def test_a_failing_send_raises_through_the_collector() -> None:
+    log = EventLog()
+    coll, sends = collector(log)
+    coll.send(OutgoingMessageEnvelope(EVENTS, "k", [1]))
+    with pytest.raises(SerdeException):
+        coll.send(OutgoingMessageEnvelope(COUNTS, "k", "not an int"))
+    with pytest.raises(UnknownOutputSystemError):
+        coll.send(OutgoingMessageEnvelope(SystemStream("nowhere", "x"), b"k", b"m"))
+    assert len(log.events) == 1 and sends.count == 1
