@@ -16,6 +16,7 @@ import urllib.request
 from types import FrameType
 
 from samza_py.config.config import Config
+from samza_py.container.gc_policy import tune_for_streaming
 from samza_py.container.liveness import publish_liveness
 from samza_py.container.promotion import watch_for_promotion
 from samza_py.container.samza_container import SamzaContainer
@@ -118,6 +119,7 @@ def main() -> int:
                 locality = ContainerLocality(locality.stream, processor_id, locality.host)
                 locality.record()
         container = SamzaContainer(config, model, on_metrics_url=on_metrics_url)
+        tune_for_streaming()  # this process runs this one container from here on
         running.append(container)
         if stopping.is_set():  # a signal between the two
             container.request_stop()
