@@ -12,12 +12,13 @@ For each input -- unkeyed and keyed, on 1 and 4 partitions, N messages of 100 by
               ``systems.kafka.samza.key.serde=string`` as a Samza job would: the key is a str and also the
               partition key (output partition: abs(Java hashCode) % partitions, as Java Samza sends it);
 * send_to  -- as job, with ``collector.send_to(output, key, message)`` (no envelope), when the collector has it;
-* process  -- the keyed job's container as its own program (``python -m samza_py.container``, as
-              ProcessJobFactory and YARN start it) for its CPU and peak RSS (target: at most 100 MB).
+* process  -- the job's container as its own program (``python -m samza_py.container``, as
+              ProcessJobFactory and YARN start it, with the GC policy of a process that runs containers):
+              its rate, CPU and peak RSS (target: at most 100 MB).
 
-Every output topic is checked to hold exactly N messages. Ratios: job/raw (unkeyed and keyed) and keyed/unkeyed
-(job), per partition count; with ``--rounds`` the contenders take turns and each one's median run
-counts. Results: bench/results/passthrough.json and .png.
+Every output topic is checked to hold exactly N messages. Ratios: job/raw and process/raw (unkeyed and
+keyed) and keyed/unkeyed (job, process), per partition count; with ``--rounds`` the contenders take turns
+and each one's median run counts. Results: bench/results/passthrough.json and .png.
 
     python bench/passthrough.py [--messages 2000000] [--partitions 1,4] [--rounds 1] [--bootstrap 127.0.0.1:9092]
 """
@@ -152,11 +153,11 @@ def one_input(bootstrap: str, run: str, partitions: int, keyed: bool, messages: 
     print(f"producing {messages:,} {kind} messages of 100 bytes to {source} ({partitions} partitions) ...",
           flush=True)
     produce(bootstrap, source, messages, 100, partitions, key=user_id if keyed else None)
-    contenders = ["raw", "job"] + (["send_to"] if keyed and HAS_SEND_TO else [])
+    contenders = ["raw", "job"] + (["send_to"] if keyed and HAS_SEND_TO else []) + ["process"]
     runs: dict[str, list[Measurement]] = {}
     # Rounds interleave the contenders, so that a slow spell of a shared machine hits them alike.
     for round_no in range(rounds):
-        for contender in contenders + (["process"] if keyed and round_no == rounds - 1 else []):
+        for contender in contenders:
             label = f"{contender} {kind} {partitions}p"
             sink = f"{source}-{contender}-{round_no}-out"
             create_topic(bootstrap, sink, partitions)
@@ -198,6 +199,9 @@ def ratios_of(results: dict[str, Measurement], partitions: list[int]) -> dict[st
         ratio(f"keyed/unkeyed job {p}p", f"job keyed {p}p", f"job unkeyed {p}p")
         ratio(f"send_to/raw keyed {p}p", f"send_to keyed {p}p", f"raw keyed {p}p")
         ratio(f"send_to keyed/job unkeyed {p}p", f"send_to keyed {p}p", f"job unkeyed {p}p")
+        ratio(f"process/raw unkeyed {p}p", f"process unkeyed {p}p", f"raw unkeyed {p}p")
+        ratio(f"process/raw keyed {p}p", f"process keyed {p}p", f"raw keyed {p}p")
+        ratio(f"keyed/unkeyed process {p}p", f"process keyed {p}p", f"process unkeyed {p}p")
     return ratios
 
 

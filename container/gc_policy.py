@@ -1,4 +1,4 @@
-"""The garbage collector's settings for a process that runs one container (the container program).
+"""The garbage collector's settings for a process that runs containers and nothing else.
 
 A running container keeps a poll batch of client messages (1000 by default) and a run of envelopes
 alive at any moment. With CPython's default young-generation threshold (700 allocations) nearly every
@@ -10,8 +10,9 @@ young threshold is set well above a batch, so a collection runs when objects rea
 than on every batch (none ran in the same measurement). Reference counting still frees everything that
 is not in a cycle at once, so memory stays as it was.
 
-Only the container program applies this: a container run inside another program (ThreadJobFactory,
-tests) leaves that program's collector alone.
+The programs that run containers in a process of their own apply it: the container program
+(ProcessJobFactory, YARN), run-job for a ThreadJobFactory job, and run-app's processor. A container
+built by other code (a test, a benchmark, an embedding program) leaves that program's collector alone.
 """
 
 from __future__ import annotations
@@ -30,4 +31,5 @@ def tune_for_streaming() -> None:
     gc.freeze()
     young, middle, old = gc.get_threshold()
     gc.set_threshold(max(young, YOUNG_THRESHOLD), middle, old)
-    log.debug("gc: %d start-up objects frozen, thresholds %s", gc.get_freeze_count(), gc.get_threshold())
+    log.info("gc: %d start-up objects frozen; a young collection every %d allocations", gc.get_freeze_count(),
+             gc.get_threshold()[0])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from samza_py.examples.wikipedia.parser import parse_edit
@@ -75,6 +76,8 @@ def test_thread_job_with_file_checkpoints_resumes_where_it_stopped(unique: str, 
     })
     first = run_job(PARSER_CONFIG, *settings, cwd=tmp_path)
     assert first.returncode == 0, first.stderr[-3000:]
+    # run-job runs a ThreadJobFactory job's containers in its own process: the streaming GC policy applies
+    assert re.search(r"gc: \d+ start-up objects frozen; a young collection every 10000 allocations", first.stderr)
     assert len(read_topic(f"{unique}-edits")) == parsable_count(events)
 
     for p in range(4):

@@ -38,6 +38,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def run(config: Config) -> int:
     from samza_py.application.intermediate import create_intermediate_streams
+    from samza_py.container.gc_policy import tune_for_streaming
     from samza_py.coordinator.zk.coordinator import ZkJobCoordinator
     from samza_py.coordinator.zk.processor_id import processor_id_for
     from samza_py.job.input_check import warn_missing_inputs
@@ -55,6 +56,7 @@ def run(config: Config) -> int:
     signal.signal(signal.SIGINT, stop)
     log.info("processor %s of job %s joins through ZooKeeper at %s", processor_id, config.get_str("job.name"),
              ZkConfig(config).connect)
+    tune_for_streaming()  # this process runs the processor's containers from here on
     coordinator.run()
     return EXIT_OK
 

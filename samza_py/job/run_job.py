@@ -78,6 +78,8 @@ def load_valid_config(args: argparse.Namespace, prog: str = "run-job") -> Config
 
 def run(config: Config) -> int:
     from samza_py.application.intermediate import create_intermediate_streams
+    from samza_py.container.gc_policy import tune_for_streaming
+    from samza_py.job.local import ThreadJob
 
     create_intermediate_streams(config)  # partition_by's streams, before the job model needs their partitions
     warn_missing_inputs(config)
@@ -94,6 +96,8 @@ def run(config: Config) -> int:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
+    if isinstance(job, ThreadJob):  # its containers run in this process from here on
+        tune_for_streaming()
     job.submit()
     if job.detached:
         return EXIT_OK  # a cluster runs it now (YARN); --operation status|kill find it there
