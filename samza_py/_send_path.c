@@ -413,10 +413,22 @@ static PyTypeObject SenderType = {
 
 /* ---------------------------------------------------------------- OutgoingMessageEnvelope */
 
+/* The fields, in the order of the constructor's fullest form and of the pickled state. */
+enum { F_SYSTEM_STREAM, F_PARTITION_KEY, F_KEY, F_MESSAGE, F_KEY_SERDE, F_MSG_SERDE, FIELD_COUNT };
+
 typedef struct {
     PyObject_HEAD
-    PyObject *system_stream, *partition_key, *key, *message, *key_serde, *msg_serde;
+    PyObject *fields[FIELD_COUNT];
 } OutgoingEnvelope;
+
+/* Every field replaced by a new reference to values[i]. */
+static void
+envelope_set(OutgoingEnvelope *self, PyObject *const *values)
+{
+    for (int i = 0; i < FIELD_COUNT; i++) {
+        Py_XSETREF(self->fields[i], Py_NewRef(values[i]));
+    }
+}
 
 static PyTypeObject OutgoingEnvelopeType;
 
@@ -480,12 +492,8 @@ envelope_fill(OutgoingEnvelope *self, PyObject *const *args, Py_ssize_t nargs, P
     if (partition_key == s_unset) {
         partition_key = key;
     }
-    Py_XSETREF(self->system_stream, Py_NewRef(args[0]));
-    Py_XSETREF(self->partition_key, Py_NewRef(partition_key));
-    Py_XSETREF(self->key, Py_NewRef(key));
-    Py_XSETREF(self->message, Py_NewRef(message));
-    Py_XSETREF(self->key_serde, Py_NewRef(key_serde));
-    Py_XSETREF(self->msg_serde, Py_NewRef(msg_serde));
+    PyObject *values[FIELD_COUNT] = {args[0], partition_key, key, message, key_serde, msg_serde};
+    envelope_set(self, values);
     return 0;
 }
 
@@ -496,10 +504,8 @@ envelope_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     if (self == NULL) {
         return NULL;
     }
-    PyObject **fields[] = {&self->system_stream, &self->partition_key, &self->key, &self->message,
-                           &self->key_serde, &self->msg_serde};
-    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
-        *fields[i] = Py_NewRef(Py_None);
+    for (int i = 0; i < FIELD_COUNT; i++) {
+        self->fields[i] = Py_NewRef(Py_None);
     }
     return (PyObject *)self;
 }
@@ -530,7 +536,8 @@ static PyObject *
 envelope_repr(OutgoingEnvelope *self)
 {
     return PyUnicode_FromFormat("OutgoingMessageEnvelope(%S, partition_key=%R, key=%R, message=%R)",
-                                self->system_stream, self->partition_key, self->key, self->message);
+                                self->fields[F_SYSTEM_STREAM], self->fields[F_PARTITION_KEY], self->fields[F_KEY],
+                                self->fields[F_MESSAGE]);
 }
 
 /* pickle and copy: a new object of the type (not its __init__: a subclass may take other arguments) given
@@ -542,8 +549,8 @@ envelope_reduce(OutgoingEnvelope *self, PyObject *Py_UNUSED(ignored))
     if (Py_TYPE(self)->tp_dictoffset != 0 && (attributes = PyObject_GenericGetDict((PyObject *)self, NULL)) == NULL) {
         return NULL;
     }
-    PyObject *reduced = Py_BuildValue("O(O)(OOOOOOO)", s_newobj, Py_TYPE(self), self->system_stream,
-                                      self->partition_key, self->key, self->message, self->key_serde, self->msg_serde,
+    PyObject *const *f = self->fields;
+    PyObject *reduced = Py_BuildValue("O(O)(OOOOOOO)", s_newobj, Py_TYPE(self), f[0], f[1], f[2], f[3], f[4], f[5],
                                       attributes);
     if (attributes != Py_None) {
         Py_DECREF(attributes);
@@ -554,17 +561,11 @@ envelope_reduce(OutgoingEnvelope *self, PyObject *Py_UNUSED(ignored))
 static PyObject *
 envelope_setstate(OutgoingEnvelope *self, PyObject *state)
 {
-    PyObject *system_stream, *partition_key, *key, *message, *key_serde, *msg_serde, *attributes;
-    if (!PyArg_ParseTuple(state, "OOOOOOO:__setstate__", &system_stream, &partition_key, &key, &message, &key_serde,
-                          &msg_serde, &attributes)) {
+    PyObject *v[FIELD_COUNT], *attributes;
+    if (!PyArg_ParseTuple(state, "OOOOOOO:__setstate__", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &attributes)) {
         return NULL;
     }
-    Py_XSETREF(self->system_stream, Py_NewRef(system_stream));
-    Py_XSETREF(self->partition_key, Py_NewRef(partition_key));
-    Py_XSETREF(self->key, Py_NewRef(key));
-    Py_XSETREF(self->message, Py_NewRef(message));
-    Py_XSETREF(self->key_serde, Py_NewRef(key_serde));
-    Py_XSETREF(self->msg_serde, Py_NewRef(msg_serde));
+    envelope_set(self, v);
     if (attributes != Py_None) {
         PyObject *own = PyObject_GenericGetDict((PyObject *)self, NULL);
         if (own == NULL) {
@@ -582,24 +583,18 @@ envelope_setstate(OutgoingEnvelope *self, PyObject *state)
 static int
 envelope_traverse(OutgoingEnvelope *self, visitproc visit, void *arg)
 {
-    Py_VISIT(self->system_stream);
-    Py_VISIT(self->partition_key);
-    Py_VISIT(self->key);
-    Py_VISIT(self->message);
-    Py_VISIT(self->key_serde);
-    Py_VISIT(self->msg_serde);
+    for (int i = 0; i < FIELD_COUNT; i++) {
+        Py_VISIT(self->fields[i]);
+    }
     return 0;
 }
 
 static int
 envelope_clear(OutgoingEnvelope *self)
 {
-    Py_CLEAR(self->system_stream);
-    Py_CLEAR(self->partition_key);
-    Py_CLEAR(self->key);
-    Py_CLEAR(self->message);
-    Py_CLEAR(self->key_serde);
-    Py_CLEAR(self->msg_serde);
+    for (int i = 0; i < FIELD_COUNT; i++) {
+        Py_CLEAR(self->fields[i]);
+    }
     return 0;
 }
 
@@ -613,12 +608,14 @@ envelope_dealloc(OutgoingEnvelope *self)
 }
 
 static PyMemberDef envelope_members[] = {
-    {"system_stream", T_OBJECT, offsetof(OutgoingEnvelope, system_stream), 0, NULL},
-    {"partition_key", T_OBJECT, offsetof(OutgoingEnvelope, partition_key), 0, NULL},
-    {"key", T_OBJECT, offsetof(OutgoingEnvelope, key), 0, NULL},
-    {"message", T_OBJECT, offsetof(OutgoingEnvelope, message), 0, NULL},
-    {"key_serde", T_OBJECT, offsetof(OutgoingEnvelope, key_serde), 0, NULL},
-    {"msg_serde", T_OBJECT, offsetof(OutgoingEnvelope, msg_serde), 0, NULL},
+#define FIELD_AT(i) (offsetof(OutgoingEnvelope, fields) + (i) * sizeof(PyObject *))
+    {"system_stream", T_OBJECT, FIELD_AT(F_SYSTEM_STREAM), 0, NULL},
+    {"partition_key", T_OBJECT, FIELD_AT(F_PARTITION_KEY), 0, NULL},
+    {"key", T_OBJECT, FIELD_AT(F_KEY), 0, NULL},
+    {"message", T_OBJECT, FIELD_AT(F_MESSAGE), 0, NULL},
+    {"key_serde", T_OBJECT, FIELD_AT(F_KEY_SERDE), 0, NULL},
+    {"msg_serde", T_OBJECT, FIELD_AT(F_MSG_SERDE), 0, NULL},
+#undef FIELD_AT
     {NULL},
 };
 
@@ -669,17 +666,17 @@ envelope_send_call(PyObject *callable, PyObject *const *args, size_t nargsf, PyO
     if (Py_TYPE(args[0]) != &OutgoingEnvelopeType) {
         return PyObject_CallOneArg(self->general, args[0]);
     }
-    OutgoingEnvelope *envelope = (OutgoingEnvelope *)args[0];
-    if (envelope->key_serde != Py_None || envelope->msg_serde != Py_None) {
+    PyObject *const *fields = ((OutgoingEnvelope *)args[0])->fields;
+    if (fields[F_KEY_SERDE] != Py_None || fields[F_MSG_SERDE] != Py_None) {
         return PyObject_CallOneArg(self->general, args[0]);
     }
-    PyObject *emit = PyDict_GetItemWithError(self->routes, envelope->system_stream);
+    PyObject *emit = PyDict_GetItemWithError(self->routes, fields[F_SYSTEM_STREAM]);
     if (emit == NULL) {
         return PyErr_Occurred() ? NULL : PyObject_CallOneArg(self->general, args[0]);
     }
     /* held across the call: the emit (and the envelope's fields) may be replaced while it runs */
-    PyObject *held[4] = {Py_NewRef(emit), Py_NewRef(envelope->partition_key), Py_NewRef(envelope->key),
-                         Py_NewRef(envelope->message)};
+    PyObject *held[4] = {Py_NewRef(emit), Py_NewRef(fields[F_PARTITION_KEY]), Py_NewRef(fields[F_KEY]),
+                         Py_NewRef(fields[F_MESSAGE])};
     PyObject *result = PyObject_Vectorcall(held[0], held + 1, 3, NULL);
     for (int i = 0; i < 4; i++) {
         Py_DECREF(held[i]);

@@ -2,6 +2,8 @@
 from collections.abc import Callable
 from typing import Any
 
+from samza_py.api.envelope import PythonOutgoingMessageEnvelope
+
 class Emitter:
     def __init__(
         self, check: Callable[[str, str, Any], None], sends: Any, send: Callable[[Any, Any, Any], None],
@@ -17,16 +19,8 @@ class Sender:
     ) -> None: ...
     def __call__(self, partition_key: Any, key: Any, message: Any, /) -> None: ...
 
-class OutgoingMessageEnvelope:
-    # samza_py.api.envelope's class compiled, with its constructor meanings
-    system_stream: Any
-    partition_key: Any
-    key: Any
-    message: Any
-    key_serde: str | None
-    msg_serde: str | None
-    def __init__(self, system_stream: Any, first: Any = ..., second: Any = ..., third: Any = ..., /,
-                 **options: Any) -> None: ...
+# samza_py.api.envelope's class compiled: the Python class's interface, and constructor meanings
+OutgoingMessageEnvelope = PythonOutgoingMessageEnvelope
 
 class EnvelopeSend:
     def __init__(self, routes: dict[Any, Callable[[Any, Any, Any], None]], general: Callable[[Any], None]) -> None: ...
