@@ -12,12 +12,14 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
+from confluent_kafka import Producer
 
 from samza_py.api import IncomingMessageEnvelope, MessageCollector, SystemStreamPartition, TaskContext, TaskCoordinator
 from samza_py.config.config import Config
 from samza_py.container.restore import ContainerRestoreError
 from samza_py.container.samza_container import SamzaContainer
 from samza_py.job.model import ContainerModel, TaskModel
+from samza_py.serializers.builtin import IntegerSerde, StringSerde
 from samza_py.storage.storage_manager import ChangelogPosition
 
 from .conftest import KAFKA_BOOTSTRAP
@@ -212,3 +214,41 @@ def test_a_missing_changelog_partition_fails_the_container_naming_task_store_and
     retry.request_stop()
     retry.run()
     assert set(CountTask.at_init) == {f"Partition {p}" for p in range(TASKS - 1)}
+
+
+BULK_RECORDS = 40_000
+
+
+def test_a_large_restore_loads_rocksdb_in_bulk_then_puts_its_serving_settings_back(
+    unique: str, tmp_path: Path
+) -> None:
+    """A changelog far larger than the store's memtable: RocksDB's own log shows compaction and the level-0
+    write limits off for the restore and back on after it, and the task sees every record."""
+    create_topic(f"{unique}-in", TASKS)
+    create_topic(f"{unique}-changelog", TASKS)
+    keys, values = StringSerde(), IntegerSerde()
+    producer = Producer({"bootstrap.servers": KAFKA_BOOTSTRAP, "linger.ms": 5})
+    for i in range(BULK_RECORDS):
+        producer.produce(f"{unique}-changelog", values.to_bytes(i), keys.to_bytes(f"big-{i:06d}"), 0)
+        if i % 1000 == 0:
+            producer.poll(0)
+    assert producer.flush(60) == 0
+    # No checkpoints kept, so the whole changelog is the state (with checkpoints and none written yet, it
+    # would all be uncommitted). 64 KB of memtable per task: restoring partition 0 flushes dozens of times.
+    settings = {key: value for key, value in job_config(unique, tmp_path / "state").items()
+                if not key.startswith("task.checkpoint.")}
+    config = Config({**settings, f"stores.{STORE}.container.write.buffer.size.bytes": str(TASKS * 64 * 1024)})
+    container = SamzaContainer(config, model(unique))
+    container.request_stop()
+    container.run()
+    assert CountTask.at_init["Partition 0"] == {f"big-{i:06d}": i for i in range(BULK_RECORDS)}
+    assert all(CountTask.at_init[f"Partition {p}"] == {} for p in range(1, TASKS))
+    log = (tmp_path / "state" / STORE / "Partition_0" / "LOG").read_text()
+    settings = [line.rsplit("] ", 1)[1] for line in log.splitlines()
+                if "db_impl.cc" in line and ("disable_auto_compactions" in line or "writes_trigger" in line)]
+    assert sorted(settings[:3]) == ["disable_auto_compactions: true", "level0_slowdown_writes_trigger: 1073741824",
+                                    "level0_stop_writes_trigger: 1073741824"], settings
+    assert sorted(settings[3:]) == ["disable_auto_compactions: false", "level0_slowdown_writes_trigger: 20",
+                                    "level0_stop_writes_trigger: 36"], settings
+    flushes = log.count('"event": "flush_finished"')
+    assert flushes >= 10, f"the restore flushed only {flushes} memtable(s): not a bulk load"

@@ -130,6 +130,37 @@ def test_no_checkpoint_restores_the_whole_changelog_without_trimming(tmp_path: P
     assert len(log.records) == 3
 
 
+def test_a_rocksdb_store_is_restored_in_bulk_load_mode_and_serves_normally_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from samza_py.storage.rocksdb import RocksDbKeyValueStore
+
+    events: list[str] = []
+    bulk_load = RocksDbKeyValueStore.bulk_load
+
+    @contextlib.contextmanager
+    def recorded(self: RocksDbKeyValueStore) -> Iterator[None]:
+        with bulk_load(self):
+            events.append("bulk load on")
+            yield
+            events.append("bulk load off")
+
+    monkeypatch.setattr(RocksDbKeyValueStore, "bulk_load", recorded)
+    log = Log([(b"a", n(1)), (b"b", n(2))])
+    read = log.read
+
+    def reading(*args: Any) -> int:
+        events.append("read")
+        return read(*args)
+
+    log.read = reading  # type: ignore[method-assign]
+    storage = manager(tmp_path, log, ROCKSDB)
+    storage.open_and_restore({})
+    assert events == ["bulk load on", "read", "bulk load off"]
+    assert storage.engines["counts"].get("a") == 1 and storage.engines["counts"].get("b") == 2
+    storage.close()
+
+
 def test_commit_snapshots_the_store_and_a_restart_replays_only_the_tail(tmp_path: Path) -> None:
     log = Log([])
     first = manager(tmp_path, log, ROCKSDB)

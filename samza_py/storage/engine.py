@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
 from typing import Any
 
 from samza_py.api.metrics import Counter, MetricsRegistry
@@ -122,6 +124,11 @@ class KeyValueStorageEngine(KeyValueStore[Any, Any]):
         self.raw.close()
 
     # ------------------------------------------------------------------------- storage manager
+    def restoring(self) -> AbstractContextManager[None]:
+        """Around a restore: the raw store's bulk-load mode, if it has one (RocksDB does)."""
+        bulk_load = getattr(self.raw, "bulk_load", None)
+        return bulk_load() if bulk_load is not None else contextlib.nullcontext()
+
     def restore(self, entries: Iterable[tuple[bytes, bytes | None]], batch_size: int = DEFAULT_RESTORE_BATCH) -> int:
         """Replay changelog records into the raw store (``None`` = delete), past cache, serdes and changelog.
 

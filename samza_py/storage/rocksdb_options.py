@@ -29,6 +29,24 @@ COMPACTION_STYLES: dict[str, Callable[[], rocksdict.DBCompactionStyle]] = {
 MAX_WRITE_BUFFERS = 3
 MAX_LOG_FILE_SIZE = 64 * 1024 * 1024
 KEEP_LOG_FILES = 2
+# RocksDB's own thresholds of level-0 files at which writes slow down and stop, set explicitly so that a
+# bulk load can lift them and put these same values back.
+L0_SLOWDOWN_WRITES_TRIGGER = 20
+L0_STOP_WRITES_TRIGGER = 36
+
+# While a store is rebuilt from its changelog, nothing reads it: background compactions would merge the
+# same data again and again as memtables flush (taking CPU from the restore), and the level-0 limits would
+# stall writes waiting for them. Both off during the load; one compaction of everything once it is done.
+BULK_LOAD_SETTINGS = {
+    "disable_auto_compactions": "true",
+    "level0_slowdown_writes_trigger": str(2**30),
+    "level0_stop_writes_trigger": str(2**30),
+}
+SERVING_SETTINGS = {
+    "disable_auto_compactions": "false",
+    "level0_slowdown_writes_trigger": str(L0_SLOWDOWN_WRITES_TRIGGER),
+    "level0_stop_writes_trigger": str(L0_STOP_WRITES_TRIGGER),
+}
 
 
 def _choose(kind: str, table: dict[str, Callable[[], T]], name: str) -> T:
@@ -52,6 +70,8 @@ def rocksdb_options(
     options.set_compaction_style(_choose("compaction style", COMPACTION_STYLES, compaction_style))
     options.set_write_buffer_size(write_buffer_size)
     options.set_max_write_buffer_number(MAX_WRITE_BUFFERS)
+    options.set_level_zero_slowdown_writes_trigger(L0_SLOWDOWN_WRITES_TRIGGER)
+    options.set_level_zero_stop_writes_trigger(L0_STOP_WRITES_TRIGGER)
     table = rocksdict.BlockBasedOptions()
     table.set_block_cache(rocksdict.Cache(block_cache_size))
     options.set_block_based_table_factory(table)

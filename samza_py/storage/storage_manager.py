@@ -344,8 +344,9 @@ class TaskStorageManager:
             _check_cancelled(cancelled, changelog)
             progress.add(engine.restore(batch), engine.restored_bytes.count - bytes_before)
 
-        self._read(self.reader_settings(changelog), changelog.stream, changelog.partition_id, first,
-                   last_exclusive, restore)
+        with engine.restoring():
+            self._read(self.reader_settings(changelog), changelog.stream, changelog.partition_id, first,
+                       last_exclusive, restore)
         progress.done()
 
     def _reuse_local(self, store: str, directory: Path, changelog: SystemStreamPartition, target: int) -> int | None:

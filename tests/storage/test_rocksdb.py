@@ -164,6 +164,55 @@ def test_too_many_open_files_raises_store_open_error_not_corruption(tmp_path: Pa
     reopened.close()
 
 
+def level0_files(store: RocksDbKeyValueStore) -> int:
+    count: int = store._live().property_int_value("rocksdb.num-files-at-level0")
+    return count
+
+
+def load_flushed_batches(store: RocksDbKeyValueStore, batches: int) -> None:
+    """Each batch flushed on its own, so each leaves one level-0 file unless a compaction merges them."""
+    for b in range(batches):
+        store.put_all({f"k{b:03d}-{i:03d}".encode(): bytes([b % 256]) * 512 for i in range(100)})
+        store.flush()
+
+
+def wait_for_level0_at_most(store: RocksDbKeyValueStore, files: int, timeout_s: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while level0_files(store) > files:
+        assert time.monotonic() < deadline, f"level 0 still holds {level0_files(store)} files after {timeout_s} s"
+        time.sleep(0.05)
+
+
+def test_bulk_load_defers_compaction_and_write_stalls_then_the_store_compacts_in_the_background(
+    tmp_path: Path,
+) -> None:
+    store = open_rocksdb(tmp_path / "db")
+    with store.bulk_load():
+        # Past RocksDB's slowdown threshold (20 level-0 files), with nothing merged meanwhile.
+        load_flushed_batches(store, 24)
+        assert level0_files(store) == 24
+    # Serving again: the background compaction merges what the load left (universal: 4 files trigger it).
+    wait_for_level0_at_most(store, 3)
+    assert store.get(b"k000-000") == b"\x00" * 512 and store.get(b"k023-099") == bytes([23]) * 512
+    store.close()
+
+
+def test_bulk_load_ends_when_its_block_raises(tmp_path: Path) -> None:
+    store = open_rocksdb(tmp_path / "db")
+    with pytest.raises(RuntimeError, match="restore failed"), store.bulk_load():
+        load_flushed_batches(store, 8)
+        raise RuntimeError("restore failed")
+    wait_for_level0_at_most(store, 3)  # compactions are back on
+    store.close()
+
+
+def test_without_bulk_load_level0_is_compacted_as_it_grows(tmp_path: Path) -> None:
+    store = open_rocksdb(tmp_path / "db")
+    load_flushed_batches(store, 8)
+    wait_for_level0_at_most(store, 3)
+    store.close()
+
+
 def test_missing_directory_is_created(tmp_path: Path) -> None:
     store = open_rocksdb(tmp_path / "a" / "b" / "db")
     store.put(b"k", b"v")
