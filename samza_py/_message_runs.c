@@ -74,6 +74,45 @@ payload_size(PyObject *value)
     return PyObject_Length(value);
 }
 
+/* A message's no-argument methods, by what they return. */
+enum { M_ERROR, M_PARTITION, M_TOPIC, M_OFFSET, M_KEY, M_VALUE, M_TIMESTAMP, M_COUNT };
+static PyObject **const method_names[M_COUNT] = {&s_error, &s_partition, &s_topic, &s_offset, &s_key, &s_value,
+                                                 &s_timestamp};
+
+/* The C functions behind the message type's methods, looked up once per type. Calling one directly skips the
+ * attribute lookup and the call protocol, six times a message. Only for an immutable type without instance
+ * dicts (confluent-kafka's Message), whose methods nothing can replace or shadow; a method that is not a plain
+ * no-argument C method (a Python test double's) is called the usual way. */
+static PyTypeObject *methods_of = NULL;
+static PyCFunction direct_methods[M_COUNT];
+
+static void
+find_methods(PyTypeObject *type)
+{
+    int fixed = PyType_HasFeature(type, Py_TPFLAGS_IMMUTABLETYPE) && type->tp_dictoffset == 0;
+    for (int i = 0; i < M_COUNT; i++) {
+        direct_methods[i] = NULL;
+        PyObject *descr = fixed ? _PyType_Lookup(type, *method_names[i]) : NULL;  /* borrowed */
+        if (descr != NULL && Py_IS_TYPE(descr, &PyMethodDescr_Type)) {
+            PyMethodDef *def = ((PyMethodDescrObject *)descr)->d_method;
+            if ((def->ml_flags & ~METH_COEXIST) == METH_NOARGS) {
+                direct_methods[i] = def->ml_meth;
+            }
+        }
+    }
+    Py_XSETREF(methods_of, (PyTypeObject *)Py_NewRef(type));
+}
+
+static inline PyObject *
+call_method(PyObject *msg, int method)
+{
+    if (Py_TYPE(msg) != methods_of) {
+        find_methods(Py_TYPE(msg));
+    }
+    PyCFunction direct = direct_methods[method];
+    return direct != NULL ? direct(msg, NULL) : PyObject_CallMethodNoArgs(msg, *method_names[method]);
+}
+
 /* Where each of the envelope class's slots lives in its instances, found at the first call. */
 static PyTypeObject *slots_of = NULL;
 static Py_ssize_t slot_offsets[7];
@@ -128,15 +167,15 @@ append_envelope(PyObject *run, long long *run_bytes, PyObject *msg, PyTypeObject
 {
     int result = -1;
     PyObject *key = NULL, *value = NULL, *timestamp = NULL, *envelope = NULL;
-    key = PyObject_CallMethodNoArgs(msg, s_key);
+    key = call_method(msg, M_KEY);
     if (key == NULL) {
         goto done;
     }
-    value = PyObject_CallMethodNoArgs(msg, s_value);
+    value = call_method(msg, M_VALUE);
     if (value == NULL) {
         goto done;
     }
-    timestamp = PyObject_CallMethodNoArgs(msg, s_timestamp);
+    timestamp = call_method(msg, M_TIMESTAMP);
     if (timestamp == NULL) {
         goto done;
     }
@@ -172,9 +211,9 @@ done:
 
 /* A message's int-valued method (partition(), offset()) as a C long long. */
 static int
-call_for_int(PyObject *msg, PyObject *name, PyObject **as_object, long long *value)
+call_for_int(PyObject *msg, int method, PyObject **as_object, long long *value)
 {
-    PyObject *result = PyObject_CallMethodNoArgs(msg, name);
+    PyObject *result = call_method(msg, method);
     if (result == NULL) {
         return -1;
     }
@@ -219,7 +258,7 @@ read_runs(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t count = PySequence_Fast_GET_SIZE(seq);
     for (Py_ssize_t i = 0; i < count; i++) {
         PyObject *msg = PySequence_Fast_GET_ITEM(seq, i);
-        PyObject *error = PyObject_CallMethodNoArgs(msg, s_error);
+        PyObject *error = call_method(msg, M_ERROR);
         if (error == NULL) {
             goto fail;
         }
@@ -235,14 +274,14 @@ read_runs(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
         }
         PyObject *partition_obj;
         long long partition;
-        if (call_for_int(msg, s_partition, &partition_obj, &partition) < 0) {
+        if (call_for_int(msg, M_PARTITION, &partition_obj, &partition) < 0) {
             goto fail;
         }
         PyObject *topic;
         if (only_topic != Py_None) {
             topic = Py_NewRef(only_topic);
         }
-        else if ((topic = PyObject_CallMethodNoArgs(msg, s_topic)) == NULL) {
+        else if ((topic = call_method(msg, M_TOPIC)) == NULL) {
             Py_DECREF(partition_obj);
             goto fail;
         }
@@ -306,7 +345,7 @@ read_runs(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
             Py_DECREF(partition_obj);
         }
         PyObject *offset_obj;
-        if (call_for_int(msg, s_offset, &offset_obj, &offset) < 0) {
+        if (call_for_int(msg, M_OFFSET, &offset_obj, &offset) < 0) {
             goto fail;
         }
         int failed = 0;

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from confluent_kafka import KafkaError, Message
 
 from samza_py.api import IncomingMessageEnvelope, SystemStreamPartition
 from samza_py.system.kafka import message_runs
@@ -169,6 +170,41 @@ def test_the_compiled_version_keeps_no_references() -> None:
     del runs
     gc.collect()
     assert (sys.getrefcount(payload), sys.getrefcount(A0), sys.getrefcount(now_ms)) == before
+
+
+def test_client_messages_read_the_same_as_their_doubles_also_mixed_in_one_batch(
+    read_runs: message_runs.ReadRuns,
+) -> None:
+    # The compiled version calls the client Message's C methods directly: the same answers as through Python.
+    failing = Message(topic="a", partition=0, offset=-1, error=KafkaError(KafkaError._TRANSPORT))
+    messages: list[Any] = [
+        Message(topic="a", partition=0, offset=0, key=b"k0", value=b"hello", timestamp=(1, 1700000000000)),
+        FakeMessage("a", 0, 1, None, b"xy"),
+        failing,
+        Message(topic="b", partition=0, offset=0, key=None, value=b"v", timestamp=(0, 0)),
+        Message(topic="a", partition=0, offset=2, key=b"", value=None, timestamp=(2, 1700000000001)),
+    ]
+    seen: list[Any] = []
+    nexts = {A0: 0, A1: 0, B0: 0}
+    runs = read_runs(messages, None, SSPS, {}, nexts, IncomingMessageEnvelope, 42, {}, seen.append)
+    assert [(ssp, [_describe(e) for e in run], nbytes, last) for ssp, run, nbytes, last in runs] == [
+        (A0, [(A0, "0", b"k0", b"hello", 7, 1700000000000, 42), (A0, "1", None, b"xy", 2, 1700000000000, 42)], 9, 1),
+        (B0, [(B0, "0", None, b"v", 1, 0, 42)], 1, 0),
+        (A0, [(A0, "2", b"", None, 0, 1700000000001, 42)], 0, 2),
+    ]
+    assert seen == [failing] and nexts == {A0: 3, A1: 0, B0: 1}
+
+
+def test_the_compiled_version_keeps_no_references_to_client_messages() -> None:
+    payload = b"p" * 64
+    messages = [Message(topic="a", partition=0, offset=i, value=payload, timestamp=(1, 5)) for i in range(100)]
+    before = [sys.getrefcount(m) for m in messages[:3]], sys.getrefcount(payload)
+    for _ in range(50):
+        runs = message_runs.read_runs(messages, None, SSPS, {}, {A0: 0}, IncomingMessageEnvelope, 0, {}, _no_errors)
+        assert [e.message for e in runs[0][1]] == [payload] * 100
+    del runs
+    gc.collect()
+    assert ([sys.getrefcount(m) for m in messages[:3]], sys.getrefcount(payload)) == before
 
 
 @pytest.fixture(params=["compiled", "python"])
