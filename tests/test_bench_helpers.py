@@ -16,6 +16,8 @@ import passthrough  # noqa: E402
 import scaling  # noqa: E402
 from report import Measurement, PeakRssWatch  # noqa: E402
 
+from tests.polling import first_within
+
 
 def test_keys_are_user_ids_of_10_to_24_characters_different_for_every_message() -> None:
     keys = [common.user_id(i) for i in range(50_000)]
@@ -43,7 +45,6 @@ def test_the_job_time_comes_from_the_childs_own_line() -> None:
 
 
 def test_machine_load_counts_the_cores_kept_busy() -> None:
-    import time
 
     from report import machine_load
 
@@ -70,9 +71,7 @@ def own_peak_mb(holds_mb: int) -> float:
     watch = PeakRssWatch(child.pid, interval_s=0.01)
     try:
         child.stdout.readline()  # the child's memory is in place
-        deadline = time.monotonic() + 10
-        while (watch.peak_mb is None or watch.peak_mb < holds_mb) and time.monotonic() < deadline:
-            time.sleep(0.01)  # the poll interval of a loop with a deadline
+        first_within(lambda: watch.peak_mb is not None and watch.peak_mb >= holds_mb, 10)
     finally:
         child.stdin.close()
         child.wait(10)

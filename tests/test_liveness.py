@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 
 import pytest
 
@@ -15,16 +14,11 @@ from samza_py.appmaster.liveness_watch import (
 )
 from samza_py.config.config import Config
 from samza_py.container.liveness import LivenessServer
+from tests.polling import first_within
 
 
 def lost_within(watch: LivenessWatch, seconds: float) -> list[str]:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        gone = watch.lost()
-        if gone:
-            return gone
-        time.sleep(0.01)
-    return []
+    return first_within(watch.lost, seconds) or []
 
 
 def test_a_dead_process_is_seen_at_once_and_a_goodbye_is_not_a_death() -> None:
@@ -32,9 +26,7 @@ def test_a_dead_process_is_seen_at_once_and_a_goodbye_is_not_a_death() -> None:
     addresses = {"c_0": dying.address, "c_1": leaving.address, "c_2": None}
     watch = LivenessWatch(addresses.get)
     watch.watch(["c_0", "c_1", "c_2"])  # c_2 has published nothing: left to YARN
-    deadline = time.monotonic() + 5
-    while len(dying._held) + len(leaving._held) < 2 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    first_within(lambda: len(dying._held) + len(leaving._held) >= 2, 5)
     leaving.goodbye()
     assert lost_within(watch, 0.5) == []
     # A death: the kernel closes the process's sockets, nothing is said.

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 from samza_py.job.local import _alive
+from tests.polling import wait_until
 
 
 def test_an_unreaped_exited_process_is_not_alive() -> None:
     child = subprocess.Popen([sys.executable, "-c", "pass"])
     try:
         stat = Path(f"/proc/{child.pid}/stat")
-        deadline = time.monotonic() + 30
         # Not child.poll(): that would reap it. Wait for the kernel to mark it a zombie.
-        while stat.read_text().rsplit(")", 1)[1].split()[0] != "Z":
-            assert time.monotonic() < deadline, "the child did not exit"
-            time.sleep(0.01)
+        wait_until(lambda: stat.read_text().rsplit(")", 1)[1].split()[0] == "Z", 30, "the child exiting")
         assert not _alive(child.pid)
     finally:
         child.wait(30)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -21,6 +20,7 @@ from samza_py.api import (
 )
 from samza_py.container.samza_container import SamzaContainer
 from samza_py.metrics.registry import MetricsRegistryMap
+from tests.polling import wait_until
 
 
 class RecordingCollector(MessageCollector):
@@ -113,11 +113,12 @@ def run_until(container: SamzaContainer, done: Callable[[], bool], timeout_s: fl
     """Run the container on a thread until ``done()``, polled with a deadline; then stop it."""
     thread = threading.Thread(target=container.run, daemon=True)
     thread.start()
-    deadline = time.monotonic() + timeout_s
-    while not done():
-        assert time.monotonic() < deadline, "the container did not get there in time"
+
+    def got_there() -> bool:
         assert thread.is_alive(), "the container stopped early"
-        time.sleep(0.01)  # the poll interval of a loop with a deadline
+        return done()
+
+    wait_until(got_there, timeout_s, "the container getting there")
     container.request_stop()
     thread.join(timeout_s)
     assert not thread.is_alive()

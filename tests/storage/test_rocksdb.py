@@ -16,6 +16,7 @@ from samza_py.metrics.registry import MetricsRegistryMap
 from samza_py.storage.errors import StoreCorruptedError, StoreLockedError, StoreOpenError
 from samza_py.storage.rocksdb import RocksDbKeyValueStorageEngineFactory, RocksDbKeyValueStore, ttl_seconds
 from samza_py.storage.rocksdb_options import COMPACTION_STYLES, COMPRESSIONS
+from tests.polling import wait_until
 from tests.storage.conftest import MB, open_rocksdb
 
 REPO = Path(__file__).resolve().parents[2]
@@ -176,11 +177,8 @@ def load_flushed_batches(store: RocksDbKeyValueStore, batches: int) -> None:
         store.flush()
 
 
-def wait_for_level0_at_most(store: RocksDbKeyValueStore, files: int, timeout_s: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while level0_files(store) > files:
-        assert time.monotonic() < deadline, f"level 0 still holds {level0_files(store)} files after {timeout_s} s"
-        time.sleep(0.05)
+def wait_for_level0_at_most(store: RocksDbKeyValueStore, files: int) -> None:
+    wait_until(lambda: level0_files(store) <= files, 30, f"level 0 compacted to at most {files} files")
 
 
 def test_bulk_load_defers_compaction_and_write_stalls_then_the_store_compacts_in_the_background(
