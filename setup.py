@@ -1,10 +1,12 @@
 """The compiled parts of samza-py: everything else is in pyproject.toml.
 
 The per-message hot spots are compiled where a C compiler is found: Java's hashCode for the partition of a
-keyed send (samza_py/_java_hash.c), the Kafka consumer's making of envelopes (samza_py/_message_runs.c) and
-the send path of a task's output (samza_py/_send_path.c). Without a compiler the install still succeeds,
+keyed send (samza_py/_java_hash.c), the Kafka consumer's making of envelopes (samza_py/_message_runs.c),
+the send path of a task's output (samza_py/_send_path.c) and a store cache's get and put
+(samza_py/_store_cache.c). Without a compiler the install still succeeds,
 and the modules that use them fall back to their Python versions (samza_py.system.kafka.partitioner,
-samza_py.system.kafka.message_runs, samza_py.container.collector, samza_py.system.kafka.producer), which
+samza_py.system.kafka.message_runs, samza_py.container.collector, samza_py.system.kafka.producer,
+samza_py.storage.cached), which
 are also the reference the tests hold the compiled ones to.
 """
 
@@ -17,5 +19,6 @@ setup(
         Extension("samza_py._message_runs", ["samza_py/_message_runs.c"], optional=True),
         Extension("samza_py._send_path", ["samza_py/_send_path.c"], depends=["samza_py/_java_hash.h"],
                   optional=True),
+        Extension("samza_py._store_cache", ["samza_py/_store_cache.c"], optional=True),
     ],
 )

@@ -18,6 +18,11 @@ from samza_py.api.storage import Entry, KeyValueIterator, KeyValueStore
 from samza_py.storage.entries import entry_pairs, pairs_writer
 from samza_py.storage.null_safe import NULL_KEY, NULL_VALUE
 
+try:
+    from samza_py._store_cache import CachedGet, CachedPut
+except ImportError:  # pragma: no cover - an install without a C compiler
+    CachedGet = CachedPut = None  # type: ignore[assignment,misc]
+
 _ABSENT = object()  # not cached (a cached None is a known-absent key)
 Get = Callable[[Any], Any]
 Put = Callable[[Any, Any], None]
@@ -47,7 +52,13 @@ class CachedStore(KeyValueStore[Any, Any]):
 
         The storage engine calls them in place of its own layer, the null-safe layer and this one: a task
         calls get and put for nearly every message, and each layer's Python frame costs more than the work.
+        They are compiled (samza_py/_store_cache.c) where that was built; the closures below are the reference.
         """
+        if CachedGet is not None and CachedPut is not None:
+            null_key, null_value = (NULL_KEY, NULL_VALUE) if null_safe else (None, None)
+            return (CachedGet(self._cache, self._dirty, self.cache_size, self._inner_get, self, gets, null_key),
+                    CachedPut(self._cache, self._dirty, self.cache_size, self.write_batch_size, self, puts,
+                              null_key, null_value))
         cache, dirty = self._cache, self._dirty
         cache_size, write_batch_size = self.cache_size, self.write_batch_size
         inner_get, move_to_end, popitem = self._inner_get, cache.move_to_end, cache.popitem

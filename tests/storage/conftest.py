@@ -9,10 +9,23 @@ import pytest
 from samza_py.api.storage import KeyValueStore
 from samza_py.config.config import Config
 from samza_py.metrics.registry import MetricsRegistryMap
+from samza_py.storage import cached as cached_module
 from samza_py.storage.inmemory import InMemoryKeyValueStorageEngineFactory, InMemoryKeyValueStore
 from samza_py.storage.rocksdb import RocksDbKeyValueStorageEngineFactory, RocksDbKeyValueStore
 
 MB = 1024 * 1024
+
+
+@pytest.fixture(params=["compiled", "python"])
+def cache_implementation(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The cache's get and put compiled (as installed; bin/setup makes sure of a C compiler) and as the Python
+    closures (an install without one): a test using this runs with both, and both must behave alike."""
+    if request.param == "compiled":
+        assert cached_module.CachedGet is not None and cached_module.CachedPut is not None
+    else:
+        monkeypatch.setattr(cached_module, "CachedGet", None)
+        monkeypatch.setattr(cached_module, "CachedPut", None)
+    return str(request.param)
 
 
 def open_rocksdb(path: Path, **kwargs: Any) -> RocksDbKeyValueStore:

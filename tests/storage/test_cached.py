@@ -8,6 +8,9 @@ from samza_py.api.storage import Entry
 from samza_py.storage.cached import CachedStore
 from tests.storage.recording import RecordingStore
 
+# Every test with the compiled cache accessors and with the Python ones.
+pytestmark = pytest.mark.usefixtures("cache_implementation")
+
 
 def make(cache_size: int = 10, batch: int = 3) -> tuple[CachedStore, RecordingStore]:
     inner = RecordingStore()
@@ -212,3 +215,67 @@ def test_inner_layers_of_the_stack_take_a_batch_as_pairs() -> None:
     with pytest.raises(Exception, match="IntegerSerde expects int"):
         store.put_all([Entry("x", "not an int"), Entry("y", 2)])
     assert raw.get(b"y") is None  # the serde failed the batch before anything reached the raw store
+
+
+def test_the_accessors_count_every_call_and_refuse_nulls_when_null_safe(cache_implementation: str) -> None:
+    from samza_py.api.metrics import Counter
+    from samza_py.storage.null_safe import NULL_KEY, NULL_VALUE
+
+    store, inner = make(cache_size=2, batch=100)
+    gets, puts = Counter("gets"), Counter("puts")
+    get, put = store.accessors(gets, puts, null_safe=True)
+    if cache_implementation == "compiled":
+        assert type(get).__name__ == "CachedGet" and type(put).__name__ == "CachedPut"
+    put(b"a", b"1")
+    assert get(b"a") == b"1" and get(b"z") is None
+    with pytest.raises(ValueError, match=f"^{NULL_KEY}$"):
+        get(None)
+    with pytest.raises(ValueError, match=f"^{NULL_KEY}$"):
+        put(None, b"1")
+    with pytest.raises(ValueError, match=f"^{NULL_VALUE}$"):
+        put(b"a", None)
+    assert (gets.count, puts.count) == (3, 3)  # refused calls are counted too, as Samza's metrics are
+    assert store.cached_keys() == [b"a", b"z"] and store.dirty_count == 1
+    # Without the null checks (the cache under an engine of its own) a None value is a cached delete.
+    _, plain_put = store.accessors(gets, puts, null_safe=False)
+    plain_put(b"a", None)
+    assert store.get(b"a") is None and inner.calls("get") == [("get", b"z")]
+
+
+def test_a_failing_inner_read_caches_nothing_and_an_unhashable_key_is_refused() -> None:
+    class Unreadable(RecordingStore):
+        def get(self, key: object) -> object:
+            raise OSError(f"cannot read {key!r}")
+
+    store = CachedStore(Unreadable(), 10, 100)
+    with pytest.raises(OSError, match="cannot read b'a'"):
+        store.get(b"a")
+    assert store.cached_keys() == []
+    with pytest.raises(TypeError, match="unhashable"):
+        store.get([1])
+    with pytest.raises(TypeError, match="unhashable"):
+        store.put([1], b"1")
+    assert store.cached_keys() == [] and store.dirty_count == 0
+
+
+def test_keys_and_values_are_not_held_once_evicted_and_written() -> None:
+    import sys
+
+    class Discarding(RecordingStore):
+        def get(self, key: object) -> None:
+            return None
+
+        def put_pairs(self, pairs: list[tuple[object, object]]) -> None:
+            pass
+
+    store = CachedStore(Discarding(), 2, 2)
+    key, value = "key-" + str(id(store)), "value-" + str(id(store))  # objects no one else holds
+    key_refs, value_refs = sys.getrefcount(key), sys.getrefcount(value)
+    for _ in range(3):
+        store.put(key, value)
+        assert store.get(key) == value
+    for other in ("b", "c", "d", "e"):  # evicts the key, writes its batch
+        store.get(other)
+    store.flush()
+    assert key not in store.cached_keys() and store.dirty_count == 0
+    assert (sys.getrefcount(key), sys.getrefcount(value)) == (key_refs, value_refs)

@@ -10,6 +10,9 @@ from samza_py.api.storage import Entry, KeyValueIterator, KeyValueStore
 
 Store = KeyValueStore[Any, Any]
 
+# Every test with the compiled cache accessors and with the Python ones.
+pytestmark = pytest.mark.usefixtures("cache_implementation")
+
 
 def pairs(iterator: KeyValueIterator[Any, Any]) -> list[tuple[Any, Any]]:
     with iterator as entries:
