@@ -127,6 +127,24 @@ def test_a_refused_send_names_its_topic(implementation: str) -> None:
     assert producer._unpolled == 0
 
 
+def test_a_refused_batch_send_names_its_topic_after_sending_what_came_before() -> None:
+    """A store's changelog batch (send_serialized_all) reports a refused send as the single sends do."""
+    client = RecordingClient()
+    producer = producer_with(client)
+    client.produced, refused = [], KafkaException(KafkaError(KafkaError.MSG_SIZE_TOO_LARGE))
+
+    def produce(*args: Any) -> None:
+        if args[1] == b"too big":
+            raise refused
+        client.produced.append(args)
+
+    client.produce = produce  # type: ignore[method-assign]
+    with pytest.raises(KafkaProducerError, match="send to topic out failed: .*MSG_SIZE_TOO_LARGE") as caught:
+        producer.send_serialized_all("store", OUT, 2, [(b"a", b"1"), (b"b", b"too big"), (b"c", b"3")])
+    assert caught.value.__cause__ is refused
+    assert client.produced == [("out", b"1", b"a", samza_partition(2, 4))]
+
+
 def test_other_errors_pass_unchanged(implementation: str) -> None:
     client = RecordingClient()
     client.fail_next = [ValueError("bad value")]

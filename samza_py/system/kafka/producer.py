@@ -266,6 +266,8 @@ class KafkaSystemProducer(SystemProducer):
                 produce(topic, message, key, partition)
             except BufferError:
                 self._produce_when_room(topic, message, key, partition_key)
+            except KafkaException as exc:  # refused at once, as in send_serialized: name the topic
+                raise self._send_error(topic, exc) from exc
         self._unpolled += len(pairs)
         if self._unpolled >= _POLL_EVERY:
             self._poll()
