@@ -43,12 +43,15 @@ def grid_client(client: Mapping[str, object] | None) -> dict[str, object]:
 
 
 def produce_round_robin(topic: str, partitions: int, values: Iterable[bytes],
-                        client: Mapping[str, object] | None = None) -> int:
-    """Message j goes to partition j % partitions, so on a new topic it lands at offset j // partitions."""
+                        client: Mapping[str, object] | None = None, keys: Iterable[bytes] | None = None) -> int:
+    """Message j goes to partition j % partitions, so on a new topic it lands at offset j // partitions.
+
+    With ``keys``, message j has the j-th key (unkeyed otherwise); the partition is still j % partitions."""
     producer = Producer({**grid_client(client), "linger.ms": 5})
     count = 0
+    key_of = iter(keys) if keys is not None else None
     for j, value in enumerate(values):
-        producer.produce(topic, value, None, j % partitions)
+        producer.produce(topic, value, None if key_of is None else next(key_of), j % partitions)
         count += 1
         if count % 1000 == 0:
             producer.poll(0)

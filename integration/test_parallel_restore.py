@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from confluent_kafka import Producer
 
 from samza_py.api import IncomingMessageEnvelope, MessageCollector, SystemStreamPartition, TaskContext, TaskCoordinator
 from samza_py.config.config import Config
@@ -227,12 +226,9 @@ def test_a_large_restore_loads_rocksdb_in_bulk_then_puts_its_serving_settings_ba
     create_topic(f"{unique}-in", TASKS)
     create_topic(f"{unique}-changelog", TASKS)
     keys, values = StringSerde(), IntegerSerde()
-    producer = Producer({"bootstrap.servers": KAFKA_BOOTSTRAP, "linger.ms": 5})
-    for i in range(BULK_RECORDS):
-        producer.produce(f"{unique}-changelog", values.to_bytes(i), keys.to_bytes(f"big-{i:06d}"), 0)
-        if i % 1000 == 0:
-            producer.poll(0)
-    assert producer.flush(60) == 0
+    produced = produce_round_robin(f"{unique}-changelog", 1, (values.to_bytes(i) for i in range(BULK_RECORDS)),
+                                   keys=(keys.to_bytes(f"big-{i:06d}") for i in range(BULK_RECORDS)))
+    assert produced == BULK_RECORDS  # all in partition 0
     # No checkpoints kept, so the whole changelog is the state (with checkpoints and none written yet, it
     # would all be uncommitted). 64 KB of memtable per task: restoring partition 0 flushes dozens of times.
     settings = {key: value for key, value in job_config(unique, tmp_path / "state").items()
