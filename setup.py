@@ -17,8 +17,9 @@ setup(
         Extension("samza_py._java_hash", ["samza_py/_java_hash.c"], depends=["samza_py/_java_hash.h"],
                   optional=True),
         Extension("samza_py._message_runs", ["samza_py/_message_runs.c"], optional=True),
-        Extension("samza_py._send_path", ["samza_py/_send_path.c"], depends=["samza_py/_java_hash.h"],
+        Extension("samza_py._send_path", ["samza_py/_send_path.c"],
+                  depends=["samza_py/_java_hash.h", "samza_py/_counter.h"], optional=True),
+        Extension("samza_py._store_cache", ["samza_py/_store_cache.c"], depends=["samza_py/_counter.h"],
                   optional=True),
-        Extension("samza_py._store_cache", ["samza_py/_store_cache.c"], optional=True),
     ],
 )

@@ -6,12 +6,15 @@
  *     gives the answer or the serde's own error); without a serde only bytes pass, anything else goes
  *     to check(what, serde_key, value), which raises for what cannot go out as it is. Then
  *     sends.count += 1 and send(partition_key, key, message).
- * Sender(produce, topic, producer, samza_partition, kafka_exception, poll_every)(partition_key, key, message)
+ * Sender(produce, topic, producer, tally, samza_partition, kafka_exception, poll_every)(partition_key, key, message)
  *     The Kafka producer's part (samza_py.system.kafka.producer): produce(topic, message, key) to the
  *     client's partitioner, or to samza_partition(partition_key, partitions) (the partition count asked of
  *     producer.partition_count once); a full queue is left to producer._produce_when_room, a refused send
- *     raises producer._send_error(topic, exc); every poll_every sends (counted in producer._unpolled, which
- *     the producer's other sends share) producer._poll() serves delivery reports.
+ *     raises producer._send_error(topic, exc); every poll_every sends (counted in ``tally``, the producer's
+ *     SendTally, which its other sends share) producer._poll() serves delivery reports.
+ * SendTally()
+ *     Sends made since the producer last polled, in ``unpolled``: a C long, so that counting a send is an
+ *     addition rather than an attribute read and write on the producer (about 0.1 µs a message).
  * OutgoingMessageEnvelope(system_stream, [[partition_key,] key,] message, **keywords)
  *     samza_py.api's envelope (the Python class in samza_py/api/envelope.py is the reference, with the
  *     same constructor meanings): a task builds one for every message it sends, and as a Python class
@@ -27,10 +30,11 @@
 #include <Python.h>
 #include <structmember.h>
 
+#include "_counter.h"
 #include "_java_hash.h"
 
 static PyObject *s_partition_key, *s_key_serde_kw, *s_msg_serde_kw, *s_unset, *s_newobj;
-static PyObject *s_count, *s_key, *s_message, *s_key_serde, *s_msg_serde, *s__unpolled, *s_partition_count,
+static PyObject *s_count, *s_key, *s_message, *s_key_serde, *s_msg_serde, *s_partition_count,
     *s__produce_when_room, *s__send_error, *s__poll;
 
 /* ---------------------------------------------------------------- Emitter */
@@ -38,6 +42,7 @@ static PyObject *s_count, *s_key, *s_message, *s_key_serde, *s_msg_serde, *s__un
 typedef struct {
     PyObject_HEAD
     PyObject *check, *sends, *send, *key_to, *key_to_bytes, *msg_to, *msg_to_bytes;
+    Py_ssize_t sends_slot;  /* counter_slot(sends) */
     vectorcallfunc vectorcall;
 } Emitter;
 
@@ -71,26 +76,6 @@ serialised(Emitter *self, PyObject *value, PyObject *to, PyObject *to_bytes, PyO
     return Py_NewRef(value);
 }
 
-/* counter.count += 1 */
-static int
-count_one(PyObject *counter)
-{
-    PyObject *count = PyObject_GetAttr(counter, s_count);
-    if (count == NULL) {
-        return -1;
-    }
-    PyObject *one = PyLong_FromLong(1);
-    PyObject *next = PyNumber_Add(count, one);
-    Py_DECREF(one);
-    Py_DECREF(count);
-    if (next == NULL) {
-        return -1;
-    }
-    int failed = PyObject_SetAttr(counter, s_count, next);
-    Py_DECREF(next);
-    return failed;
-}
-
 static PyObject *
 emitter_call(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
@@ -109,7 +94,7 @@ emitter_call(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject 
         return NULL;
     }
     PyObject *result = NULL;
-    if (count_one(self->sends) == 0) {
+    if (counter_inc(self->sends, self->sends_slot, s_count) == 0) {
         PyObject *send_args[3] = {args[0], key, message};
         result = PyObject_Vectorcall(self->send, send_args, 3, NULL);
     }
@@ -133,6 +118,7 @@ emitter_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     }
     self->check = Py_NewRef(check);
     self->sends = Py_NewRef(sends);
+    self->sends_slot = counter_slot(sends);
     self->send = Py_NewRef(send);
     self->key_to = Py_NewRef(key_to);
     self->key_to_bytes = Py_NewRef(key_to_bytes);
@@ -190,11 +176,34 @@ static PyTypeObject EmitterType = {
     .tp_dealloc = (destructor)emitter_dealloc,
 };
 
+/* ---------------------------------------------------------------- SendTally */
+
+typedef struct {
+    PyObject_HEAD
+    long unpolled;
+} SendTally;
+
+static PyMemberDef send_tally_members[] = {
+    {"unpolled", T_LONG, offsetof(SendTally, unpolled), 0, "sends made since the producer last polled"},
+    {NULL},
+};
+
+static PyTypeObject SendTallyType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "samza_py._send_path.SendTally",
+    .tp_doc = "Sends made since the producer last polled: see the module's doc.",
+    .tp_basicsize = sizeof(SendTally),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+    .tp_members = send_tally_members,
+};
+
 /* ---------------------------------------------------------------- Sender */
 
 typedef struct {
     PyObject_HEAD
     PyObject *produce, *topic, *producer, *samza_partition, *kafka_exception;
+    SendTally *tally;
     PyObject *partitions;  /* the topic's partition count, asked at the first keyed send; NULL until then */
     long partition_count;  /* the same as a C long */
     long poll_every;
@@ -223,29 +232,11 @@ raise_send_error(Sender *self)
     Py_DECREF(exc);
 }
 
-/* producer._unpolled += 1, and producer._poll() every poll_every sends. */
+/* tally.unpolled += 1, and producer._poll() every poll_every sends. */
 static int
 note_sent(Sender *self)
 {
-    PyObject *unpolled = PyObject_GetAttr(self->producer, s__unpolled);
-    if (unpolled == NULL) {
-        return -1;
-    }
-    long n = PyLong_AsLong(unpolled);
-    Py_DECREF(unpolled);
-    if (n == -1 && PyErr_Occurred()) {
-        return -1;
-    }
-    PyObject *next = PyLong_FromLong(n + 1);
-    if (next == NULL) {
-        return -1;
-    }
-    int failed = PyObject_SetAttr(self->producer, s__unpolled, next);
-    Py_DECREF(next);
-    if (failed) {
-        return -1;
-    }
-    if (n + 1 >= self->poll_every) {
+    if (++self->tally->unpolled >= self->poll_every) {
         PyObject *polled = PyObject_CallMethodNoArgs(self->producer, s__poll);
         if (polled == NULL) {
             return -1;
@@ -341,12 +332,13 @@ sender_call(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *
 static PyObject *
 sender_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    static char *names[] = {"produce", "topic", "producer", "samza_partition", "kafka_exception", "poll_every",
-                            NULL};
+    static char *names[] = {"produce", "topic", "producer", "tally", "samza_partition", "kafka_exception",
+                            "poll_every", NULL};
     PyObject *produce, *topic, *producer, *samza_partition, *kafka_exception;
+    SendTally *tally;
     long poll_every;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOOl:Sender", names, &produce, &topic, &producer,
-                                     &samza_partition, &kafka_exception, &poll_every)) {
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOO!OOl:Sender", names, &produce, &topic, &producer,
+                                     &SendTallyType, &tally, &samza_partition, &kafka_exception, &poll_every)) {
         return NULL;
     }
     Sender *self = (Sender *)type->tp_alloc(type, 0);
@@ -356,6 +348,7 @@ sender_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
     self->produce = Py_NewRef(produce);
     self->topic = Py_NewRef(topic);
     self->producer = Py_NewRef(producer);
+    self->tally = (SendTally *)Py_NewRef(tally);
     self->samza_partition = Py_NewRef(samza_partition);
     self->kafka_exception = Py_NewRef(kafka_exception);
     self->partitions = NULL;
@@ -371,6 +364,7 @@ sender_traverse(Sender *self, visitproc visit, void *arg)
     Py_VISIT(self->produce);
     Py_VISIT(self->topic);
     Py_VISIT(self->producer);
+    Py_VISIT(self->tally);
     Py_VISIT(self->samza_partition);
     Py_VISIT(self->kafka_exception);
     Py_VISIT(self->partitions);
@@ -383,6 +377,7 @@ sender_clear(Sender *self)
     Py_CLEAR(self->produce);
     Py_CLEAR(self->topic);
     Py_CLEAR(self->producer);
+    Py_CLEAR(self->tally);
     Py_CLEAR(self->samza_partition);
     Py_CLEAR(self->kafka_exception);
     Py_CLEAR(self->partitions);
@@ -747,7 +742,7 @@ exec_module(PyObject *module)
 {
     struct { PyObject **slot; const char *text; } names[] = {
         {&s_count, "count"}, {&s_key, "key"}, {&s_message, "message"}, {&s_key_serde, "key.serde"},
-        {&s_msg_serde, "msg.serde"}, {&s__unpolled, "_unpolled"}, {&s_partition_count, "partition_count"},
+        {&s_msg_serde, "msg.serde"}, {&s_partition_count, "partition_count"},
         {&s__produce_when_room, "_produce_when_room"}, {&s__send_error, "_send_error"}, {&s__poll, "_poll"},
         {&s_partition_key, "partition_key"}, {&s_key_serde_kw, "key_serde"},
         {&s_msg_serde_kw, "msg_serde"},
@@ -771,11 +766,12 @@ exec_module(PyObject *module)
             return -1;
         }
     }
-    if (PyType_Ready(&EmitterType) < 0 || PyType_Ready(&SenderType) < 0 || PyType_Ready(&OutgoingEnvelopeType) < 0
+    if (PyType_Ready(&EmitterType) < 0 || PyType_Ready(&SendTallyType) < 0 || PyType_Ready(&SenderType) < 0 || PyType_Ready(&OutgoingEnvelopeType) < 0
         || PyType_Ready(&EnvelopeSendType) < 0) {
         return -1;
     }
     if (PyModule_AddObjectRef(module, "Emitter", (PyObject *)&EmitterType) < 0
+        || PyModule_AddObjectRef(module, "SendTally", (PyObject *)&SendTallyType) < 0
         || PyModule_AddObjectRef(module, "Sender", (PyObject *)&SenderType) < 0
         || PyModule_AddObjectRef(module, "OutgoingMessageEnvelope", (PyObject *)&OutgoingEnvelopeType) < 0
         || PyModule_AddObjectRef(module, "EnvelopeSend", (PyObject *)&EnvelopeSendType) < 0) {

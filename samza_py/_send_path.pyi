@@ -12,9 +12,13 @@ class Emitter:
     ) -> None: ...
     def __call__(self, partition_key: Any, key: Any, message: Any, /) -> None: ...
 
+class SendTally:
+    unpolled: int
+
 class Sender:
     def __init__(
-        self, produce: Callable[..., Any], topic: str, producer: Any, samza_partition: Callable[[Any, int], int],
+        self, produce: Callable[..., Any], topic: str, producer: Any, tally: SendTally,
+        samza_partition: Callable[[Any, int], int],
         kafka_exception: type[BaseException], poll_every: int,
     ) -> None: ...
     def __call__(self, partition_key: Any, key: Any, message: Any, /) -> None: ...

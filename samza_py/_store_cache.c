@@ -19,6 +19,8 @@
 #include <Python.h>
 #include <stddef.h>
 
+#include "_counter.h"
+
 static PyObject *s_count, *s_move_to_end, *s_popitem, *s__write_dirty_for_eviction, *s__evict_eldest,
     *s__write_dirty;
 
@@ -26,28 +28,9 @@ typedef struct {
     PyObject_HEAD
     PyObject *cache, *dirty, *inner_get, *store, *counter, *null_key, *null_value;
     Py_ssize_t cache_size, write_batch_size;
+    Py_ssize_t counter_slot;  /* counter_slot(counter) */
     vectorcallfunc vectorcall;
 } CacheCall;
-
-/* counter.count += 1 */
-static int
-count_one(PyObject *counter)
-{
-    PyObject *count = PyObject_GetAttr(counter, s_count);
-    if (count == NULL) {
-        return -1;
-    }
-    PyObject *one = PyLong_FromLong(1);
-    PyObject *next = PyNumber_Add(count, one);
-    Py_DECREF(one);
-    Py_DECREF(count);
-    if (next == NULL) {
-        return -1;
-    }
-    int failed = PyObject_SetAttr(counter, s_count, next);
-    Py_DECREF(next);
-    return failed;
-}
 
 /* Raise ValueError(message) when ``value`` is None and the check is on (message not None). */
 static int
@@ -96,7 +79,7 @@ cached_get(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *k
         return NULL;
     }
     PyObject *key = args[0];
-    if (count_one(self->counter) < 0 || refuse_null(key, self->null_key) < 0) {
+    if (counter_inc(self->counter, self->counter_slot, s_count) < 0 || refuse_null(key, self->null_key) < 0) {
         return NULL;
     }
     PyObject *value = PyDict_GetItemWithError(self->cache, key);  /* borrowed; the OrderedDict's own table */
@@ -148,7 +131,7 @@ cached_put(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *k
         return NULL;
     }
     PyObject *key = args[0], *value = args[1];
-    if (count_one(self->counter) < 0 || refuse_null(key, self->null_key) < 0
+    if (counter_inc(self->counter, self->counter_slot, s_count) < 0 || refuse_null(key, self->null_key) < 0
         || refuse_null(value, self->null_value) < 0) {
         return NULL;
     }
@@ -188,6 +171,7 @@ cache_call_new(PyTypeObject *type, PyObject *cache, PyObject *dirty, Py_ssize_t 
     self->inner_get = Py_NewRef(inner_get);
     self->store = Py_NewRef(store);
     self->counter = Py_NewRef(counter);
+    self->counter_slot = counter_slot(counter);
     self->null_key = Py_NewRef(null_key);
     self->null_value = Py_NewRef(null_value);
     self->cache_size = cache_size;

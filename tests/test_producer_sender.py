@@ -46,8 +46,9 @@ class RecordingClient:
 def implementation(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     if request.param == "compiled":
         assert producer_module.CompiledSender is not None  # bin/setup makes sure of a C compiler
-    else:
+    else:  # as installed without a C compiler: the closure and the Python tally
         monkeypatch.setattr(producer_module, "CompiledSender", None)
+        monkeypatch.setattr(producer_module, "SendTally", producer_module.PythonSendTally)
     return str(request.param)
 
 
@@ -90,7 +91,7 @@ def test_a_key_with_no_java_hash_is_refused(implementation: str) -> None:
     client = RecordingClient()
     with pytest.raises(TypeError, match="no Java hashCode"):
         producer_with(client).sender("task", OUT)([1, 2], b"k", b"v")
-    assert client.produced == [] and producer_with(client)._unpolled == 0
+    assert client.produced == [] and producer_with(client)._tally.unpolled == 0
 
 
 def test_sends_are_polled_every_few_and_counted(implementation: str, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -101,9 +102,9 @@ def test_sends_are_polled_every_few_and_counted(implementation: str, monkeypatch
     for i in range(7):
         send(None, None, str(i).encode())
     assert client.polls == 2  # after the 3rd and the 6th
-    assert producer.sends.count == 6 and producer._unpolled == 1
+    assert producer.sends.count == 6 and producer._tally.unpolled == 1
     producer.send_serialized("task", OUT, None, None, b"x")  # the producer's other sends share the count
-    assert producer._unpolled == 2
+    assert producer._tally.unpolled == 2
 
 
 def test_a_full_queue_waits_for_room_and_the_send_still_counts(implementation: str) -> None:
@@ -113,7 +114,7 @@ def test_a_full_queue_waits_for_room_and_the_send_still_counts(implementation: s
     producer.sender("task", OUT)("user-1", b"k", b"v")
     partition = samza_partition("user-1", 4)
     assert client.produced == [("out", b"v", b"k", partition)]  # produced again by _produce_when_room
-    assert client.polls >= 1 and producer._unpolled == 1
+    assert client.polls >= 1 and producer._tally.unpolled == 1
 
 
 def test_a_refused_send_names_its_topic(implementation: str) -> None:
@@ -124,7 +125,7 @@ def test_a_refused_send_names_its_topic(implementation: str) -> None:
     with pytest.raises(KafkaProducerError, match="send to topic out failed: not authorized") as caught:
         producer.sender("task", OUT)(None, b"k", b"v")
     assert caught.value.__cause__ is refused
-    assert producer._unpolled == 0
+    assert producer._tally.unpolled == 0
 
 
 def test_a_refused_batch_send_names_its_topic_after_sending_what_came_before() -> None:
@@ -215,3 +216,41 @@ def test_a_str_subclass_key_is_hashed_as_text(implementation: str) -> None:
     client = RecordingClient()
     producer_with(client, partitions=7).sender("task", OUT)(UserId("user-42"), b"k", b"v")
     assert client.produced == [("out", b"v", b"k", samza_partition("user-42", 7))]
+
+
+class PropertyCounter:
+    """A counter keeping its count behind a property: counted through the attribute, as Python code would."""
+
+    def __init__(self) -> None:
+        self.seen: list[int] = []
+        self._count = 0
+
+    @property
+    def count(self) -> int:
+        return self._count
+
+    @count.setter
+    def count(self, value: int) -> None:
+        self.seen.append(value)
+        self._count = value
+
+
+@pytest.mark.parametrize("start", [0, 255, 2**31, 2**63 - 1, 2**70, -3])
+def test_the_compiled_emitter_adds_one_to_any_count(start: int) -> None:
+    from samza_py._send_path import Emitter
+    from samza_py.api import Counter
+
+    sends = Counter("sends")
+    sends.count = start
+    emit = Emitter(lambda *args: None, sends, lambda *args: None, None, None, None, None)
+    emit(None, b"k", b"v")
+    emit(None, b"k", b"v")
+    assert sends.count == start + 2 and type(sends.count) is int
+    other = PropertyCounter()
+    emit = Emitter(lambda *args: None, other, lambda *args: None, None, None, None, None)
+    emit(None, b"k", b"v")
+    assert other.seen == [1] and other.count == 1
+    del sends.count
+    emit = Emitter(lambda *args: None, sends, lambda *args: None, None, None, None, None)
+    with pytest.raises(AttributeError, match="count"):
+        emit(None, b"k", b"v")

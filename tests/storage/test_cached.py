@@ -279,3 +279,21 @@ def test_keys_and_values_are_not_held_once_evicted_and_written() -> None:
     store.flush()
     assert key not in store.cached_keys() and store.dirty_count == 0
     assert (sys.getrefcount(key), sys.getrefcount(value)) == (key_refs, value_refs)
+
+
+@pytest.mark.parametrize("start", [0, 255, 2**63 - 1, 2**70, -3])
+def test_the_accessors_add_one_to_any_count(start: int) -> None:
+    from samza_py.api.metrics import Counter
+
+    store, _ = make()
+    gets, puts = Counter("gets"), Counter("puts")
+    gets.count = puts.count = start
+    get, put = store.accessors(gets, puts, null_safe=True)
+    put(b"a", b"1")
+    get(b"a")
+    get(b"b")
+    assert (gets.count, puts.count) == (start + 2, start + 1)
+    del puts.count
+    _, put = store.accessors(gets, puts, null_safe=True)
+    with pytest.raises(AttributeError, match="count"):
+        put(b"a", b"1")

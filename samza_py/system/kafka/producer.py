@@ -16,10 +16,22 @@ from samza_py.system.kafka.authentication import AuthenticationWatch
 from samza_py.system.kafka.client_config import DEFAULT_MAX_BLOCK_MS
 from samza_py.system.kafka.partitioner import samza_partition
 
+
+class PythonSendTally:
+    """Sends made since the producer last polled; the compiled SendTally's stand-in."""
+
+    __slots__ = ("unpolled",)
+
+    def __init__(self) -> None:
+        self.unpolled = 0
+
+
 try:  # the sender compiled (samza_py/_send_path.c, built by setup.py where a C compiler is found)
     from samza_py._send_path import Sender as CompiledSender
+    from samza_py._send_path import SendTally
 except ImportError:  # pragma: no cover - an install without a C compiler: the closure in sender()
     CompiledSender = None  # type: ignore[misc,assignment]
+    SendTally = PythonSendTally  # type: ignore[misc,assignment]
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +70,7 @@ class KafkaSystemProducer(SystemProducer):
         self._producer: Producer | None = None
         self._partition_counts: dict[str, int] = {}
         self._failure: str | None = None
-        self._unpolled = 0
+        self._tally = SendTally()  # shared with the senders: polled every _POLL_EVERY sends of them all
         self._transaction_timeout_s: float | None = None  # set: exactly-once, every send in a transaction
         registry = registry if registry is not None else MetricsRegistryMap(f"{system}-producer")
         # Sends are counted in batches (at each poll and flush), keeping the send path free of metric work.
@@ -110,8 +122,7 @@ class KafkaSystemProducer(SystemProducer):
         that failed fails the commit: the transaction is never committed without it."""
         producer = self._producer
         assert producer is not None and self._transaction_timeout_s is not None, "no transactional producer"
-        self.sends.count += self._unpolled
-        self._unpolled = 0
+        self._count_sends()
         self._raise_failure()
         started_ns = time.perf_counter_ns()
         try:
@@ -131,7 +142,7 @@ class KafkaSystemProducer(SystemProducer):
             producer.produce(topic, value, key, partition)
         except BufferError:
             self._produce_when_room(topic, value, key, None, partition)
-        self._unpolled += 1
+        self._tally.unpolled += 1
 
     def stop(self) -> None:
         if self._producer is None:
@@ -214,8 +225,9 @@ class KafkaSystemProducer(SystemProducer):
             self._produce_when_room(topic, message, key, partition_key)
         except KafkaException as exc:
             raise self._send_error(topic, exc) from exc
-        self._unpolled += 1
-        if self._unpolled >= _POLL_EVERY:
+        tally = self._tally
+        tally.unpolled += 1
+        if tally.unpolled >= _POLL_EVERY:
             self._poll()
 
     def sender(self, source: str, stream: SystemStream) -> Callable[[Any, Any, Any], None]:
@@ -227,7 +239,8 @@ class KafkaSystemProducer(SystemProducer):
         topic = stream.stream
         if CompiledSender is not None:
             return CompiledSender(  # type: ignore[no-any-return]
-                produce, topic, self, samza_partition, KafkaException, _POLL_EVERY)
+                produce, topic, self, self._tally, samza_partition, KafkaException, _POLL_EVERY)
+        tally = self._tally
         count = 0  # partitions: asked at the first keyed send (an unkeyed stream need not exist yet)
         poll_every = _POLL_EVERY
 
@@ -244,8 +257,8 @@ class KafkaSystemProducer(SystemProducer):
                 self._produce_when_room(topic, message, key, partition_key)
             except KafkaException as exc:
                 raise self._send_error(topic, exc) from exc
-            self._unpolled += 1
-            if self._unpolled >= poll_every:
+            tally.unpolled += 1
+            if tally.unpolled >= poll_every:
                 self._poll()
 
         return send
@@ -268,8 +281,9 @@ class KafkaSystemProducer(SystemProducer):
                 self._produce_when_room(topic, message, key, partition_key)
             except KafkaException as exc:  # refused at once, as in send_serialized: name the topic
                 raise self._send_error(topic, exc) from exc
-        self._unpolled += len(pairs)
-        if self._unpolled >= _POLL_EVERY:
+        tally = self._tally
+        tally.unpolled += len(pairs)
+        if tally.unpolled >= _POLL_EVERY:
             self._poll()
 
     def _produce_when_room(self, topic: str, message: Any, key: Any, partition_key: Any,
@@ -295,10 +309,15 @@ class KafkaSystemProducer(SystemProducer):
                         f"max.block.ms={self._max_block_s * 1000:.0f} ({len(producer)} sends waiting)"
                     ) from None
 
+    def _count_sends(self) -> None:
+        """The sends made since the last poll into the sends metric (counted in batches, off the send path)."""
+        tally = self._tally
+        self.sends.count += tally.unpolled
+        tally.unpolled = 0
+
     def _poll(self) -> None:
         assert self._producer is not None
-        self.sends.count += self._unpolled
-        self._unpolled = 0
+        self._count_sends()
         self._producer.poll(0)
         self._raise_failure()
 
@@ -306,8 +325,7 @@ class KafkaSystemProducer(SystemProducer):
         producer = self._producer
         if producer is None:
             return
-        self.sends.count += self._unpolled
-        self._unpolled = 0
+        self._count_sends()
         started_ns = time.perf_counter_ns()
         deadline = time.monotonic() + self._flush_timeout_s
         while producer.flush(5.0) > 0:
