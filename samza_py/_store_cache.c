@@ -158,7 +158,8 @@ cache_call_new(PyTypeObject *type, PyObject *cache, PyObject *dirty, Py_ssize_t 
                Py_ssize_t write_batch_size, PyObject *inner_get, PyObject *store, PyObject *counter,
                PyObject *null_key, PyObject *null_value)
 {
-    if (!PyDict_Check(cache) || !PyDict_CheckExact(dirty)) {
+    /* Exactly these types: their get, setitem, move_to_end and popitem are the built-in ones relied on here. */
+    if (!PyODict_CheckExact(cache) || !PyDict_CheckExact(dirty)) {
         PyErr_SetString(PyExc_TypeError, "the cache must be an OrderedDict and the pending writes a dict");
         return NULL;
     }

@@ -297,3 +297,19 @@ def test_the_accessors_add_one_to_any_count(start: int) -> None:
     _, put = store.accessors(gets, puts, null_safe=True)
     with pytest.raises(AttributeError, match="count"):
         put(b"a", b"1")
+
+
+def test_the_compiled_accessors_take_only_the_cache_types_they_rely_on() -> None:
+    from collections import OrderedDict
+
+    from samza_py._store_cache import CachedGet, CachedPut
+    from samza_py.api.metrics import Counter
+
+    class Reordering(OrderedDict[bytes, bytes]):
+        pass
+
+    for cache, dirty in ((dict(), {}), (Reordering(), {}), (OrderedDict(), OrderedDict())):
+        with pytest.raises(TypeError, match="OrderedDict"):
+            CachedGet(cache, dirty, 10, lambda key: None, object(), Counter("gets"), None)
+        with pytest.raises(TypeError, match="OrderedDict"):
+            CachedPut(cache, dirty, 10, 5, object(), Counter("puts"), None, None)
