@@ -44,7 +44,7 @@ counter_inc(PyObject *counter, Py_ssize_t slot, PyObject *name)
         if (count != NULL && PyLong_CheckExact(count)) {
             int overflow;
             long n = PyLong_AsLongAndOverflow(count, &overflow);
-            if (!overflow && n != LONG_MAX && !(n == -1 && PyErr_Occurred())) {
+            if (!overflow && n != LONG_MAX) {  /* an exact int: no error but overflow */
                 PyObject *next = PyLong_FromLong(n + 1);
                 if (next == NULL) {
                     return -1;

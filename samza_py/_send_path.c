@@ -766,8 +766,8 @@ exec_module(PyObject *module)
             return -1;
         }
     }
-    if (PyType_Ready(&EmitterType) < 0 || PyType_Ready(&SendTallyType) < 0 || PyType_Ready(&SenderType) < 0 || PyType_Ready(&OutgoingEnvelopeType) < 0
-        || PyType_Ready(&EnvelopeSendType) < 0) {
+    if (PyType_Ready(&EmitterType) < 0 || PyType_Ready(&SendTallyType) < 0 || PyType_Ready(&SenderType) < 0
+        || PyType_Ready(&OutgoingEnvelopeType) < 0 || PyType_Ready(&EnvelopeSendType) < 0) {
         return -1;
     }
     if (PyModule_AddObjectRef(module, "Emitter", (PyObject *)&EmitterType) < 0

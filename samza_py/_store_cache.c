@@ -103,7 +103,7 @@ cached_get(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *k
         Py_DECREF(value);
         return NULL;
     }
-    if (PyObject_Length(self->cache) > self->cache_size) {
+    if (PyDict_GET_SIZE(self->cache) > self->cache_size) {
         PyObject *pop_args[2] = {self->cache, Py_False};
         PyObject *eldest = PyObject_VectorcallMethod(s_popitem, pop_args, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
         if (eldest == NULL) {
@@ -144,7 +144,7 @@ cached_put(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *k
         || PyDict_SetItem(self->dirty, key, value) < 0) {
         return NULL;
     }
-    if (PyObject_Length(self->cache) > self->cache_size && call_store(self, s__evict_eldest, NULL, NULL) < 0) {
+    if (PyDict_GET_SIZE(self->cache) > self->cache_size && call_store(self, s__evict_eldest, NULL, NULL) < 0) {
         return NULL;
     }
     if (PyDict_GET_SIZE(self->dirty) >= self->write_batch_size && call_store(self, s__write_dirty, NULL, NULL) < 0) {
