@@ -113,11 +113,46 @@ def changelog_counts(unique: str) -> dict[tuple[int, str], int]:
     return latest
 
 
-def wait_for(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
+def counts_difference(actual: Mapping[tuple[int, str], int], expected: Mapping[tuple[int, str], int],
+                      shown: int = 5) -> str:
+    """Where per-(partition, key) counts differ from the expected ones, per partition: the total over or under
+    (over: input counted twice, under: not yet counted or lost) and the first few keys that differ."""
+    lines = []
+    for partition in sorted({p for p, _ in actual} | {p for p, _ in expected}):
+        diffs = {key: actual.get((p, key), 0) - expected.get((p, key), 0)
+                 for p, key in {*actual, *expected} if p == partition}
+        wrong = sorted((key, d) for key, d in diffs.items() if d != 0)
+        if wrong:
+            over = sum(d for _, d in wrong if d > 0)
+            under = -sum(d for _, d in wrong if d < 0)
+            sample = ", ".join(f"{key!r} {d:+d}" for key, d in wrong[:shown])
+            lines.append(f"partition {partition}: {len(wrong)} keys differ, {over} over, {under} under"
+                         f" (e.g. {sample})")
+    return "; ".join(lines) or "no difference"
+
+
+def wait_for(condition: Callable[[], bool], timeout_s: float, what: str,
+             explain: Callable[[], str] | None = None) -> None:
+    """Poll ``condition`` until it holds; on timeout fail naming ``what`` and, with ``explain``, the state."""
     deadline = time.monotonic() + timeout_s
     while not condition():
-        assert time.monotonic() < deadline, f"timed out after {timeout_s}s waiting for {what}"
+        if time.monotonic() >= deadline:
+            detail = f": {explain()}" if explain is not None else ""
+            raise AssertionError(f"timed out after {timeout_s}s waiting for {what}{detail}")
         time.sleep(0.2)
+
+
+def wait_for_counts(unique: str, expected: Mapping[tuple[int, str], int], timeout_s: float, what: str) -> None:
+    """Wait until the stores' contents (the changelog of ``unique``) equal ``expected``; on timeout say where
+    they differ."""
+    latest: dict[tuple[int, str], int] = {}
+
+    def equal() -> bool:
+        nonlocal latest
+        latest = changelog_counts(unique)
+        return latest == expected
+
+    wait_for(equal, timeout_s, what, lambda: counts_difference(latest, expected))
 
 
 def run_job_command(config_path: Path, *overrides: str, operation: str = "run") -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import threading
@@ -29,7 +30,7 @@ from samza_py.examples.wikipedia.parser import parse_edit
 from tests.wikipedia_data import wikipedia_events
 
 from .conftest import KAFKA_BOOTSTRAP, ROOT, run_grid
-from .jobs import changelog_counts, end_offsets, read_topic, run_job, wait_for
+from .jobs import end_offsets, read_topic, run_job, wait_for, wait_for_counts
 from .test_yarn_job import container_pids, wait_for_state
 
 pytestmark = pytest.mark.multinode
@@ -63,6 +64,14 @@ def container_logs(app_id: str, processor: str) -> list[str]:
     logs = sorted((p for d in app_dirs(app_id) for p in d.glob("container_*/samza-container-*.log")),
                   key=lambda p: p.parent.name)
     return [text for p in logs if f"[container {processor}]" in (text := p.read_text())]
+
+
+def keep_logs(app_id: str) -> Path:
+    """A copy of the application's logs from every node, where the next grid's bootstrap does not reach."""
+    kept = ROOT / "build" / "test-logs" / app_id
+    for directory in app_dirs(app_id):
+        shutil.copytree(directory, kept / directory.relative_to(deploy_dir()), dirs_exist_ok=True)
+    return kept
 
 
 def placements(app_id: str) -> dict[str, str]:
@@ -232,7 +241,7 @@ def test_a_stateful_job_survives_kill_9_and_the_loss_of_a_node(
                                  log)), log[-3000:]
         assert "failure 2" not in log and "(failure 1)" in log  # only the kill -9 counted as a failure
         truth = feed.stop()
-        wait_for(lambda: changelog_counts(unique) == truth, 300, "the counts to equal the input")
+        wait_for_counts(unique, truth, 300, "the counts to equal the input")
 
         # 3. The node comes back: it rejoins, and more input still counts exactly once.
         run_grid("start-node", victim)
@@ -245,7 +254,10 @@ def test_a_stateful_job_survives_kill_9_and_the_loss_of_a_node(
         extra = more.stop()
         total = Counter(truth)
         total.update(extra)
-        wait_for(lambda: changelog_counts(unique) == dict(total), 300, "the counts to equal all input")
+        wait_for_counts(unique, dict(total), 300, "the counts to equal all input")
+    except BaseException:
+        print(f"the drill failed; the application's logs are kept in {keep_logs(app_id)}")
+        raise
     finally:
         skein_client.kill_application(app_id)
         if feed.is_alive():

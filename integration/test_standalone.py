@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import ZOOKEEPER_CONNECT
-from .jobs import changelog_counts, wait_for
+from .jobs import changelog_counts, wait_for, wait_for_counts
 from .standalone import (
     PARTITIONS,
     PrivateZooKeeper,
@@ -68,7 +68,7 @@ def test_three_processors_split_the_tasks_and_count_exactly(
         # GroupByContainerIds: the six tasks in name order dealt round-robin over the sorted processor ids.
         assert assignment == {"p1": {"Partition 0", "Partition 3"}, "p2": {"Partition 1", "Partition 4"},
                               "p3": {"Partition 2", "Partition 5"}}
-        wait_for(lambda: changelog_counts(unique) == truth, 120, "the counts to reach the truth")
+        wait_for_counts(unique, truth, 120, "the counts to reach the truth")
         # Each processor runs exactly its own tasks now.
         for processor in processors:
             assert sorted(started_tasks(processor)[-1]) == sorted(assignment[processor.processor_id])
@@ -110,7 +110,7 @@ def test_processors_without_ids_generate_uuids_and_share_the_tasks(
                     and settled_on(zk, properties, live))
 
         wait_for(two_uuids_settled, 90, "two processors with generated ids sharing the tasks")
-        wait_for(lambda: changelog_counts(unique) == truth, 120, "the counts to reach the truth")
+        wait_for_counts(unique, truth, 120, "the counts to reach the truth")
     finally:
         zk.stop()
         zk.close()
@@ -219,7 +219,7 @@ def test_kill_9_of_the_leader_moves_its_tasks_and_state_to_the_others(
         wait_for_more_counting(unique, "the new owners to count more input")
         truth = steady.stop()
         steady = None
-        wait_for(lambda: changelog_counts(unique) == truth, 120, "the counts to reach the truth")
+        wait_for_counts(unique, truth, 120, "the counts to reach the truth")
     finally:
         if steady is not None:
             steady.stop()
@@ -251,7 +251,7 @@ def test_a_fourth_processor_joins_and_the_tasks_spread_over_four(
         wait_for_more_counting(unique, "more input counted under the new model")
         truth = steady.stop()
         steady = None
-        wait_for(lambda: changelog_counts(unique) == truth, 120, "the counts to reach the truth")
+        wait_for_counts(unique, truth, 120, "the counts to reach the truth")
         # Every processor stops gracefully, with a last commit.
         for processor in processors:
             assert processor.stop() == 0, processor.text()[-3000:]
@@ -306,7 +306,7 @@ def test_processors_ride_out_a_zookeeper_restart(
         wait_for_more_counting(unique, "more input counted under the new model")
         truth = steady.stop()
         steady = None
-        wait_for(lambda: changelog_counts(unique) == truth, 120, "the counts to reach the truth")
+        wait_for_counts(unique, truth, 120, "the counts to reach the truth")
         for processor in processors:
             assert processor.stop() == 0, processor.text()[-3000:]
     finally:
@@ -344,7 +344,7 @@ def test_a_frozen_processor_is_fenced_and_rejoins_as_a_new_member(
         wait_for_more_counting(unique, "more input counted under the new model")
         truth = steady.stop()
         steady = None
-        wait_for(lambda: changelog_counts(unique) == truth, 120, "the counts to reach the truth")
+        wait_for_counts(unique, truth, 120, "the counts to reach the truth")
     finally:
         if steady is not None:
             steady.stop()

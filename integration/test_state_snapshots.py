@@ -15,7 +15,15 @@ from samza_py.examples.wikipedia.parser import parse_edit
 from tests.wikipedia_data import wikipedia_events
 
 from .conftest import ROOT
-from .jobs import changelog_counts, create_topic, produce_round_robin, read_topic, run_job, start_run_job, wait_for
+from .jobs import (
+    create_topic,
+    produce_round_robin,
+    read_topic,
+    run_job,
+    start_run_job,
+    wait_for,
+    wait_for_counts,
+)
 
 COUNTS_CONFIG = ROOT / "config" / "wikipedia-user-counts.properties"
 STORE = "user-edit-counts"
@@ -69,7 +77,7 @@ def run_until(config: Path, unique: str, state: Path, tmp_path: Path, log: Path,
     (a last commit); return its log."""
     job = start_run_job(config, *settings(unique, state), cwd=tmp_path, log=log)
     try:
-        wait_for(lambda: changelog_counts(unique) == dict(truth), 180, "the counts to reach the truth")
+        wait_for_counts(unique, dict(truth), 180, "the counts to reach the truth")
         wait_for(committed, 120, f"{COMMITS} commits of each task")
         assert run_job(config, *settings(unique, state), cwd=tmp_path, operation="kill").returncode == 0
         job.wait(60)

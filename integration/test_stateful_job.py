@@ -17,7 +17,6 @@ from tests.wikipedia_data import parsable_count, wikipedia_events
 
 from .conftest import ROOT
 from .jobs import (
-    changelog_counts,
     count_messages,
     create_topic,
     end_offsets,
@@ -25,6 +24,7 @@ from .jobs import (
     read_topic,
     run_job,
     wait_for,
+    wait_for_counts,
 )
 from .test_yarn_job import USERLOGS, am_log, container_pids, wait_for_state
 
@@ -102,7 +102,7 @@ def test_kill_9_with_state_lost_restores_from_the_changelog_to_exact_counts(
     app_id = kill_container_0_mid_stream(skein_client, unique, overrides(unique), tmp_path)
     try:
         restored = wait_for_replacement_restore(app_id)
-        wait_for(lambda: changelog_counts(unique) == truth, 300, "the counts to reach the truth")
+        wait_for_counts(unique, truth, 300, "the counts to reach the truth")
         assert any(n > 0 for n in restored[2:]), "the replacement did not restore from the changelog"
     finally:
         skein_client.kill_application(app_id)
@@ -117,7 +117,7 @@ def test_host_affinity_with_state_kept_replays_only_the_changelog_tail(
     app_id = kill_container_0_mid_stream(skein_client, unique, settings, tmp_path)
     try:
         restored = wait_for_replacement_restore(app_id)
-        wait_for(lambda: changelog_counts(unique) == truth, 300, "the counts to reach the truth")
+        wait_for_counts(unique, truth, 300, "the counts to reach the truth")
         assert "reusing local snapshot" in container_0_logs(app_id)
         # It came back on its node because the AM asked for that node, not by chance.
         assert "(restart after failure 1): samza-container-on-" in am_log(app_id)
