@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import random
 from typing import Any
 
 import pytest
@@ -281,3 +282,64 @@ def test_other_charsets_have_no_fast_functions(encoding: str) -> None:
     # Java's UTF-16 differs from Python's, and the fast functions are UTF-8 only.
     serde = StringSerde(encoding)
     assert serde.fast_to_bytes is None and serde.fast_from_bytes is None
+
+
+INT_SERDES = [(IntegerSerde, 4), (LongSerde, 8)]
+
+
+@pytest.mark.parametrize(("serde_class", "size"), INT_SERDES)
+def test_integer_serdes_fast_functions_give_the_methods_answers(serde_class: type[Serde], size: int) -> None:
+    serde = serde_class()
+    fast_to, fast_from = serde.fast_to_bytes, serde.fast_from_bytes
+    assert fast_to is not None and fast_from is not None  # compiled (bin/setup makes sure of a C compiler)
+    bits = 8 * size
+    edges = [0, 1, -1, 255, 256, -256, 2**31 - 1, -(2**31), 2 ** (bits - 1) - 1, -(2 ** (bits - 1)), 0x0102030405]
+    for value in [v for v in edges if -(2 ** (bits - 1)) <= v < 2 ** (bits - 1)]:
+        data = serde.to_bytes(value)
+        assert fast_to(value) == data == value.to_bytes(size, "big", signed=True)
+        assert fast_from(data) == serde.from_bytes(data) == value
+    rng = random.Random(13)
+    for _ in range(2000):
+        data = rng.randbytes(size)
+        assert fast_from(data) == serde.from_bytes(data) == int.from_bytes(data, "big", signed=True)
+
+
+class Small(int):
+    pass
+
+
+@pytest.mark.parametrize(("serde_class", "size"), INT_SERDES)
+def test_integer_serdes_fast_functions_refuse_what_they_cannot_answer_exactly(
+    serde_class: type[Serde], size: int
+) -> None:
+    serde = serde_class()
+    assert serde.fast_to_bytes is not None and serde.fast_from_bytes is not None
+    # Refused by the serde too: the caller then asks the method, whose error names the serde.
+    for bad in (True, 1.0, "1", None, 2 ** (8 * size - 1), -(2 ** (8 * size - 1)) - 1, 2**80):
+        with pytest.raises((TypeError, ValueError)):
+            serde.fast_to_bytes(bad)
+        with pytest.raises(SerdeException):
+            serde.to_bytes(bad)
+    for bad_data in (b"", b"\x00" * (size - 1), b"\x00" * (size + 1), "abcd"):
+        with pytest.raises((TypeError, ValueError)):
+            serde.fast_from_bytes(bad_data)  # type: ignore[arg-type]
+    # Accepted by the method but not exactly an int or bytes: left to the method.
+    with pytest.raises((TypeError, ValueError)):
+        serde.fast_to_bytes(Small(5))
+    assert serde.to_bytes(Small(5)) == (5).to_bytes(size, "big")
+    with pytest.raises((TypeError, ValueError)):
+        serde.fast_from_bytes(bytearray(size))  # type: ignore[arg-type]
+    assert serde.from_bytes(bytearray(size)) == 0  # type: ignore[arg-type]
+
+
+def test_an_integer_serde_subclass_with_its_own_methods_has_no_fast_functions() -> None:
+    class Doubling(IntegerSerde):
+        def to_bytes(self, obj: Any) -> bytes:
+            return super().to_bytes(2 * obj)
+
+        def from_bytes(self, data: bytes) -> int:
+            return super().from_bytes(data) // 2
+
+    serde = Doubling()
+    assert serde.fast_to_bytes is None and serde.fast_from_bytes is None
+    assert serde.from_bytes(serde.to_bytes(21)) == 21

@@ -16,6 +16,20 @@ _LONG = struct.Struct(">q")
 _DOUBLE = struct.Struct(">d")
 _pack_int32, _unpack_int32 = _INT.pack, _INT.unpack
 
+try:
+    from samza_py._int_codecs import int32_from_bytes, int32_to_bytes, int64_from_bytes, int64_to_bytes
+except ImportError:  # pragma: no cover - an install without a C compiler
+    int32_from_bytes = int32_to_bytes = int64_from_bytes = int64_to_bytes = None  # type: ignore[assignment]
+
+
+def _use_fast(serde: Serde, base: type[Serde], to_bytes: Any, from_bytes: Any) -> None:
+    """Give ``serde`` built-in equivalents of ``base``'s methods (see Serde.fast_to_bytes), each only where its
+    class keeps ``base``'s method: a subclass's own method must see every object."""
+    if to_bytes is not None and type(serde).to_bytes is base.to_bytes:
+        serde.fast_to_bytes = to_bytes
+    if from_bytes is not None and type(serde).from_bytes is base.from_bytes:
+        serde.fast_from_bytes = from_bytes
+
 
 def _check_length(data: bytes, expected: int, what: str) -> None:
     # Java's ByteBuffer would silently read a prefix of longer input; we refuse instead of guessing.
@@ -52,11 +66,7 @@ class StringSerde(Serde):
         self._utf8 = self._codec == "utf-8"  # the usual case: str.encode/bytes.decode with no codec lookup
         if self._utf8:
             # str.encode and bytes.decode default to strict UTF-8: the methods' answers, without their frames.
-            # Not for a subclass with its own method: that one must see every object.
-            if type(self).to_bytes is StringSerde.to_bytes:
-                self.fast_to_bytes = str.encode
-            if type(self).from_bytes is StringSerde.from_bytes:
-                self.fast_from_bytes = bytes.decode
+            _use_fast(self, StringSerde, str.encode, bytes.decode)
 
     def to_bytes(self, obj: Any) -> bytes:
         if self._utf8 and type(obj) is str:
@@ -83,6 +93,9 @@ class StringSerde(Serde):
 class IntegerSerde(Serde):
     """Java int: 4 bytes, big-endian, two's complement."""
 
+    def __init__(self) -> None:
+        _use_fast(self, IntegerSerde, int32_to_bytes, int32_from_bytes)  # compiled: samza_py/_int_codecs.c
+
     def to_bytes(self, obj: Any) -> bytes:
         if type(obj) is int and -(2**31) <= obj <= 2**31 - 1:  # the usual case, checked inline
             return _pack_int32(obj)
@@ -97,6 +110,9 @@ class IntegerSerde(Serde):
 
 class LongSerde(Serde):
     """Java long: 8 bytes, big-endian, two's complement."""
+
+    def __init__(self) -> None:
+        _use_fast(self, LongSerde, int64_to_bytes, int64_from_bytes)  # compiled: samza_py/_int_codecs.c
 
     def to_bytes(self, obj: Any) -> bytes:
         return _pack_int(_LONG, obj, "LongSerde", -(2**63), 2**63 - 1)

@@ -26,6 +26,18 @@ Pairs = list[tuple[Any, Any]]
 PutPairs = Callable[[Pairs], None]
 
 
+# A byte store's get without a Python frame: see fast_get_of.
+FastGet = Callable[[bytes], Any]
+
+
+def fast_get_of(store: KeyValueStore[Any, Any]) -> FastGet | None:
+    """The store's ``fast_get``, if it has one: a C-level function that gives ``get``'s answer for every exact
+    bytes key while the store is open. On any exception from it, callers call ``get``, whose answer or error
+    (a closed store, a key of the wrong type) is the store's own."""
+    fast_get: FastGet | None = getattr(store, "fast_get", None)
+    return fast_get
+
+
 def pairs_writer(inner: KeyValueStore[Any, Any]) -> PutPairs:
     """``inner.put_pairs`` when ``inner`` is one of the stack's layers, else its ``put_all`` with entries.
 

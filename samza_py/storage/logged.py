@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from samza_py.api.storage import KeyValueIterator, KeyValueStore
-from samza_py.storage.entries import ByteStore, Pairs, RawEntries, entry_pairs, pairs_writer
+from samza_py.storage.entries import ByteStore, Pairs, RawEntries, entry_pairs, fast_get_of, pairs_writer
 
 # (key bytes, value bytes or None for a tombstone) -> sent to the task's changelog partition. A send that
 # also has ``send_all(pairs)`` takes a whole batch in one call (the storage manager's does).
@@ -26,6 +26,7 @@ class LoggedStore(KeyValueStore[bytes, bytes]):
         self._put_pairs = pairs_writer(inner)
         # Reads pass straight through: the inner store's own get, with no call of this layer in between.
         self.get = inner.get  # type: ignore[method-assign]
+        self.fast_get = fast_get_of(inner)
 
     def _send_each(self, pairs: Pairs) -> None:
         send = self.send

@@ -12,7 +12,7 @@ import rocksdict
 
 from samza_py.api.storage import Entry, KeyValueIterator, KeyValueStore
 from samza_py.config.storage_config import StorageConfig
-from samza_py.storage.entries import Pairs, RawEntries, entry_pairs
+from samza_py.storage.entries import FastGet, Pairs, RawEntries, entry_pairs
 from samza_py.storage.errors import StoreClosedError, StoreCorruptedError, StoreLockedError, StoreOpenError
 from samza_py.storage.factory import BaseKeyValueStorageEngineFactory
 from samza_py.storage.raw_checks import check_bytes
@@ -96,6 +96,9 @@ class RocksDbKeyValueStore(KeyValueStore[bytes, bytes]):
         # The stub declares disable_wal a method; the binding exposes it as a settable property.
         setattr(self._write_options, "disable_wal", not wal_enabled)  # noqa: B010
         self._db.set_write_options(self._write_options)
+        # get's answer for an exact bytes key while open, with no Python frame; closed, it raises, and the
+        # caller falls back to get, which raises StoreClosedError (see entries.fast_get_of).
+        self.fast_get: FastGet | None = self._db.get
         self._iterators: weakref.WeakSet[KeyValueIterator[bytes, bytes]] = weakref.WeakSet()
 
     def _live(self) -> rocksdict.Rdict:
@@ -218,6 +221,7 @@ class RocksDbKeyValueStore(KeyValueStore[bytes, bytes]):
             iterator.close()
         self._iterators.clear()
         db, self._db = self._db, None
+        self.fast_get = None
         try:
             db.flush(True)
         finally:

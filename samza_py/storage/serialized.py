@@ -2,16 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from samza_py.api.storage import Entry, KeyValueIterator, KeyValueStore
 from samza_py.serializers.serde import Serde
-from samza_py.storage.entries import ByteStore, Pairs, entry_pairs, pairs_writer
+from samza_py.storage.entries import ByteStore, Pairs, entry_pairs, fast_get_of, pairs_writer
+
+try:
+    from samza_py._store_read import SerdeGet
+except ImportError:  # pragma: no cover - an install without a C compiler
+    SerdeGet = None  # type: ignore[assignment,misc]
 
 
 def _same(data: Any) -> Any:
     return data
+
+
+def _all_bytes(objs: list[Any], fast: Callable[[Any], bytes] | None, convert: Callable[[Any], Any]) -> list[Any]:
+    """Each object converted: by the serde's built-in ``fast`` in one pass with no Python call per object, or
+    when there is none or it raises, by ``convert`` one by one (the serde's own answer or error)."""
+    if fast is not None:
+        try:
+            return list(map(fast, objs))
+        except Exception:  # the serde's method below gives the answer or the error
+            pass
+    return [convert(obj) for obj in objs]
 
 
 class SerializedKeyValueStore(KeyValueStore[Any, Any]):
@@ -30,6 +46,15 @@ class SerializedKeyValueStore(KeyValueStore[Any, Any]):
         self._from_value_bytes = _same if msg_serde is None else msg_serde.from_bytes
         self._inner_get = inner.get
         self._put_pairs = pairs_writer(inner)
+        if SerdeGet is not None:
+            # A store cache reads through here on every miss: the read compiled (samza_py/_store_read.c), with
+            # the method below as its reference.
+            self.get = SerdeGet(  # type: ignore[method-assign,assignment]
+                self._fast_key_bytes, None if key_serde is None else key_serde.to_bytes,
+                fast_get_of(inner), inner.get,
+                None if msg_serde is None else msg_serde.fast_from_bytes,
+                None if msg_serde is None else msg_serde.from_bytes,
+            )
 
     def _value_bytes(self, value: Any) -> bytes | None:
         return None if value is None else self._to_value_bytes(value)
@@ -69,19 +94,11 @@ class SerializedKeyValueStore(KeyValueStore[Any, Any]):
 
     def put_pairs(self, pairs: Pairs) -> None:
         """The stack's batch write: ``(object key, object value or None)`` pairs, serialised in one pass."""
-        key_bytes, value_bytes = self._key_bytes, self._to_value_bytes
-        fast = self._fast_key_bytes
-        if fast is None:
-            batch = [(key_bytes(key), None if value is None else value_bytes(value)) for key, value in pairs]
-        else:
-            keys = [key for key, _ in pairs]
-            try:
-                converted = list(map(fast, keys))  # no Python call per key
-            except Exception:
-                converted = [key_bytes(key) for key in keys]  # the serde's own verdict
-            values = [None if value is None else value_bytes(value) for _, value in pairs]
-            batch = list(zip(converted, values, strict=True))
-        self._put_pairs(batch)
+        key_bytes = _all_bytes([key for key, _ in pairs], self._fast_key_bytes, self._key_bytes)
+        values = [value for _, value in pairs]
+        fast_value = None if self.msg_serde is None else self.msg_serde.fast_to_bytes
+        value_bytes = _all_bytes(values, fast_value, self._value_bytes)  # a None (delete) fails the fast pass
+        self._put_pairs(list(zip(key_bytes, value_bytes, strict=True)))
 
     def delete(self, key: Any) -> None:
         self.inner.delete(self._key_bytes(key))

@@ -10,6 +10,7 @@ from samza_py.api.storage import KeyValueStore
 from samza_py.config.config import Config
 from samza_py.metrics.registry import MetricsRegistryMap
 from samza_py.storage import cached as cached_module
+from samza_py.storage import serialized as serialized_module
 from samza_py.storage.inmemory import InMemoryKeyValueStorageEngineFactory, InMemoryKeyValueStore
 from samza_py.storage.rocksdb import RocksDbKeyValueStorageEngineFactory, RocksDbKeyValueStore
 
@@ -17,14 +18,17 @@ MB = 1024 * 1024
 
 
 @pytest.fixture(params=["compiled", "python"])
-def cache_implementation(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """The cache's get and put compiled (as installed; bin/setup makes sure of a C compiler) and as the Python
-    closures (an install without one): a test using this runs with both, and both must behave alike."""
+def store_implementation(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """The store stack's compiled parts as installed (bin/setup makes sure of a C compiler): the cache's get and
+    put and the serde layer's read; or their Python versions (an install without one). A test using this runs
+    with both, and both must behave alike."""
     if request.param == "compiled":
         assert cached_module.CachedGet is not None and cached_module.CachedPut is not None
+        assert serialized_module.SerdeGet is not None
     else:
         monkeypatch.setattr(cached_module, "CachedGet", None)
         monkeypatch.setattr(cached_module, "CachedPut", None)
+        monkeypatch.setattr(serialized_module, "SerdeGet", None)
     return str(request.param)
 
 

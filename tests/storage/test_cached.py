@@ -9,7 +9,7 @@ from samza_py.storage.cached import CachedStore
 from tests.storage.recording import RecordingStore
 
 # Every test with the compiled cache accessors and with the Python ones.
-pytestmark = pytest.mark.usefixtures("cache_implementation")
+pytestmark = pytest.mark.usefixtures("store_implementation")
 
 
 def make(cache_size: int = 10, batch: int = 3) -> tuple[CachedStore, RecordingStore]:
@@ -217,14 +217,14 @@ def test_inner_layers_of_the_stack_take_a_batch_as_pairs() -> None:
     assert raw.get(b"y") is None  # the serde failed the batch before anything reached the raw store
 
 
-def test_the_accessors_count_every_call_and_refuse_nulls_when_null_safe(cache_implementation: str) -> None:
+def test_the_accessors_count_every_call_and_refuse_nulls_when_null_safe(store_implementation: str) -> None:
     from samza_py.api.metrics import Counter
     from samza_py.storage.null_safe import NULL_KEY, NULL_VALUE
 
     store, inner = make(cache_size=2, batch=100)
     gets, puts = Counter("gets"), Counter("puts")
     get, put = store.accessors(gets, puts, null_safe=True)
-    if cache_implementation == "compiled":
+    if store_implementation == "compiled":
         assert type(get).__name__ == "CachedGet" and type(put).__name__ == "CachedPut"
     put(b"a", b"1")
     assert get(b"a") == b"1" and get(b"z") is None

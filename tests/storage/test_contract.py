@@ -11,7 +11,7 @@ from samza_py.api.storage import Entry, KeyValueIterator, KeyValueStore
 Store = KeyValueStore[Any, Any]
 
 # Every test with the compiled cache accessors and with the Python ones.
-pytestmark = pytest.mark.usefixtures("cache_implementation")
+pytestmark = pytest.mark.usefixtures("store_implementation")
 
 
 def pairs(iterator: KeyValueIterator[Any, Any]) -> list[tuple[Any, Any]]:

@@ -24,7 +24,7 @@ from tests.storage.recording import RecordingStore
 METRIC_NAMES = ["puts", "gets", "deletes", "ranges", "alls", "flushes", "restored-messages", "restored-bytes"]
 
 # Every test with the compiled cache accessors and with the Python ones.
-pytestmark = pytest.mark.usefixtures("cache_implementation")
+pytestmark = pytest.mark.usefixtures("store_implementation")
 
 
 def counts(registry: MetricsRegistryMap, store: str = "s") -> dict[str, int]:

@@ -1,14 +1,22 @@
 from __future__ import annotations
 
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from samza_py.api.storage import Entry
-from samza_py.serializers.builtin import JsonSerde, StringSerde
+from samza_py.serializers.builtin import IntegerSerde, JsonSerde, StringSerde
 from samza_py.serializers.serde import SerdeException
+from samza_py.storage.errors import StoreClosedError
+from samza_py.storage.logged import LoggedStore
 from samza_py.storage.serialized import SerializedKeyValueStore
+from tests.storage.conftest import open_rocksdb
 from tests.storage.recording import RecordingStore
+
+# Every test runs with the compiled read and with the Python method, its reference.
+pytestmark = pytest.mark.usefixtures("store_implementation")
 
 
 class CountingJson(JsonSerde):
@@ -120,3 +128,85 @@ def test_no_fast_path_for_other_charsets_or_a_subclass_with_its_own_to_bytes() -
     store.put("b", "y")
     assert inner.writes() == [("put_all", [(b"A", b"x")]), ("put", b"B", b"y")]
     assert store.get("a") == "x"
+
+
+def counts_store(tmp_path: Path, logged: bool = False) -> tuple[SerializedKeyValueStore, Any]:
+    raw = open_rocksdb(tmp_path / "raw")
+    inner: Any = LoggedStore(raw, lambda key, value: None) if logged else raw
+    return SerializedKeyValueStore(inner, StringSerde(), IntegerSerde()), raw
+
+
+@pytest.mark.parametrize("logged", [False, True])
+def test_a_read_after_the_raw_store_closed_raises_its_store_closed_error(tmp_path: Path, logged: bool) -> None:
+    store, raw = counts_store(tmp_path, logged)
+    store.put_pairs([("alice", 3), ("bob", -7)])
+    assert (store.get("alice"), store.get("bob"), store.get("carol")) == (3, -7, None)
+    raw.close()
+    with pytest.raises(StoreClosedError):
+        store.get("alice")
+
+
+def test_the_read_uses_the_raw_stores_fast_get_for_bytes_keys(tmp_path: Path, store_implementation: str) -> None:
+    store, raw = counts_store(tmp_path)
+    store.put("alice", 3)
+    calls: list[bytes] = []
+    fast = raw.fast_get
+
+    def counting(key: bytes) -> Any:
+        calls.append(key)
+        return fast(key)
+
+    raw.fast_get = counting  # seen by a serde layer built from now on
+    store = SerializedKeyValueStore(raw, StringSerde(), IntegerSerde())
+    assert store.get("alice") == 3 and store.get("nobody") is None
+    assert calls == ([b"alice", b"nobody"] if store_implementation == "compiled" else [])
+    raw.close()
+
+
+def test_key_bytes_that_are_not_bytes_get_the_raw_stores_error(tmp_path: Path) -> None:
+    class TextKeys(StringSerde):
+        def to_bytes(self, obj: Any) -> Any:
+            return str(obj)  # a broken serde: text, not bytes
+
+    raw = open_rocksdb(tmp_path / "raw")
+    store = SerializedKeyValueStore(raw, TextKeys(), IntegerSerde())
+    with pytest.raises(TypeError, match="raw store key must be bytes, got str"):
+        store.get("alice")
+    raw.close()
+
+
+def test_a_stored_value_the_value_serde_refuses_gets_the_serdes_own_error(tmp_path: Path) -> None:
+    store, raw = counts_store(tmp_path)
+    raw.put(b"alice", b"abc")
+    with pytest.raises(SerdeException, match="IntegerSerde needs exactly 4 bytes, got 3"):
+        store.get("alice")
+    raw.close()
+
+
+def test_only_ordinary_exceptions_of_a_fast_function_fall_back_to_the_method() -> None:
+    def interrupted(obj: Any) -> bytes:
+        raise KeyboardInterrupt
+
+    def refusing(obj: Any) -> bytes:
+        raise ValueError("not mine")
+
+    serde = StringSerde()
+    inner = RecordingStore()
+    inner.data.put(b"alice", b"1")
+    serde.fast_to_bytes = refusing
+    assert SerializedKeyValueStore(inner, serde, None).get("alice") == b"1"  # the method's answer
+    serde.fast_to_bytes = interrupted
+    with pytest.raises(KeyboardInterrupt):
+        SerializedKeyValueStore(inner, serde, None).get("alice")
+
+
+def test_reads_keep_no_references_to_keys_or_values(tmp_path: Path) -> None:
+    store, raw = counts_store(tmp_path)
+    key, value = "alice-" + "x" * 20, 2**30 + 12345  # neither interned nor cached by the interpreter
+    store.put(key, value)
+    key_refs, value_refs = sys.getrefcount(key), sys.getrefcount(value)
+    for _ in range(1000):
+        assert store.get(key) == value
+        assert store.get(key + "-missing") is None
+    assert (sys.getrefcount(key), sys.getrefcount(value)) == (key_refs, value_refs)
+    raw.close()

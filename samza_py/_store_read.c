@@ -1,0 +1,192 @@
+/* A store's read through its serdes, compiled: the miss read a store cache makes for nearly every message.
+ *
+ * SerdeGet(key_fast, key_to_bytes, raw_fast_get, raw_get, value_fast, value_from_bytes)(key)
+ *     The key's bytes: key_fast(key), or key_to_bytes(key) when key_fast is None or raises an Exception
+ *     (the serde's own answer or error); with key_to_bytes None the key already is bytes.
+ *     The stored bytes: raw_fast_get(key_bytes) for exact bytes keys, or raw_get(key_bytes) when
+ *     raw_fast_get is None, the key is not exact bytes, or raw_fast_get raises an Exception (the store's own
+ *     answer or error: a closed store's, a key of the wrong type). None when absent.
+ *     The value: None for None, else value_fast(data), or value_from_bytes(data) when value_fast is None or
+ *     raises an Exception; with value_from_bytes None the bytes are the value.
+ * samza_py.storage.serialized.SerializedKeyValueStore.get is the reference, and what runs where this module
+ * was not built; the tests run both. Its three Python frames (serde layer, raw store, value serde) cost more
+ * than RocksDB's read of a key in its memtable.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <stddef.h>
+
+typedef struct {
+    PyObject_HEAD
+    PyObject *key_fast, *key_to_bytes, *raw_fast_get, *raw_get, *value_fast, *value_from_bytes;
+    vectorcallfunc vectorcall;
+} SerdeGet;
+
+/* After a fast function failed: clear an ordinary Exception (the method then gives the answer or the
+ * error), keep anything else (KeyboardInterrupt, SystemExit) raised. */
+static int
+clear_for_fallback(void)
+{
+    if (!PyErr_ExceptionMatches(PyExc_Exception)) {
+        return -1;
+    }
+    PyErr_Clear();
+    return 0;
+}
+
+/* fast(arg) when fast is not None and succeeds, else method(arg); method None means arg itself. */
+static PyObject *
+convert(PyObject *fast, PyObject *method, PyObject *arg)
+{
+    if (fast != Py_None) {
+        PyObject *result = PyObject_CallOneArg(fast, arg);
+        if (result != NULL || clear_for_fallback() < 0) {
+            return result;
+        }
+    }
+    if (method == Py_None) {
+        return Py_NewRef(arg);
+    }
+    return PyObject_CallOneArg(method, arg);
+}
+
+static PyObject *
+serde_get(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
+{
+    SerdeGet *self = (SerdeGet *)callable;
+    if (PyVectorcall_NARGS(nargsf) != 1 || kwnames != NULL) {
+        PyErr_SetString(PyExc_TypeError, "get takes one key");
+        return NULL;
+    }
+    PyObject *key_bytes = convert(self->key_fast, self->key_to_bytes, args[0]);
+    if (key_bytes == NULL) {
+        return NULL;
+    }
+    PyObject *data = NULL;
+    if (self->raw_fast_get != Py_None && PyBytes_CheckExact(key_bytes)) {
+        data = PyObject_CallOneArg(self->raw_fast_get, key_bytes);
+        if (data == NULL && clear_for_fallback() < 0) {
+            Py_DECREF(key_bytes);
+            return NULL;
+        }
+    }
+    if (data == NULL) {
+        data = PyObject_CallOneArg(self->raw_get, key_bytes);
+    }
+    Py_DECREF(key_bytes);
+    if (data == NULL || data == Py_None) {
+        return data;
+    }
+    PyObject *value = convert(self->value_fast, self->value_from_bytes, data);
+    Py_DECREF(data);
+    return value;
+}
+
+static PyObject *
+serde_get_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    PyObject *key_fast, *key_to_bytes, *raw_fast_get, *raw_get, *value_fast, *value_from_bytes;
+    static char *keywords[] = {"key_fast", "key_to_bytes", "raw_fast_get", "raw_get", "value_fast",
+                               "value_from_bytes", NULL};
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOOOO:SerdeGet", keywords, &key_fast, &key_to_bytes,
+                                     &raw_fast_get, &raw_get, &value_fast, &value_from_bytes)) {
+        return NULL;
+    }
+    PyObject *optional[] = {key_fast, key_to_bytes, raw_fast_get, value_fast, value_from_bytes};
+    for (size_t i = 0; i < sizeof(optional) / sizeof(optional[0]); i++) {
+        if (optional[i] != Py_None && !PyCallable_Check(optional[i])) {
+            PyErr_Format(PyExc_TypeError, "SerdeGet: %s must be callable or None", keywords[i < 3 ? i : i + 1]);
+            return NULL;
+        }
+    }
+    if (!PyCallable_Check(raw_get)) {
+        PyErr_SetString(PyExc_TypeError, "SerdeGet: raw_get must be callable");
+        return NULL;
+    }
+    SerdeGet *self = (SerdeGet *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        return NULL;
+    }
+    self->key_fast = Py_NewRef(key_fast);
+    self->key_to_bytes = Py_NewRef(key_to_bytes);
+    self->raw_fast_get = Py_NewRef(raw_fast_get);
+    self->raw_get = Py_NewRef(raw_get);
+    self->value_fast = Py_NewRef(value_fast);
+    self->value_from_bytes = Py_NewRef(value_from_bytes);
+    self->vectorcall = serde_get;
+    return (PyObject *)self;
+}
+
+static int
+serde_get_traverse(SerdeGet *self, visitproc visit, void *arg)
+{
+    Py_VISIT(self->key_fast);
+    Py_VISIT(self->key_to_bytes);
+    Py_VISIT(self->raw_fast_get);
+    Py_VISIT(self->raw_get);
+    Py_VISIT(self->value_fast);
+    Py_VISIT(self->value_from_bytes);
+    return 0;
+}
+
+static int
+serde_get_clear(SerdeGet *self)
+{
+    Py_CLEAR(self->key_fast);
+    Py_CLEAR(self->key_to_bytes);
+    Py_CLEAR(self->raw_fast_get);
+    Py_CLEAR(self->raw_get);
+    Py_CLEAR(self->value_fast);
+    Py_CLEAR(self->value_from_bytes);
+    return 0;
+}
+
+static void
+serde_get_dealloc(SerdeGet *self)
+{
+    PyObject_GC_UnTrack(self);
+    serde_get_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyTypeObject SerdeGetType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "samza_py._store_read.SerdeGet",
+    .tp_doc = "A serialized store's get(key): see the module's doc.",
+    .tp_basicsize = sizeof(SerdeGet),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
+    .tp_new = serde_get_new,
+    .tp_call = PyVectorcall_Call,
+    .tp_vectorcall_offset = offsetof(SerdeGet, vectorcall),
+    .tp_traverse = (traverseproc)serde_get_traverse,
+    .tp_clear = (inquiry)serde_get_clear,
+    .tp_dealloc = (destructor)serde_get_dealloc,
+};
+
+static int
+exec_module(PyObject *module)
+{
+    if (PyType_Ready(&SerdeGetType) < 0) {
+        return -1;
+    }
+    return PyModule_AddObjectRef(module, "SerdeGet", (PyObject *)&SerdeGetType);
+}
+
+static struct PyModuleDef_Slot slots[] = {
+    {Py_mod_exec, exec_module},
+    {0, NULL},
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT,
+    .m_name = "samza_py._store_read",
+    .m_doc = "A serialized store's read, compiled.",
+    .m_size = 0,
+    .m_slots = slots,
+};
+
+PyMODINIT_FUNC
+PyInit__store_read(void)
+{
+    return PyModuleDef_Init(&module_def);
+}

@@ -1,0 +1,11 @@
+# The compiled module of samza_py/_store_read.c: a serialized store's read.
+from collections.abc import Callable
+from typing import Any
+
+class SerdeGet:
+    def __init__(
+        self, key_fast: Callable[[Any], bytes] | None, key_to_bytes: Callable[[Any], bytes] | None,
+        raw_fast_get: Callable[[bytes], Any] | None, raw_get: Callable[[bytes], Any],
+        value_fast: Callable[[bytes], Any] | None, value_from_bytes: Callable[[bytes], Any] | None,
+    ) -> None: ...
+    def __call__(self, key: Any, /) -> Any: ...
