@@ -144,6 +144,7 @@ def test_a_refused_batch_send_names_its_topic_after_sending_what_came_before() -
         producer.send_serialized_all("store", OUT, 2, [(b"a", b"1"), (b"b", b"too big"), (b"c", b"3")])
     assert caught.value.__cause__ is refused
     assert client.produced == [("out", b"1", b"a", samza_partition(2, 4))]
+    assert producer._tally.unpolled == 1  # the send before the refused one is counted
 
 
 def test_other_errors_pass_unchanged(implementation: str) -> None:

@@ -274,15 +274,19 @@ class KafkaSystemProducer(SystemProducer):
         if partition_key is not None:
             partition = samza_partition(partition_key, self._partition_counts.get(topic) or self.partition_count(topic))
         produce = producer.produce
-        for key, message in pairs:
-            try:
-                produce(topic, message, key, partition)
-            except BufferError:
-                self._produce_when_room(topic, message, key, partition_key)
-            except KafkaException as exc:  # refused at once, as in send_serialized: name the topic
-                raise self._send_error(topic, exc) from exc
         tally = self._tally
-        tally.unpolled += len(pairs)
+        sent = 0
+        try:
+            for key, message in pairs:
+                try:
+                    produce(topic, message, key, partition)
+                except BufferError:
+                    self._produce_when_room(topic, message, key, partition_key)
+                except KafkaException as exc:  # refused at once, as in send_serialized: name the topic
+                    raise self._send_error(topic, exc) from exc
+                sent += 1
+        finally:
+            tally.unpolled += sent  # a batch that fails part-way still counts the sends before the failure
         if tally.unpolled >= _POLL_EVERY:
             self._poll()
 
