@@ -178,3 +178,11 @@ def measure_container(label: str, settings: dict[str, str], messages: int, **ext
     with measure_in_process() as watch:
         container.run()
     return watch.measurement(label, messages, **extra)
+
+
+def median_run(runs: list[Measurement]) -> Measurement:
+    """The run of median wall time (the lower middle one of an even count), noting every round's rate."""
+    median = sorted(runs, key=lambda m: m.wall_s)[(len(runs) - 1) // 2]
+    if len(runs) > 1:
+        median.extra["rounds_msg_per_s"] = [round(m.msg_per_s) for m in runs]
+    return median

@@ -43,6 +43,7 @@ from common import (
     create_topic,
     job_config,
     measure_container,
+    median_run,
     produce,
     run_id,
     user_id,
@@ -176,14 +177,6 @@ def one_input(bootstrap: str, run: str, partitions: int, keyed: bool, messages: 
             runs.setdefault(label, []).append(result)
     for label, measured in runs.items():
         results[label] = median_run(measured)
-
-
-def median_run(runs: list[Measurement]) -> Measurement:
-    """The run of median wall time (the lower middle one of an even count), noting every round's rate."""
-    median = sorted(runs, key=lambda m: m.wall_s)[(len(runs) - 1) // 2]
-    if len(runs) > 1:
-        median.extra["rounds_msg_per_s"] = [round(m.msg_per_s) for m in runs]
-    return median
 
 
 def ratios_of(results: dict[str, Measurement], partitions: list[int]) -> dict[str, float]:

@@ -2,6 +2,7 @@
 
 1. Throughput: a per-key count in a RocksDB store with a Kafka changelog vs a stateless pass-through, both one
    container in this process over the same N messages of 100 bytes (100,000 keys); ratio count/pass-through.
+   With ``--rounds`` the two take turns, and each one's median run counts.
    Checked: the pass-through output holds N messages; the count task processed N and its store holds the
    expected counts.
 2. Restore: 4 tasks of one container, each with a store whose changelog partition holds ``--restore-mb`` MB
@@ -14,7 +15,7 @@
 
 Results: bench/results/stateful.json and stateful_restore.json (and .png).
 
-    python bench/stateful.py [--messages 1000000] [--restore-mb 256] [--bootstrap 127.0.0.1:9092]
+    python bench/stateful.py [--messages 1000000] [--rounds 1] [--restore-mb 256] [--bootstrap 127.0.0.1:9092]
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from common import (
     job_config,
     make_container,
     measure_container,
+    median_run,
     run_id,
     verify_count,
 )
@@ -115,15 +117,36 @@ def base_config(bootstrap: str, source: str, task: str) -> dict[str, str]:
     }
 
 
-def throughput(bootstrap: str, messages: int, state_dir: Path) -> None:
+def throughput(bootstrap: str, messages: int, rounds: int, state_dir: Path) -> None:
     run = run_id()
-    source, sink = f"bench-{run}-in", f"bench-{run}-out"
+    source = f"bench-{run}-in"
     print(f"producing {messages:,} messages of 100 bytes ({KEYS:,} keys) ...", flush=True)
     produce_values(bootstrap, source, messages, 100, key=count_key)
-    PassThroughTask.output = SystemStream("kafka", sink)
-    print("  pass-through ...", flush=True)
-    stateless = measure_container("pass-through", base_config(bootstrap, source, PASS_THROUGH_TASK), messages)
-    verify_count(bootstrap, sink, messages, "pass-through")
+    stateless_runs: list[Measurement] = []
+    count_runs: list[Measurement] = []
+    # Rounds interleave the two, so that a slow spell of a shared machine hits them alike.
+    for round_no in range(rounds):
+        of = f" (round {round_no + 1} of {rounds})" if rounds > 1 else ""
+        sink = f"bench-{run}-out-{round_no}"
+        PassThroughTask.output = SystemStream("kafka", sink)
+        print(f"  pass-through{of} ...", flush=True)
+        stateless_runs.append(measure_container("pass-through", base_config(bootstrap, source, PASS_THROUGH_TASK),
+                                                messages))
+        verify_count(bootstrap, sink, messages, "pass-through")
+        print(f"  count (RocksDB + changelog){of} ...", flush=True)
+        count_runs.append(count_run(bootstrap, source, messages, f"bench-{run}-changelog-{round_no}",
+                                    state_dir / f"round-{round_no}"))
+    stateless, count = median_run(stateless_runs), median_run(count_runs)
+    for m in (stateless, count):
+        m.peak_rss_mb = None  # this process's peak holds the input fill too: no one run's
+    publish("stateful", [stateless, count], {"count/pass-through": count.msg_per_s / stateless.msg_per_s},
+            {"messages": messages, "value_bytes": 100, "keys": KEYS, "rounds": rounds})
+
+
+def count_run(bootstrap: str, source: str, messages: int, changelog: str, state_dir: Path) -> Measurement:
+    """The count task over ``source`` with a new store and changelog; checked against the known counts."""
+    CountTask.processed = 0
+    CountTask.final.clear()
     stateful = base_config(bootstrap, source, "__main__.CountTask") | {
         "job.logged.store.base.dir": str(state_dir),
         "serializers.registry.string.class": "org.apache.samza.serializers.StringSerdeFactory",
@@ -132,18 +155,14 @@ def throughput(bootstrap: str, messages: int, state_dir: Path) -> None:
         "stores.counts.factory": "org.apache.samza.storage.kv.RocksDbKeyValueStorageEngineFactory",
         "stores.counts.key.serde": "string",
         "stores.counts.msg.serde": "integer",
-        "stores.counts.changelog": f"kafka.bench-{run}-changelog",
+        "stores.counts.changelog": f"kafka.{changelog}",
     }
-    print("  count (RocksDB + changelog) ...", flush=True)
     count = measure_container("count (RocksDB + changelog)", stateful, messages)
     expected = {count_key(i).decode(): len(range(i, messages, KEYS)) for i in (0, KEYS - 1)}
     if CountTask.processed != messages or CountTask.final != expected:
         raise BenchmarkError(f"count: processed {CountTask.processed:,} of {messages:,}; "
                              f"counts {CountTask.final}, expected {expected}")
-    for m in (stateless, count):
-        m.peak_rss_mb = None  # this process's peak holds the input fill too: no one run's
-    publish("stateful", [stateless, count], {"count/pass-through": count.msg_per_s / stateless.msg_per_s},
-            {"messages": messages, "value_bytes": 100, "keys": KEYS})
+    return count
 
 
 def restore_run(label: str, settings: dict[str, str], per_task: int, total_mb: float) -> Measurement:
@@ -202,13 +221,15 @@ def restore(bootstrap: str, megabytes: int, state_dir: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_arguments(parser, 1_000_000)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="pass-through and count take turns this many times; each one's median run counts")
     parser.add_argument("--restore-mb", type=int, default=256,
                         help="MB of changelog per task, 4 tasks (default 256; 0 skips the restore)")
     args = parser.parse_args()
     state_dir = Path(tempfile.mkdtemp(prefix="samza-py-bench-"))
     try:
         if args.messages:
-            throughput(args.bootstrap, args.messages, state_dir / "throughput")
+            throughput(args.bootstrap, args.messages, args.rounds, state_dir / "throughput")
         if args.restore_mb:
             restore(args.bootstrap, args.restore_mb, state_dir / "restore")
     finally:

@@ -37,6 +37,16 @@ def test_ratios_divide_rates_measured_in_the_same_run() -> None:
     }
 
 
+def test_rounds_count_each_contenders_median_run_and_note_every_rate() -> None:
+    runs = [Measurement("job", 1000, seconds, 1.0) for seconds in (2.0, 0.5, 1.0)]
+    median = common.median_run(runs)
+    assert median is runs[2] and median.extra["rounds_msg_per_s"] == [500, 2000, 1000]
+    # An even count takes the lower middle (the faster) run; a single run is noted as it is.
+    assert common.median_run(runs[:2]) is runs[1]
+    single = Measurement("job", 1000, 3.0, 1.0)
+    assert common.median_run([single]) is single and "rounds_msg_per_s" not in single.extra
+
+
 def test_the_job_time_comes_from_the_childs_own_line() -> None:
     assert scaling.job_seconds(f"noise\n{scaling.JOB_SECONDS}12.500\n") == 12.5
     with pytest.raises(common.BenchmarkError):
