@@ -18,6 +18,11 @@ from samza_py.storage.factory import BaseKeyValueStorageEngineFactory
 from samza_py.storage.raw_checks import check_bytes
 from samza_py.storage.rocksdb_options import BULK_LOAD_SETTINGS, SERVING_SETTINGS, rocksdb_options
 
+try:
+    from samza_py._store_io import fill_write_batch
+except ImportError:  # pragma: no cover - an install without a C compiler
+    fill_write_batch = None  # type: ignore[assignment]
+
 # How RocksDB words a held LOCK: flock() failing in another process, or a second handle in this one.
 LOCK_MARKERS = ("While lock file", "Resource temporarily unavailable", "lock hold by current process")
 
@@ -139,7 +144,11 @@ class RocksDbKeyValueStore(KeyValueStore[bytes, bytes]):
         """One write batch of ``(key, value or None for a delete)``; a non-bytes entry fails it before any write."""
         batch = rocksdict.WriteBatch(raw_mode=True)
         put, delete = batch.put, batch.delete
-        for key, value in pairs:
+        # Compiled (samza_py/_store_io.c), the loop below for what it leaves: the rest of the pairs from the
+        # first it cannot take, or all of them where it was not built. A cache writes a batch every few
+        # hundred puts, and this loop was a fifth of the batch's cost.
+        taken = 0 if fill_write_batch is None or type(pairs) is not list else fill_write_batch(put, delete, pairs)
+        for key, value in pairs[taken:] if taken else pairs:
             if type(key) is not bytes:
                 check_bytes(key, "key")
             if value is None:
@@ -155,7 +164,8 @@ class RocksDbKeyValueStore(KeyValueStore[bytes, bytes]):
         """Restore's bulk write: (key, value or None) pairs straight from a changelog, already bytes."""
         batch = rocksdict.WriteBatch(raw_mode=True)
         put, delete = batch.put, batch.delete
-        for key, value in pairs:
+        taken = 0 if fill_write_batch is None or type(pairs) is not list else fill_write_batch(put, delete, pairs)
+        for key, value in pairs[taken:] if taken else pairs:
             if value is None:
                 delete(key)
             else:

@@ -10,7 +10,7 @@ from samza_py.serializers.serde import Serde
 from samza_py.storage.entries import ByteStore, Pairs, entry_pairs, fast_get_of, pairs_writer
 
 try:
-    from samza_py._store_read import SerdeGet
+    from samza_py._store_io import SerdeGet
 except ImportError:  # pragma: no cover - an install without a C compiler
     SerdeGet = None  # type: ignore[assignment,misc]
 
@@ -47,7 +47,7 @@ class SerializedKeyValueStore(KeyValueStore[Any, Any]):
         self._inner_get = inner.get
         self._put_pairs = pairs_writer(inner)
         if SerdeGet is not None:
-            # A store cache reads through here on every miss: the read compiled (samza_py/_store_read.c), with
+            # A store cache reads through here on every miss: the read compiled (samza_py/_store_io.c), with
             # the method below as its reference.
             self.get = SerdeGet(  # type: ignore[method-assign,assignment]
                 self._fast_key_bytes, None if key_serde is None else key_serde.to_bytes,

@@ -10,6 +10,7 @@ from samza_py.api.storage import KeyValueStore
 from samza_py.config.config import Config
 from samza_py.metrics.registry import MetricsRegistryMap
 from samza_py.storage import cached as cached_module
+from samza_py.storage import rocksdb as rocksdb_module
 from samza_py.storage import serialized as serialized_module
 from samza_py.storage.inmemory import InMemoryKeyValueStorageEngineFactory, InMemoryKeyValueStore
 from samza_py.storage.rocksdb import RocksDbKeyValueStorageEngineFactory, RocksDbKeyValueStore
@@ -20,15 +21,16 @@ MB = 1024 * 1024
 @pytest.fixture(params=["compiled", "python"])
 def store_implementation(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """The store stack's compiled parts as installed (bin/setup makes sure of a C compiler): the cache's get and
-    put and the serde layer's read; or their Python versions (an install without one). A test using this runs
-    with both, and both must behave alike."""
+    put, the serde layer's read and RocksDB's batch fill; or their Python versions (an install without one). A
+    test using this runs with both, and both must behave alike."""
     if request.param == "compiled":
         assert cached_module.CachedGet is not None and cached_module.CachedPut is not None
-        assert serialized_module.SerdeGet is not None
+        assert serialized_module.SerdeGet is not None and rocksdb_module.fill_write_batch is not None
     else:
         monkeypatch.setattr(cached_module, "CachedGet", None)
         monkeypatch.setattr(cached_module, "CachedPut", None)
         monkeypatch.setattr(serialized_module, "SerdeGet", None)
+        monkeypatch.setattr(rocksdb_module, "fill_write_batch", None)
     return str(request.param)
 
 

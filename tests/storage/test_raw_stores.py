@@ -13,6 +13,9 @@ from samza_py.storage.errors import StoreClosedError
 from samza_py.storage.inmemory import InMemoryKeyValueStore
 from tests.storage.conftest import open_rocksdb
 
+# Every test runs with RocksDB's batch fill compiled and in Python, its reference.
+pytestmark = pytest.mark.usefixtures("store_implementation")
+
 
 @pytest.fixture(params=["rocksdb", "inmemory"])
 def raw(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Any]:
@@ -74,3 +77,18 @@ def test_closed_store_raises_and_second_close_is_harmless(raw: Any) -> None:
     ):
         with pytest.raises(StoreClosedError, match="is closed"):
             call()
+
+
+def test_a_batch_of_any_pairs_is_written_in_order(raw: Any) -> None:
+    raw.put(b"gone", b"0")
+    # Tuples, then a list pair (the compiled fill hands the rest to the Python loop), deletes and re-writes.
+    pairs: list[Any] = [(b"a", b"1"), (b"gone", None), [b"b", b"2"], (b"a", None), (b"a", b"3"), (b"c", b"4")]
+    raw.put_pairs(pairs)
+    assert [(e.key, e.value) for e in raw.all()] == [(b"a", b"3"), (b"b", b"2"), (b"c", b"4")]
+
+
+@pytest.mark.parametrize("bad", [(b"k", "text"), ("text", b"v"), (b"k", bytearray(b"v")), [b"k", 1]])
+def test_a_bad_pair_anywhere_in_a_batch_writes_nothing(raw: Any, bad: Any) -> None:
+    with pytest.raises(TypeError, match="must be bytes"):
+        raw.put_pairs([(b"a", b"1"), (b"b", None), bad, (b"c", b"3")])
+    assert list(raw.all()) == []

@@ -7,6 +7,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -319,3 +320,36 @@ def test_factory_rejects_bad_compression_before_opening(tmp_path: Path) -> None:
     with pytest.raises(ConfigException, match="stores.st.rocksdb.compression"):
         _factory_engine(tmp_path, {"stores.st.rocksdb.compression": "brotli"})
     assert not (tmp_path / "state").exists()
+
+
+def test_the_compiled_batch_fill_takes_pairs_up_to_the_first_it_cannot() -> None:
+    from samza_py._store_io import fill_write_batch
+
+    calls: list[tuple[Any, ...]] = []
+    put = lambda key, value: calls.append(("put", key, value))  # noqa: E731
+    delete = lambda key: calls.append(("delete", key))  # noqa: E731
+    assert fill_write_batch(put, delete, [(b"a", b"1"), (b"b", None), (b"c", b"3")]) == 3
+    assert calls == [("put", b"a", b"1"), ("delete", b"b"), ("put", b"c", b"3")]
+    for stop in ([b"x", b"1"], (b"x",), (b"x", b"1", b"2"), ("x", b"1"), (b"x", "1"), (bytearray(b"x"), b"1")):
+        calls.clear()
+        assert fill_write_batch(put, delete, [(b"a", b"1"), stop, (b"c", b"3")]) == 1
+        assert calls == [("put", b"a", b"1")]
+    assert fill_write_batch(put, delete, []) == 0
+    with pytest.raises(TypeError):
+        fill_write_batch(put, delete, ((b"a", b"1"),))  # type: ignore[arg-type]
+
+
+def test_the_compiled_batch_fill_stops_at_a_failing_call_and_keeps_no_references() -> None:
+    from samza_py._store_io import fill_write_batch
+
+    def refusing(key: bytes, value: bytes) -> None:
+        raise RuntimeError(f"no room for {key!r}")
+
+    with pytest.raises(RuntimeError, match="no room for b'a'"):
+        fill_write_batch(refusing, lambda key: None, [(b"a", b"1")])
+    key, value = b"key-" + bytes(20), b"value-" + bytes(20)
+    pairs = [(key, value), (key, None)] * 100
+    refs = sys.getrefcount(key), sys.getrefcount(value)
+    for _ in range(10):
+        assert fill_write_batch(lambda k, v: None, lambda k: None, pairs) == 200
+    assert (sys.getrefcount(key), sys.getrefcount(value)) == refs

@@ -1,4 +1,4 @@
-# The compiled module of samza_py/_store_read.c: a serialized store's read.
+# The compiled module of samza_py/_store_io.c: a store's per-message reads and batched writes.
 from collections.abc import Callable
 from typing import Any
 
@@ -9,3 +9,7 @@ class SerdeGet:
         value_fast: Callable[[bytes], Any] | None, value_from_bytes: Callable[[bytes], Any] | None,
     ) -> None: ...
     def __call__(self, key: Any, /) -> Any: ...
+
+def fill_write_batch(
+    put: Callable[[bytes, bytes], Any], delete: Callable[[bytes], Any], pairs: list[tuple[Any, Any]], /
+) -> int: ...

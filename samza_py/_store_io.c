@@ -1,6 +1,7 @@
-/* A store's read through its serdes, compiled: the miss read a store cache makes for nearly every message.
+/* A store's per-message reads and batched writes, compiled: what a store cache does for nearly every message.
  *
  * SerdeGet(key_fast, key_to_bytes, raw_fast_get, raw_get, value_fast, value_from_bytes)(key)
+ *     A serialized store's get, the miss read of a store cache.
  *     The key's bytes: key_fast(key), or key_to_bytes(key) when key_fast is None or raises an Exception
  *     (the serde's own answer or error); with key_to_bytes None the key already is bytes.
  *     The stored bytes: raw_fast_get(key_bytes) for exact bytes keys, or raw_get(key_bytes) when
@@ -8,9 +9,14 @@
  *     answer or error: a closed store's, a key of the wrong type). None when absent.
  *     The value: None for None, else value_fast(data), or value_from_bytes(data) when value_fast is None or
  *     raises an Exception; with value_from_bytes None the bytes are the value.
- * samza_py.storage.serialized.SerializedKeyValueStore.get is the reference, and what runs where this module
- * was not built; the tests run both. Its three Python frames (serde layer, raw store, value serde) cost more
- * than RocksDB's read of a key in its memtable.
+ *     samza_py.storage.serialized.SerializedKeyValueStore.get is the reference. Its three Python frames
+ *     (serde layer, raw store, value serde) cost more than RocksDB's read of a key in its memtable.
+ * fill_write_batch(put, delete, pairs) -> int
+ *     For each (key, value) tuple of the list ``pairs`` in order: delete(key) for a None value, else
+ *     put(key, value), while key and value are exact bytes. Returns how many pairs it took: all of them, or
+ *     up to the first that is not a 2-tuple of bytes and bytes-or-None, which the caller's Python loop (the
+ *     reference, in samza_py.storage.rocksdb) then takes on from, refusing it with the raw store's error.
+ * Where this module was not built the references run; the tests run both.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -83,6 +89,42 @@ serde_get(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kw
 }
 
 static PyObject *
+fill_write_batch(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyList_Check(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "fill_write_batch(put, delete, pairs) takes a list of pairs");
+        return NULL;
+    }
+    PyObject *put = args[0], *delete = args[1], *pairs = args[2];
+    Py_ssize_t i = 0;
+    for (; i < PyList_GET_SIZE(pairs); i++) {
+        PyObject *pair = PyList_GET_ITEM(pairs, i);
+        if (!PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2) {
+            break;
+        }
+        PyObject *key = PyTuple_GET_ITEM(pair, 0), *value = PyTuple_GET_ITEM(pair, 1);
+        if (!PyBytes_CheckExact(key) || (value != Py_None && !PyBytes_CheckExact(value))) {
+            break;
+        }
+        Py_INCREF(pair);  /* the list is the caller's: keep the pair's key and value alive through the call */
+        PyObject *done;
+        if (value == Py_None) {
+            done = PyObject_CallOneArg(delete, key);
+        }
+        else {
+            PyObject *call_args[2] = {key, value};
+            done = PyObject_Vectorcall(put, call_args, 2, NULL);
+        }
+        Py_DECREF(pair);
+        if (done == NULL) {
+            return NULL;
+        }
+        Py_DECREF(done);
+    }
+    return PyLong_FromSsize_t(i);
+}
+
+static PyObject *
 serde_get_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
     PyObject *key_fast, *key_to_bytes, *raw_fast_get, *raw_get, *value_fast, *value_from_bytes;
@@ -151,7 +193,7 @@ serde_get_dealloc(SerdeGet *self)
 
 static PyTypeObject SerdeGetType = {
     PyVarObject_HEAD_INIT(NULL, 0)
-    .tp_name = "samza_py._store_read.SerdeGet",
+    .tp_name = "samza_py._store_io.SerdeGet",
     .tp_doc = "A serialized store's get(key): see the module's doc.",
     .tp_basicsize = sizeof(SerdeGet),
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_HAVE_VECTORCALL,
@@ -172,6 +214,12 @@ exec_module(PyObject *module)
     return PyModule_AddObjectRef(module, "SerdeGet", (PyObject *)&SerdeGetType);
 }
 
+static PyMethodDef methods[] = {
+    {"fill_write_batch", (PyCFunction)(void (*)(void))fill_write_batch, METH_FASTCALL,
+     "Puts and deletes of (key, value) pairs into a write batch: see the module's doc."},
+    {NULL, NULL, 0, NULL},
+};
+
 static struct PyModuleDef_Slot slots[] = {
     {Py_mod_exec, exec_module},
     {0, NULL},
@@ -179,14 +227,15 @@ static struct PyModuleDef_Slot slots[] = {
 
 static struct PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT,
-    .m_name = "samza_py._store_read",
-    .m_doc = "A serialized store's read, compiled.",
+    .m_name = "samza_py._store_io",
+    .m_doc = "A store's per-message reads and batched writes, compiled.",
     .m_size = 0,
+    .m_methods = methods,
     .m_slots = slots,
 };
 
 PyMODINIT_FUNC
-PyInit__store_read(void)
+PyInit__store_io(void)
 {
     return PyModuleDef_Init(&module_def);
 }
