@@ -19,9 +19,13 @@ def _same(data: Any) -> Any:
     return data
 
 
-def _all_bytes(objs: list[Any], fast: Callable[[Any], bytes] | None, convert: Callable[[Any], Any]) -> list[Any]:
-    """Each object converted: by the serde's built-in ``fast`` in one pass with no Python call per object, or
-    when there is none or it raises, by ``convert`` one by one (the serde's own answer or error)."""
+def _all_bytes(objs: list[Any], serde: Serde | None, convert: Callable[[Any], Any]) -> list[Any]:
+    """Each object converted: as it is without a serde; by the serde's built-in fast function in one pass with
+    no Python call per object; or when it has none or that raises, by ``convert`` one by one (the serde's own
+    answer or error)."""
+    if serde is None:
+        return objs
+    fast = serde.fast_to_bytes
     if fast is not None:
         try:
             return list(map(fast, objs))
@@ -94,10 +98,9 @@ class SerializedKeyValueStore(KeyValueStore[Any, Any]):
 
     def put_pairs(self, pairs: Pairs) -> None:
         """The stack's batch write: ``(object key, object value or None)`` pairs, serialised in one pass."""
-        key_bytes = _all_bytes([key for key, _ in pairs], self._fast_key_bytes, self._key_bytes)
-        values = [value for _, value in pairs]
-        fast_value = None if self.msg_serde is None else self.msg_serde.fast_to_bytes
-        value_bytes = _all_bytes(values, fast_value, self._value_bytes)  # a None (delete) fails the fast pass
+        key_bytes = _all_bytes([key for key, _ in pairs], self.key_serde, self._key_bytes)
+        # A None value (a delete) fails the fast pass, and _value_bytes keeps it None.
+        value_bytes = _all_bytes([value for _, value in pairs], self.msg_serde, self._value_bytes)
         self._put_pairs(list(zip(key_bytes, value_bytes, strict=True)))
 
     def delete(self, key: Any) -> None:
