@@ -29,6 +29,7 @@ import argparse
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +44,9 @@ from common import (
     create_topic,
     job_config,
     measure_container,
-    median_run,
     produce,
     run_id,
+    take_turns,
     user_id,
     verify_count,
 )
@@ -154,29 +155,30 @@ def one_input(bootstrap: str, run: str, partitions: int, keyed: bool, messages: 
     print(f"producing {messages:,} {kind} messages of 100 bytes to {source} ({partitions} partitions) ...",
           flush=True)
     produce(bootstrap, source, messages, 100, partitions, key=user_id if keyed else None)
-    contenders = ["raw", "job"] + (["send_to"] if keyed and HAS_SEND_TO else []) + ["process"]
-    runs: dict[str, list[Measurement]] = {}
-    # Rounds interleave the contenders, so that a slow spell of a shared machine hits them alike.
-    for round_no in range(rounds):
-        for contender in contenders:
-            label = f"{contender} {kind} {partitions}p"
-            sink = f"{source}-{contender}-{round_no}-out"
+    names = ["raw", "job"] + (["send_to"] if keyed and HAS_SEND_TO else []) + ["process"]
+
+    def contender(name: str) -> tuple[str, Callable[[int], Measurement]]:
+        label = f"{name} {kind} {partitions}p"
+
+        def one_run(round_no: int) -> Measurement:
+            sink = f"{source}-{name}-{round_no}-out"
             create_topic(bootstrap, sink, partitions)
             settings = job_config(bootstrap, source, PASS_THROUGH_TASK) | (STRING_KEYS if keyed else {})
-            print(f"  {label}{f' (round {round_no + 1} of {rounds})' if rounds > 1 else ''} ...", flush=True)
-            if contender == "raw":
+            if name == "raw":
                 result = raw_loop(label, settings, source, sink, partitions, messages, timeout_s)
-            elif contender == "process":
+            elif name == "process":
                 result = container_process(label, settings | {OUTPUT_KEY: sink}, messages, work_dir, timeout_s)
             else:
                 PassThroughTask.output = SystemStream(SYSTEM, sink)
-                if contender == "send_to":
+                if name == "send_to":
                     settings["task.class"] = f"{__name__}.{SendToPassThroughTask.__qualname__}"
                 result = in_process(measure_container(label, settings, messages))
             verify_count(bootstrap, sink, messages, label)
-            runs.setdefault(label, []).append(result)
-    for label, measured in runs.items():
-        results[label] = median_run(measured)
+            return result
+
+        return label, one_run
+
+    results.update(take_turns(rounds, [contender(name) for name in names]))
 
 
 def ratios_of(results: dict[str, Measurement], partitions: list[int]) -> dict[str, float]:

@@ -25,6 +25,7 @@ import argparse
 import shutil
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -37,8 +38,8 @@ from common import (
     job_config,
     make_container,
     measure_container,
-    median_run,
     run_id,
+    take_turns,
     verify_count,
 )
 from common import produce as produce_values
@@ -123,24 +124,24 @@ def throughput(bootstrap: str, messages: int, rounds: int, state_dir: Path) -> N
     source = f"bench-{run}-in"
     print(f"producing {messages:,} messages of 100 bytes ({KEYS:,} keys) ...", flush=True)
     produce_values(bootstrap, source, messages, 100, key=count_key)
-    stateless_runs: list[Measurement] = []
-    count_runs: list[Measurement] = []
-    # Rounds interleave the two, so that a slow spell of a shared machine hits them alike.
-    for round_no in range(rounds):
-        of = f" (round {round_no + 1} of {rounds})" if rounds > 1 else ""
+
+    def pass_through(round_no: int) -> Measurement:
         sink = f"bench-{run}-out-{round_no}"
         PassThroughTask.output = SystemStream("kafka", sink)
-        print(f"  pass-through{of} ...", flush=True)
-        stateless_runs.append(measure_container("pass-through", base_config(bootstrap, source, PASS_THROUGH_TASK),
-                                                messages))
+        measured = measure_container("pass-through", base_config(bootstrap, source, PASS_THROUGH_TASK), messages)
         verify_count(bootstrap, sink, messages, "pass-through")
-        print(f"  count (RocksDB + changelog){of} ...", flush=True)
-        count_runs.append(count_run(bootstrap, source, messages, f"bench-{run}-changelog-{round_no}",
-                                    state_dir / f"round-{round_no}"))
-    stateless, count = median_run(stateless_runs), median_run(count_runs)
-    for m in (stateless, count):
+        return measured
+
+    def count(round_no: int) -> Measurement:
+        return count_run(bootstrap, source, messages, f"bench-{run}-changelog-{round_no}",
+                         state_dir / f"round-{round_no}")
+
+    medians = take_turns(rounds, [("pass-through", pass_through), ("count (RocksDB + changelog)", count)])
+    stateless, count_median = medians.values()
+    for m in (stateless, count_median):
         m.peak_rss_mb = None  # this process's peak holds the input fill too: no one run's
-    publish("stateful", [stateless, count], {"count/pass-through": count.msg_per_s / stateless.msg_per_s},
+    publish("stateful", [stateless, count_median],
+            {"count/pass-through": count_median.msg_per_s / stateless.msg_per_s},
             {"messages": messages, "value_bytes": 100, "keys": KEYS, "rounds": rounds})
 
 
@@ -159,7 +160,7 @@ def count_run(bootstrap: str, source: str, messages: int, changelog: str, state_
         "stores.counts.changelog": f"kafka.{changelog}",
     }
     count = measure_container("count (RocksDB + changelog)", stateful, messages)
-    expected = {count_key(i).decode(): len(range(i, messages, KEYS)) for i in (0, KEYS - 1)}
+    expected = {count_key(i).decode(): len(range(i, messages, KEYS)) or None for i in (0, KEYS - 1)}  # None: never seen
     if CountTask.processed != messages or CountTask.final != expected:
         raise BenchmarkError(f"count: processed {CountTask.processed:,} of {messages:,}; "
                              f"counts {CountTask.final}, expected {expected}")
@@ -197,14 +198,10 @@ def restore(bootstrap: str, megabytes: int, rounds: int, state_dir: Path) -> Non
     produce_values(bootstrap, changelog, records, VALUE_BYTES, RESTORE_TASKS, key=changelog_key,
                    distinct_values=True)
     create_topic(bootstrap, source, RESTORE_TASKS)  # empty and bounded: the job ends once restored
-    contenders = [("restore parallel (defaults)", {}),
-                  ("restore sequential (pool max 1)", {"job.container.restore.thread.pool.max.size": "1"})]
-    runs: dict[str, list[Measurement]] = {label: [] for label, _ in contenders}
-    for round_no in range(rounds):
-        # Rounds take turns, and which goes first alternates: the first run after the changelog's fill shares
-        # the machine with the broker still writing it back.
-        for label, extra in contenders if round_no % 2 == 0 else contenders[::-1]:
-            store_dir = state_dir / label.split()[1]
+    store_dir = state_dir / "stores"
+
+    def restore_with(label: str, extra: dict[str, str]) -> tuple[str, Callable[[int], Measurement]]:
+        def one_run(round_no: int) -> Measurement:
             settings = base_config(bootstrap, source, "__main__.RestoreMarkTask") | extra | {
                 "job.logged.store.base.dir": str(store_dir),
                 "serializers.registry.bytes.class": "org.apache.samza.serializers.ByteSerdeFactory",
@@ -213,10 +210,19 @@ def restore(bootstrap: str, megabytes: int, rounds: int, state_dir: Path) -> Non
                 "stores.big.msg.serde": "bytes",
                 "stores.big.changelog": f"kafka.{changelog}",
             }
-            print(f"  {label}{f' (round {round_no + 1} of {rounds})' if rounds > 1 else ''} ...", flush=True)
-            runs[label].append(restore_run(label, settings, per_task, total_mb))
-            shutil.rmtree(store_dir, ignore_errors=True)
-    results = [median_run(measured) for measured in runs.values()]
+            try:
+                return restore_run(label, settings, per_task, total_mb)
+            finally:
+                shutil.rmtree(store_dir, ignore_errors=True)  # the next run restores into empty stores
+
+        return label, one_run
+
+    # Which goes first alternates: the first run after the changelog's fill shares the machine with the broker
+    # still writing it back.
+    results = list(take_turns(rounds, [
+        restore_with("restore parallel (defaults)", {}),
+        restore_with("restore sequential (pool max 1)", {"job.container.restore.thread.pool.max.size": "1"}),
+    ], alternate=True).values())
     for m in results:
         print(f"{m.label}: {m.extra['mb']:,.0f} MB in {m.wall_s:.1f} s = {m.extra['mb_per_s']:,.0f} MB/s")
     parallel, sequential = results
