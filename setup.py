@@ -2,13 +2,13 @@
 
 The per-message hot spots are compiled where a C compiler is found: Java's hashCode for the partition of a
 keyed send (samza_py/_java_hash.c), the Kafka consumer's making of envelopes (samza_py/_message_runs.c),
-the send path of a task's output (samza_py/_send_path.c), a store cache's get and put
+the send path of a task's output (samza_py/_send_path.c), a store's object cache and its get and put
 (samza_py/_store_cache.c), a store's reads through its serdes and its batched writes (samza_py/_store_io.c)
 and the integer serdes' codecs (samza_py/_int_codecs.c). Without a compiler the install still succeeds, and
 the modules that use them fall back to their Python versions (samza_py.system.kafka.partitioner,
 samza_py.system.kafka.message_runs, samza_py.container.collector, samza_py.system.kafka.producer,
-samza_py.storage.cached, samza_py.storage.serialized, samza_py.storage.rocksdb, samza_py.serializers.builtin),
-which are also the reference the tests hold the compiled ones to.
+samza_py.storage.cached, samza_py.storage.object_cache, samza_py.storage.serialized, samza_py.storage.rocksdb,
+samza_py.serializers.builtin), which are also the reference the tests hold the compiled ones to.
 """
 
 from setuptools import Extension, setup

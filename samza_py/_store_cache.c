@@ -1,19 +1,24 @@
-/* A store's object cache, compiled: the get and put a task calls for nearly every message.
+/* A store's object cache, compiled: the LRU of objects and its pending writes, and the get and put a task
+ * calls for nearly every message.
  *
- * CachedGet(cache, dirty, cache_size, inner_get, store, gets, null_key)(key)
- *     gets.count += 1; a null key raises ValueError(null_key) unless null_key is None. A cached key moves
- *     to the most recently used end of ``cache`` (an OrderedDict, least recently used first) and its value
- *     is the answer; otherwise inner_get(key) is read and cached (a miss is cached too), and when the
- *     cache then holds more than cache_size keys its eldest goes, through
- *     store._write_dirty_for_eviction(eldest, value) when that key still has an unwritten change in
- *     ``dirty``.
- * CachedPut(cache, dirty, cache_size, write_batch_size, store, puts, null_key, null_value)(key, value)
- *     puts.count += 1; null checks as above (null_value for the value). The value is cached at the most
- *     recently used end and becomes the key's pending write, at the newest end of ``dirty``; then
- *     store._evict_eldest() when the cache is over cache_size, and store._write_dirty() when
+ * ObjectCache(cache_size, write_batch_size, inner_get, store)
+ *     Keys and their objects, least recently used first, each also marked dirty (a write not yet in the inner
+ *     store; dirty keys in the order of their last write). One dict maps a key to its node; the node carries
+ *     both orders as links, so a hit, a re-write or an eviction is one dict operation and a few pointers
+ *     (an OrderedDict and a dict of pending writes took about seven lookups a message). When more than
+ *     cache_size keys are cached the eldest goes; when it is dirty, store._write_dirty() writes every pending
+ *     write first (it reads pending() and calls mark_clean()), and if that raises nothing is evicted.
+ *     lookup(key, default), remember(key, value), pending(), mark_clean(), keys(), dirty_count, len().
+ * CachedGet(cache, gets, null_key)(key)
+ *     gets.count += 1; a null key raises ValueError(null_key) unless null_key is None. A cached key moves to
+ *     the most recently used end and its object is the answer; otherwise inner_get(key) is read and cached
+ *     (a miss is cached too, as None), then the cache makes room.
+ * CachedPut(cache, puts, null_key, null_value)(key, value)
+ *     puts.count += 1; null checks as above. The value is cached at the most recently used end and becomes
+ *     the key's pending write, at the newest end; the cache makes room; store._write_dirty() runs when
  *     write_batch_size writes are pending.
- * samza_py.storage.cached's closures of the same names are the reference, and what runs where this module was
- * not built; the tests run both. Each Python frame here cost more than the cache's own work.
+ * samza_py.storage.object_cache.PythonObjectCache and samza_py.storage.cached's closures are the reference,
+ * and what runs where this module was not built; the tests run both.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -21,13 +26,368 @@
 
 #include "_counter.h"
 
-static PyObject *s_count, *s_move_to_end, *s_popitem, *s__write_dirty_for_eviction, *s__evict_eldest,
-    *s__write_dirty;
+static PyObject *s_count, *s__write_dirty;
+
+typedef struct ObjectCache ObjectCache;
+
+/* One cached key. The cache's dict holds the node; the node holds the key and its object. */
+typedef struct Node {
+    PyObject_HEAD
+    PyObject *key, *value;
+    ObjectCache *owner;  /* borrowed; NULL once unlinked from the LRU order */
+    struct Node *older, *newer;              /* the LRU order */
+    struct Node *dirty_older, *dirty_newer;  /* the pending writes, when dirty */
+    char dirty;
+} Node;
+
+struct ObjectCache {
+    PyObject_HEAD
+    PyObject *index;  /* key -> Node */
+    Node *eldest, *newest;
+    Node *dirty_eldest, *dirty_newest;
+    Py_ssize_t dirty_count, cache_size, write_batch_size;
+    PyObject *inner_get, *store;
+};
+
+static PyTypeObject NodeType, ObjectCacheType;
+
+static void
+unlink_dirty(Node *node)
+{
+    ObjectCache *cache = node->owner;
+    if (!node->dirty || cache == NULL) {
+        return;
+    }
+    if (node->dirty_older) node->dirty_older->dirty_newer = node->dirty_newer;
+    else cache->dirty_eldest = node->dirty_newer;
+    if (node->dirty_newer) node->dirty_newer->dirty_older = node->dirty_older;
+    else cache->dirty_newest = node->dirty_older;
+    node->dirty_older = node->dirty_newer = NULL;
+    node->dirty = 0;
+    cache->dirty_count--;
+}
+
+/* The node's key gets the newest pending write (a re-write moves it there). */
+static void
+mark_dirty(ObjectCache *cache, Node *node)
+{
+    unlink_dirty(node);
+    node->dirty_older = cache->dirty_newest;
+    node->dirty_newer = NULL;
+    if (cache->dirty_newest) cache->dirty_newest->dirty_newer = node;
+    else cache->dirty_eldest = node;
+    cache->dirty_newest = node;
+    node->dirty = 1;
+    cache->dirty_count++;
+}
+
+static void
+unlink_lru(Node *node)
+{
+    ObjectCache *cache = node->owner;
+    if (cache == NULL) {
+        return;
+    }
+    unlink_dirty(node);
+    if (node->older) node->older->newer = node->newer;
+    else cache->eldest = node->newer;
+    if (node->newer) node->newer->older = node->older;
+    else cache->newest = node->older;
+    node->older = node->newer = NULL;
+    node->owner = NULL;
+}
+
+static void
+append_lru(ObjectCache *cache, Node *node)
+{
+    node->owner = cache;
+    node->older = cache->newest;
+    node->newer = NULL;
+    if (cache->newest) cache->newest->newer = node;
+    else cache->eldest = node;
+    cache->newest = node;
+}
+
+static void
+touch(ObjectCache *cache, Node *node)
+{
+    if (cache->newest != node) {
+        if (node->older) node->older->newer = node->newer;
+        else cache->eldest = node->newer;
+        node->newer->older = node->older;  /* not the newest: it has a newer one */
+        append_lru(cache, node);
+    }
+}
+
+static void
+node_dealloc(Node *node)
+{
+    unlink_lru(node);  /* a node the dict let go of while still linked (a key's __eq__ re-entering) */
+    Py_XDECREF(node->key);
+    Py_XDECREF(node->value);
+    PyObject_Free(node);
+}
+
+/* The node of a cached key (borrowed), or NULL: not cached (no error) or an error (the key's hash or eq). */
+static Node *
+find(ObjectCache *cache, PyObject *key)
+{
+    if (cache->index == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "the store cache was cleared");
+        return NULL;
+    }
+    return (Node *)PyDict_GetItemWithError(cache->index, key);
+}
+
+/* Cache a new key at the most recently used end; the caller makes room after. 0, or -1 with an error. */
+static Node *
+insert(ObjectCache *cache, PyObject *key, PyObject *value)
+{
+    Node *node = PyObject_New(Node, &NodeType);
+    if (node == NULL) {
+        return NULL;
+    }
+    node->key = Py_NewRef(key);
+    node->value = Py_NewRef(value);
+    node->owner = NULL;
+    node->older = node->newer = node->dirty_older = node->dirty_newer = NULL;
+    node->dirty = 0;
+    int failed = PyDict_SetItem(cache->index, key, (PyObject *)node);
+    if (!failed) {
+        append_lru(cache, node);
+    }
+    Py_DECREF(node);  /* the dict's reference keeps it */
+    return failed ? NULL : node;
+}
+
+/* Evict from the least recently used end until at most cache_size keys are cached; a dirty eldest first has
+ * every pending write written by the store. 0, or -1 with the write's error (nothing evicted then). */
+static int
+make_room(ObjectCache *cache)
+{
+    while (cache->index != NULL && PyDict_GET_SIZE(cache->index) > cache->cache_size && cache->eldest != NULL) {
+        Node *eldest = cache->eldest;
+        if (eldest->dirty) {
+            PyObject *written = PyObject_CallMethodNoArgs(cache->store, s__write_dirty);
+            if (written == NULL) {
+                return -1;
+            }
+            Py_DECREF(written);
+            if (cache->eldest == eldest && eldest->dirty) {
+                PyErr_SetString(PyExc_RuntimeError, "the store's _write_dirty left the eldest write pending");
+                return -1;
+            }
+            continue;  /* the eldest may have changed meanwhile */
+        }
+        PyObject *key = Py_NewRef(eldest->key);
+        unlink_lru(eldest);
+        int failed = PyDict_DelItem(cache->index, key);
+        Py_DECREF(key);
+        if (failed) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* ObjectCache's methods, for the Python side of the store (get_all, flush, tests). */
+
+static PyObject *
+cache_lookup(ObjectCache *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "lookup takes a key and a default");
+        return NULL;
+    }
+    Node *node = find(self, args[0]);
+    if (node == NULL) {
+        return PyErr_Occurred() ? NULL : Py_NewRef(args[1]);
+    }
+    touch(self, node);
+    return Py_NewRef(node->value);
+}
+
+static PyObject *
+cache_remember(ObjectCache *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "remember takes a key and a value");
+        return NULL;
+    }
+    Node *node = find(self, args[0]);
+    if (node != NULL) {
+        touch(self, node);  /* the cached object is at least as new as the inner store's */
+    }
+    else if (PyErr_Occurred() || insert(self, args[0], args[1]) == NULL || make_room(self) < 0) {
+        return NULL;
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+cache_pending(ObjectCache *self, PyObject *unused)
+{
+    PyObject *pairs = PyList_New(self->dirty_count);
+    if (pairs == NULL) {
+        return NULL;
+    }
+    Py_ssize_t i = 0;
+    for (Node *node = self->dirty_eldest; node != NULL; node = node->dirty_newer, i++) {
+        PyObject *pair = PyTuple_Pack(2, node->key, node->value);
+        if (pair == NULL) {
+            Py_DECREF(pairs);
+            return NULL;
+        }
+        PyList_SET_ITEM(pairs, i, pair);
+    }
+    return pairs;
+}
+
+static PyObject *
+cache_mark_clean(ObjectCache *self, PyObject *unused)
+{
+    while (self->dirty_eldest != NULL) {
+        unlink_dirty(self->dirty_eldest);
+    }
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+cache_keys(ObjectCache *self, PyObject *unused)
+{
+    PyObject *keys = PyList_New(0);
+    for (Node *node = self->eldest; keys != NULL && node != NULL; node = node->newer) {
+        if (PyList_Append(keys, node->key) < 0) {
+            Py_CLEAR(keys);
+        }
+    }
+    return keys;
+}
+
+static PyObject *
+cache_dirty_count(ObjectCache *self, void *unused)
+{
+    return PyLong_FromSsize_t(self->dirty_count);
+}
+
+static Py_ssize_t
+cache_len(ObjectCache *self)
+{
+    return self->index == NULL ? 0 : PyDict_GET_SIZE(self->index);
+}
+
+static PyObject *
+cache_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+    static char *names[] = {"cache_size", "write_batch_size", "inner_get", "store", NULL};
+    Py_ssize_t cache_size, write_batch_size;
+    PyObject *inner_get, *store;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "nnOO:ObjectCache", names, &cache_size, &write_batch_size,
+                                     &inner_get, &store)) {
+        return NULL;
+    }
+    if (cache_size < 1 || write_batch_size < 1) {
+        PyErr_Format(PyExc_ValueError, "cache size and write batch size must be at least 1, got %zd and %zd",
+                     cache_size, write_batch_size);
+        return NULL;
+    }
+    ObjectCache *self = (ObjectCache *)type->tp_alloc(type, 0);
+    if (self == NULL) {
+        return NULL;
+    }
+    self->index = PyDict_New();
+    if (self->index == NULL) {
+        Py_DECREF(self);
+        return NULL;
+    }
+    self->cache_size = cache_size;
+    self->write_batch_size = write_batch_size;
+    self->inner_get = Py_NewRef(inner_get);
+    self->store = Py_NewRef(store);
+    return (PyObject *)self;
+}
+
+/* The nodes are not tracked by the collector: the cache reports their keys and objects as its own. */
+static int
+cache_traverse(ObjectCache *self, visitproc visit, void *arg)
+{
+    for (Node *node = self->eldest; node != NULL; node = node->newer) {
+        Py_VISIT(node->key);
+        Py_VISIT(node->value);
+    }
+    Py_VISIT(self->index);
+    Py_VISIT(self->inner_get);
+    Py_VISIT(self->store);
+    return 0;
+}
+
+static int
+cache_clear(ObjectCache *self)
+{
+    while (self->eldest != NULL) {
+        unlink_lru(self->eldest);
+    }
+    Py_CLEAR(self->index);  /* frees the nodes */
+    Py_CLEAR(self->inner_get);
+    Py_CLEAR(self->store);
+    return 0;
+}
+
+static void
+cache_dealloc(ObjectCache *self)
+{
+    PyObject_GC_UnTrack(self);
+    cache_clear(self);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyMethodDef cache_methods[] = {
+    {"lookup", (PyCFunction)(void (*)(void))cache_lookup, METH_FASTCALL,
+     "lookup(key, default): the cached object (now the most recently used), or default."},
+    {"remember", (PyCFunction)(void (*)(void))cache_remember, METH_FASTCALL,
+     "remember(key, value): cache a value read from the inner store (clean), unless the key is cached."},
+    {"pending", (PyCFunction)cache_pending, METH_NOARGS, "The pending writes as (key, object), oldest first."},
+    {"mark_clean", (PyCFunction)cache_mark_clean, METH_NOARGS, "Forget the pending writes (they were written)."},
+    {"keys", (PyCFunction)cache_keys, METH_NOARGS, "The cached keys, least recently used first."},
+    {NULL},
+};
+
+static PyGetSetDef cache_getset[] = {
+    {"dirty_count", (getter)cache_dirty_count, NULL, "How many writes are pending.", NULL},
+    {NULL},
+};
+
+static PySequenceMethods cache_as_sequence = {.sq_length = (lenfunc)cache_len};
+
+static PyTypeObject ObjectCacheType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "samza_py._store_cache.ObjectCache",
+    .tp_doc = "A store's LRU of objects and its pending writes: see the module's doc.",
+    .tp_basicsize = sizeof(ObjectCache),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC,
+    .tp_new = cache_new,
+    .tp_traverse = (traverseproc)cache_traverse,
+    .tp_clear = (inquiry)cache_clear,
+    .tp_dealloc = (destructor)cache_dealloc,
+    .tp_methods = cache_methods,
+    .tp_getset = cache_getset,
+    .tp_as_sequence = &cache_as_sequence,
+};
+
+static PyTypeObject NodeType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "samza_py._store_cache._Node",
+    .tp_basicsize = sizeof(Node),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_dealloc = (destructor)node_dealloc,
+};
+
+/* The accessors: callables a task's store calls directly. */
 
 typedef struct {
     PyObject_HEAD
-    PyObject *cache, *dirty, *inner_get, *store, *counter, *null_key, *null_value;
-    Py_ssize_t cache_size, write_batch_size;
+    ObjectCache *cache;
+    PyObject *counter, *null_key, *null_value;
     Py_ssize_t counter_slot;  /* counter_slot(counter) */
     vectorcallfunc vectorcall;
 } CacheCall;
@@ -43,33 +403,6 @@ refuse_null(PyObject *value, PyObject *message)
     return 0;
 }
 
-/* cache.move_to_end(key) */
-static int
-move_to_end(CacheCall *self, PyObject *key)
-{
-    PyObject *args[2] = {self->cache, key};
-    PyObject *moved = PyObject_VectorcallMethod(s_move_to_end, args, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
-    if (moved == NULL) {
-        return -1;
-    }
-    Py_DECREF(moved);
-    return 0;
-}
-
-/* store.<name>(*args): a rare path left to the Python store. */
-static int
-call_store(CacheCall *self, PyObject *name, PyObject *arg1, PyObject *arg2)
-{
-    PyObject *args[3] = {self->store, arg1, arg2};
-    size_t nargs = arg1 == NULL ? 1 : 3;
-    PyObject *result = PyObject_VectorcallMethod(name, args, nargs | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
-    if (result == NULL) {
-        return -1;
-    }
-    Py_DECREF(result);
-    return 0;
-}
-
 static PyObject *
 cached_get(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *kwnames)
 {
@@ -79,45 +412,25 @@ cached_get(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *k
         return NULL;
     }
     PyObject *key = args[0];
+    ObjectCache *cache = self->cache;
     if (counter_inc(self->counter, self->counter_slot, s_count) < 0 || refuse_null(key, self->null_key) < 0) {
         return NULL;
     }
-    PyObject *value = PyDict_GetItemWithError(self->cache, key);  /* borrowed; the OrderedDict's own table */
-    if (value != NULL) {
-        Py_INCREF(value);
-        if (move_to_end(self, key) < 0) {
-            Py_DECREF(value);
-            return NULL;
-        }
-        return value;
+    Node *node = find(cache, key);
+    if (node != NULL) {
+        touch(cache, node);
+        return Py_NewRef(node->value);
     }
     if (PyErr_Occurred()) {
         return NULL;  /* the key's __hash__ or __eq__ raised */
     }
-    value = PyObject_CallOneArg(self->inner_get, key);
+    PyObject *value = PyObject_CallOneArg(cache->inner_get, key);
     if (value == NULL) {
         return NULL;
     }
-    /* A new key goes in at the most recently used end (the OrderedDict's own setitem keeps the order). */
-    if (PyObject_SetItem(self->cache, key, value) < 0) {
-        Py_DECREF(value);
+    if (find(cache, key) == NULL && (PyErr_Occurred() || insert(cache, key, value) == NULL || make_room(cache) < 0)) {
+        Py_DECREF(value);  /* (checked again: the inner read ran Python code that may have cached the key) */
         return NULL;
-    }
-    if (PyDict_GET_SIZE(self->cache) > self->cache_size) {
-        PyObject *pop_args[2] = {self->cache, Py_False};
-        PyObject *eldest = PyObject_VectorcallMethod(s_popitem, pop_args, 2 | PY_VECTORCALL_ARGUMENTS_OFFSET, NULL);
-        if (eldest == NULL) {
-            Py_DECREF(value);
-            return NULL;
-        }
-        int dirty = PyDict_Contains(self->dirty, PyTuple_GET_ITEM(eldest, 0));
-        if (dirty < 0 || (dirty == 1 && call_store(self, s__write_dirty_for_eviction, PyTuple_GET_ITEM(eldest, 0),
-                                                    PyTuple_GET_ITEM(eldest, 1)) < 0)) {
-            Py_DECREF(eldest);
-            Py_DECREF(value);
-            return NULL;
-        }
-        Py_DECREF(eldest);
     }
     return value;
 }
@@ -131,98 +444,85 @@ cached_put(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *k
         return NULL;
     }
     PyObject *key = args[0], *value = args[1];
+    ObjectCache *cache = self->cache;
     if (counter_inc(self->counter, self->counter_slot, s_count) < 0 || refuse_null(key, self->null_key) < 0
         || refuse_null(value, self->null_value) < 0) {
         return NULL;
     }
-    if (PyObject_SetItem(self->cache, key, value) < 0 || move_to_end(self, key) < 0) {
+    Node *node = find(cache, key);
+    if (node != NULL) {
+        PyObject *old = node->value;
+        node->value = Py_NewRef(value);
+        touch(cache, node);
+        mark_dirty(cache, node);
+        Py_DECREF(old);  /* last: its finalizer may run Python code */
+    }
+    else if (PyErr_Occurred() || (node = insert(cache, key, value)) == NULL) {
         return NULL;
     }
-    /* A re-write moves the key to the newest end of the batch: out, then in again. */
-    int pending = PyDict_Contains(self->dirty, key);
-    if (pending < 0 || (pending == 1 && PyDict_DelItem(self->dirty, key) < 0)
-        || PyDict_SetItem(self->dirty, key, value) < 0) {
-        return NULL;
+    else {
+        mark_dirty(cache, node);
+        if (make_room(cache) < 0) {
+            return NULL;
+        }
     }
-    if (PyDict_GET_SIZE(self->cache) > self->cache_size && call_store(self, s__evict_eldest, NULL, NULL) < 0) {
-        return NULL;
-    }
-    if (PyDict_GET_SIZE(self->dirty) >= self->write_batch_size && call_store(self, s__write_dirty, NULL, NULL) < 0) {
-        return NULL;
+    if (cache->dirty_count >= cache->write_batch_size) {
+        PyObject *written = PyObject_CallMethodNoArgs(cache->store, s__write_dirty);
+        if (written == NULL) {
+            return NULL;
+        }
+        Py_DECREF(written);
     }
     Py_RETURN_NONE;
 }
 
-static CacheCall *
-cache_call_new(PyTypeObject *type, PyObject *cache, PyObject *dirty, Py_ssize_t cache_size,
-               Py_ssize_t write_batch_size, PyObject *inner_get, PyObject *store, PyObject *counter,
-               PyObject *null_key, PyObject *null_value)
+static PyObject *
+cache_call_new(PyTypeObject *type, PyObject *cache, PyObject *counter, PyObject *null_key, PyObject *null_value,
+               vectorcallfunc call)
 {
-    /* Exactly these types: their get, setitem, move_to_end and popitem are the built-in ones relied on here. */
-    if (!PyODict_CheckExact(cache) || !PyDict_CheckExact(dirty)) {
-        PyErr_SetString(PyExc_TypeError, "the cache must be an OrderedDict and the pending writes a dict");
+    if (!Py_IS_TYPE(cache, &ObjectCacheType)) {
+        PyErr_SetString(PyExc_TypeError, "the cache must be an ObjectCache");
         return NULL;
     }
     CacheCall *self = (CacheCall *)type->tp_alloc(type, 0);
     if (self == NULL) {
         return NULL;
     }
-    self->cache = Py_NewRef(cache);
-    self->dirty = Py_NewRef(dirty);
-    self->inner_get = Py_NewRef(inner_get);
-    self->store = Py_NewRef(store);
+    self->cache = (ObjectCache *)Py_NewRef(cache);
     self->counter = Py_NewRef(counter);
     self->counter_slot = counter_slot(counter);
     self->null_key = Py_NewRef(null_key);
     self->null_value = Py_NewRef(null_value);
-    self->cache_size = cache_size;
-    self->write_batch_size = write_batch_size;
-    return self;
+    self->vectorcall = call;
+    return (PyObject *)self;
 }
 
 static PyObject *
 cached_get_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    static char *names[] = {"cache", "dirty", "cache_size", "inner_get", "store", "gets", "null_key", NULL};
-    PyObject *cache, *dirty, *inner_get, *store, *gets, *null_key;
-    Py_ssize_t cache_size;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOnOOOO:CachedGet", names, &cache, &dirty, &cache_size,
-                                     &inner_get, &store, &gets, &null_key)) {
+    static char *names[] = {"cache", "gets", "null_key", NULL};
+    PyObject *cache, *gets, *null_key;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOO:CachedGet", names, &cache, &gets, &null_key)) {
         return NULL;
     }
-    CacheCall *self = cache_call_new(type, cache, dirty, cache_size, 0, inner_get, store, gets, null_key, Py_None);
-    if (self != NULL) {
-        self->vectorcall = cached_get;
-    }
-    return (PyObject *)self;
+    return cache_call_new(type, cache, gets, null_key, Py_None, cached_get);
 }
 
 static PyObject *
 cached_put_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-    static char *names[] = {"cache", "dirty", "cache_size", "write_batch_size", "store", "puts", "null_key",
-                            "null_value", NULL};
-    PyObject *cache, *dirty, *store, *puts, *null_key, *null_value;
-    Py_ssize_t cache_size, write_batch_size;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOnnOOOO:CachedPut", names, &cache, &dirty, &cache_size,
-                                     &write_batch_size, &store, &puts, &null_key, &null_value)) {
+    static char *names[] = {"cache", "puts", "null_key", "null_value", NULL};
+    PyObject *cache, *puts, *null_key, *null_value;
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "OOOO:CachedPut", names, &cache, &puts, &null_key, &null_value)) {
         return NULL;
     }
-    CacheCall *self = cache_call_new(type, cache, dirty, cache_size, write_batch_size, Py_None, store, puts,
-                                     null_key, null_value);
-    if (self != NULL) {
-        self->vectorcall = cached_put;
-    }
-    return (PyObject *)self;
+    return cache_call_new(type, cache, puts, null_key, null_value, cached_put);
 }
 
 static int
 cache_call_traverse(CacheCall *self, visitproc visit, void *arg)
 {
     Py_VISIT(self->cache);
-    Py_VISIT(self->dirty);
-    Py_VISIT(self->inner_get);
-    Py_VISIT(self->store);
     Py_VISIT(self->counter);
     Py_VISIT(self->null_key);
     Py_VISIT(self->null_value);
@@ -233,9 +533,6 @@ static int
 cache_call_clear(CacheCall *self)
 {
     Py_CLEAR(self->cache);
-    Py_CLEAR(self->dirty);
-    Py_CLEAR(self->inner_get);
-    Py_CLEAR(self->store);
     Py_CLEAR(self->counter);
     Py_CLEAR(self->null_key);
     Py_CLEAR(self->null_value);
@@ -273,20 +570,16 @@ static PyTypeObject CachedPutType = CACHE_CALL_TYPE("CachedPut", "A cached store
 static int
 exec_module(PyObject *module)
 {
-    struct { PyObject **slot; const char *text; } names[] = {
-        {&s_count, "count"}, {&s_move_to_end, "move_to_end"}, {&s_popitem, "popitem"},
-        {&s__write_dirty_for_eviction, "_write_dirty_for_eviction"}, {&s__evict_eldest, "_evict_eldest"},
-        {&s__write_dirty, "_write_dirty"},
-    };
-    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-        if (*names[i].slot == NULL && (*names[i].slot = PyUnicode_InternFromString(names[i].text)) == NULL) {
-            return -1;
-        }
-    }
-    if (PyType_Ready(&CachedGetType) < 0 || PyType_Ready(&CachedPutType) < 0) {
+    if ((s_count == NULL && (s_count = PyUnicode_InternFromString("count")) == NULL)
+        || (s__write_dirty == NULL && (s__write_dirty = PyUnicode_InternFromString("_write_dirty")) == NULL)) {
         return -1;
     }
-    if (PyModule_AddObjectRef(module, "CachedGet", (PyObject *)&CachedGetType) < 0
+    if (PyType_Ready(&NodeType) < 0 || PyType_Ready(&ObjectCacheType) < 0 || PyType_Ready(&CachedGetType) < 0
+        || PyType_Ready(&CachedPutType) < 0) {
+        return -1;
+    }
+    if (PyModule_AddObjectRef(module, "ObjectCache", (PyObject *)&ObjectCacheType) < 0
+        || PyModule_AddObjectRef(module, "CachedGet", (PyObject *)&CachedGetType) < 0
         || PyModule_AddObjectRef(module, "CachedPut", (PyObject *)&CachedPutType) < 0) {
         return -1;
     }
@@ -301,7 +594,7 @@ static struct PyModuleDef_Slot slots[] = {
 static struct PyModuleDef module_def = {
     PyModuleDef_HEAD_INIT,
     .m_name = "samza_py._store_cache",
-    .m_doc = "A store's object cache get and put, compiled.",
+    .m_doc = "A store's object cache (its LRU and pending writes) and its get and put, compiled.",
     .m_size = 0,
     .m_slots = slots,
 };
