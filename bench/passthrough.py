@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,7 +36,6 @@ from common import (
     CONFIGURED_PASS_THROUGH_TASK,
     OUTPUT_KEY,
     PASS_THROUGH_TASK,
-    BenchmarkError,
     PassThroughTask,
     add_arguments,
     bench_env,
@@ -50,18 +48,14 @@ from common import (
     user_id,
     verify_count,
 )
-from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaError, Message, Producer, TopicPartition
-from report import Measurement, measure_child, measure_in_process, publish
+from raw_loops import SYSTEM, client_settings, printable, raw_loop
+from report import Measurement, measure_child, publish
 
 from samza_py.api import IncomingMessageEnvelope, MessageCollector, SystemStream, TaskCoordinator
 from samza_py.config.config import Config
 from samza_py.container.collector import TaskInstanceCollector
 from samza_py.job.local import local_job_model
-from samza_py.metrics.registry import MetricsRegistryMap
-from samza_py.system.kafka import client_config
-from samza_py.system.kafka.factory import KafkaSystemFactory
 
-SYSTEM = "kafka"
 HAS_SEND_TO = hasattr(TaskInstanceCollector, "send_to")
 STRING_KEYS = {
     "serializers.registry.string.class": "org.apache.samza.serializers.StringSerdeFactory",
@@ -75,61 +69,6 @@ class SendToPassThroughTask(PassThroughTask):
     def process(self, envelope: IncomingMessageEnvelope, collector: MessageCollector,
                 coordinator: TaskCoordinator) -> None:
         collector.send_to(self.output, envelope.key, envelope.message)  # type: ignore[attr-defined]
-
-
-def client_settings(settings: dict[str, str]) -> tuple[dict[str, Any], int, dict[str, Any]]:
-    """What the job's KafkaSystemFactory gives its consumer (settings, poll batch) and producer for ``settings``."""
-    config = Config(settings)
-    consumer = client_config.consumer_settings(
-        config, SYSTEM, client_config.client_id(config, "raw-consumer"), client_config.job_ident(config))
-    batch = config.get_int(f"systems.{SYSTEM}.samza.poll.batch.size", 1000)  # KafkaSystemFactory's default
-    producer = KafkaSystemFactory().get_producer(SYSTEM, config, MetricsRegistryMap("raw")).settings
-    return consumer, batch, producer
-
-
-def printable(settings: dict[str, Any]) -> dict[str, str]:
-    """Settings as recorded with the results: no callbacks, no per-run names."""
-    return {k: str(v) for k, v in sorted(settings.items())
-            if not callable(v) and k not in ("client.id", "group.id", "bootstrap.servers")}
-
-
-def raw_loop(label: str, settings: dict[str, str], source: str, sink: str, partitions: int, messages: int,
-             timeout_s: float) -> Measurement:
-    """Consume ``source`` from its start and produce each message to ``sink`` until ``messages`` are through."""
-    consumer_settings, batch, producer_settings = client_settings(settings)
-    failures: list[KafkaError] = []
-
-    def on_delivery(err: KafkaError | None, _msg: Message) -> None:
-        if err is not None:
-            failures.append(err)
-
-    producer_settings["on_delivery"] = on_delivery  # with the job's delivery.report.only.error: failures only
-    deadline = time.monotonic() + timeout_s
-    with measure_in_process() as watch:
-        consumer = Consumer(consumer_settings)
-        consumer.assign([TopicPartition(source, p, OFFSET_BEGINNING) for p in range(partitions)])
-        producer = Producer(producer_settings)
-        send = producer.produce
-        seen = 0
-        while seen < messages:
-            if time.monotonic() > deadline:
-                raise BenchmarkError(f"{label}: {seen:,} of {messages:,} messages read in {timeout_s:.0f} s")
-            polled = consumer.consume(batch, 1.0)
-            for msg in polled:
-                if msg.error() is not None:
-                    raise BenchmarkError(f"{label}: reading {source}: {msg.error()}")
-                try:
-                    send(sink, msg.value(), msg.key())
-                except BufferError:  # the local queue is full: let deliveries drain, then retry once
-                    producer.poll(0.5)
-                    send(sink, msg.value(), msg.key())
-            seen += len(polled)
-            producer.poll(0)
-        left = producer.flush(120)
-        consumer.close()
-    if left or failures:
-        raise BenchmarkError(f"{label}: {left} sends undelivered, {len(failures)} failed ({failures[:1]})")
-    return in_process(watch.measurement(label, messages))
 
 
 def in_process(measurement: Measurement) -> Measurement:
@@ -165,7 +104,7 @@ def one_input(bootstrap: str, run: str, partitions: int, keyed: bool, messages: 
             create_topic(bootstrap, sink, partitions)
             settings = job_config(bootstrap, source, PASS_THROUGH_TASK) | (STRING_KEYS if keyed else {})
             if name == "raw":
-                result = raw_loop(label, settings, source, sink, partitions, messages, timeout_s)
+                result = in_process(raw_loop(label, settings, source, sink, partitions, messages, timeout_s))
             elif name == "process":
                 result = container_process(label, settings | {OUTPUT_KEY: sink}, messages, work_dir, timeout_s)
             else:

@@ -2,10 +2,14 @@
 
 1. Throughput: a per-key count in a RocksDB store with a Kafka changelog vs a stateless pass-through, both one
    container in this process over the same N messages of 100 bytes (100,000 keys); ratio count/pass-through.
-   With ``--rounds`` the two take turns, and each one's median run counts (the restores too, alternating
+   Beside them, the same two written directly against the libraries with the job's settings (bench/raw_loops.py):
+   the raw consume→produce loop, and a raw count loop (rocksdict, the job's RocksDB options, batches of
+   write.batch.size sent to a changelog). Their ratio is what the libraries themselves give a count against a
+   pass-through; count/raw count loop is how near the job's store stack comes to it.
+   With ``--rounds`` the four take turns, and each one's median run counts (the restores too, alternating
    which goes first).
-   Checked: the pass-through output holds N messages; the count task processed N and its store holds the
-   expected counts.
+   Checked: the pass-through outputs hold N messages; the count task and loop processed N and their stores
+   hold the expected counts.
 2. Restore: 4 tasks of one container, each with a store whose changelog partition holds ``--restore-mb`` MB
    (1 KB values under distinct keys), restored by SamzaContainer at start into empty store directories:
    once with the default restore thread pool (parallel) and once with
@@ -43,6 +47,7 @@ from common import (
     verify_count,
 )
 from common import produce as produce_values
+from raw_loops import raw_count_loop, raw_loop
 from report import Measurement, publish
 
 from samza_py.api import (
@@ -58,6 +63,7 @@ from samza_py.api import (
 
 KEYS = 100_000
 RESTORE_TASKS = 4
+TIMEOUT_S = 900
 VALUE_BYTES = 1024
 
 
@@ -136,20 +142,42 @@ def throughput(bootstrap: str, messages: int, rounds: int, state_dir: Path) -> N
         return count_run(bootstrap, source, messages, f"bench-{run}-changelog-{round_no}",
                          state_dir / f"round-{round_no}")
 
-    medians = take_turns(rounds, [("pass-through", pass_through), ("count (RocksDB + changelog)", count)])
-    stateless, count_median = medians.values()
-    for m in (stateless, count_median):
+    def raw_pass_through(round_no: int) -> Measurement:
+        sink, label = f"bench-{run}-raw-out-{round_no}", "raw pass-through loop"
+        create_topic(bootstrap, sink)
+        measured = raw_loop(label, base_config(bootstrap, source, PASS_THROUGH_TASK), source, sink, 1, messages,
+                            TIMEOUT_S)
+        verify_count(bootstrap, sink, messages, label)
+        return measured
+
+    def raw_count(round_no: int) -> Measurement:
+        changelog, label = f"bench-{run}-raw-changelog-{round_no}", "raw count loop (rocksdict + changelog)"
+        create_topic(bootstrap, changelog)
+        settings = count_config(bootstrap, source, changelog, state_dir / f"raw-round-{round_no}")
+        seen = {count_key(i): len(range(i, messages, KEYS)) for i in (0, KEYS - 1)}  # a count of 0: never seen
+        measured, counts = raw_count_loop(label, settings, "counts", source, changelog, messages,
+                                          state_dir / f"raw-round-{round_no}", TIMEOUT_S, list(seen))
+        expected = {key: n for key, n in seen.items() if n}
+        if counts != expected:
+            raise BenchmarkError(f"{label}: counts {counts}, expected {expected}")
+        return measured
+
+    medians = take_turns(rounds, [("pass-through", pass_through), ("count (RocksDB + changelog)", count),
+                                  ("raw pass-through loop", raw_pass_through),
+                                  ("raw count loop (rocksdict + changelog)", raw_count)])
+    stateless, count_median, raw_stateless, raw_count_median = medians.values()
+    for m in medians.values():
         m.peak_rss_mb = None  # this process's peak holds the input fill too: no one run's
-    publish("stateful", [stateless, count_median],
-            {"count/pass-through": count_median.msg_per_s / stateless.msg_per_s},
+    publish("stateful", list(medians.values()),
+            {"count/pass-through": count_median.msg_per_s / stateless.msg_per_s,
+             "count/raw count loop": count_median.msg_per_s / raw_count_median.msg_per_s,
+             "raw count loop/raw pass-through loop": raw_count_median.msg_per_s / raw_stateless.msg_per_s},
             {"messages": messages, "value_bytes": 100, "keys": KEYS, "rounds": rounds})
 
 
-def count_run(bootstrap: str, source: str, messages: int, changelog: str, state_dir: Path) -> Measurement:
-    """The count task over ``source`` with a new store and changelog; checked against the known counts."""
-    CountTask.processed = 0
-    CountTask.final.clear()
-    stateful = base_config(bootstrap, source, "__main__.CountTask") | {
+def count_config(bootstrap: str, source: str, changelog: str, state_dir: Path) -> dict[str, str]:
+    """The count job's config: a RocksDB store ``counts`` (string keys, integer counts) logged to ``changelog``."""
+    return base_config(bootstrap, source, "__main__.CountTask") | {
         "job.logged.store.base.dir": str(state_dir),
         "serializers.registry.string.class": "org.apache.samza.serializers.StringSerdeFactory",
         "serializers.registry.integer.class": "org.apache.samza.serializers.IntegerSerdeFactory",
@@ -159,6 +187,13 @@ def count_run(bootstrap: str, source: str, messages: int, changelog: str, state_
         "stores.counts.msg.serde": "integer",
         "stores.counts.changelog": f"kafka.{changelog}",
     }
+
+
+def count_run(bootstrap: str, source: str, messages: int, changelog: str, state_dir: Path) -> Measurement:
+    """The count task over ``source`` with a new store and changelog; checked against the known counts."""
+    CountTask.processed = 0
+    CountTask.final.clear()
+    stateful = count_config(bootstrap, source, changelog, state_dir)
     count = measure_container("count (RocksDB + changelog)", stateful, messages)
     expected = {count_key(i).decode(): len(range(i, messages, KEYS)) or None for i in (0, KEYS - 1)}  # None: never seen
     if CountTask.processed != messages or CountTask.final != expected:
