@@ -128,7 +128,7 @@ def raw_count_loop(label: str, settings: dict[str, str], store: str, source: str
         while seen < messages:
             polled = clients.poll(deadline, seen, messages)
             for msg in polled:
-                key = msg.key()
+                key: bytes = msg.key()  # type: ignore[assignment]  # every input message is keyed
                 count = pending.get(key)
                 if count is None:
                     count = get(key)
