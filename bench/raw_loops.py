@@ -1,6 +1,8 @@
 """The baselines: the same work as a job, written directly against the client libraries, with the job's settings.
 
-* ``raw_loop``: confluent-kafka consume → produce, as the pass-through job (bench/passthrough.py, stateful.py).
+* ``raw_loop``: confluent-kafka consume → produce, as the pass-through job (bench/passthrough.py, stateful.py,
+  and in processes of its own for bench/scaling.py: ``python bench/raw_loops.py SETTINGS.json SOURCE SINK
+  PARTITIONS MESSAGES`` runs one over the listed partitions, e.g. ``0,1``).
 * ``raw_count_loop``: a per-key count in RocksDB (rocksdict) with each write also sent to a changelog, as the
   count task over a RocksDB store with a changelog (bench/stateful.py).
 
@@ -11,7 +13,10 @@ samza-py's defaults are.
 
 from __future__ import annotations
 
+import json
+import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -47,16 +52,17 @@ def printable(settings: dict[str, Any]) -> dict[str, str]:
 
 
 class RawClients:
-    """A consumer of ``source`` from its start and a producer, as the job's factory would configure them."""
+    """A consumer of ``source``'s partitions from their start and a producer, as the job's factory would
+    configure them."""
 
-    def __init__(self, label: str, settings: dict[str, str], source: str, partitions: int) -> None:
+    def __init__(self, label: str, settings: dict[str, str], source: str, partitions: Sequence[int]) -> None:
         consumer_settings, self.batch, producer_settings = client_settings(settings)
         self.label, self.source = label, source
         self.failures: list[KafkaError] = []
         # With the job's delivery.report.only.error: called for failures only.
         producer_settings["on_delivery"] = self._on_delivery
         self.consumer = Consumer(consumer_settings)
-        self.consumer.assign([TopicPartition(source, p, OFFSET_BEGINNING) for p in range(partitions)])
+        self.consumer.assign([TopicPartition(source, p, OFFSET_BEGINNING) for p in partitions])
         self.producer = Producer(producer_settings)
 
     def _on_delivery(self, err: KafkaError | None, _msg: Message) -> None:
@@ -87,12 +93,13 @@ class RawClients:
                                  f"({self.failures[:1]})")
 
 
-def raw_loop(label: str, settings: dict[str, str], source: str, sink: str, partitions: int, messages: int,
-             timeout_s: float) -> Measurement:
-    """Consume ``source`` from its start and produce each message to ``sink`` until ``messages`` are through."""
+def raw_loop(label: str, settings: dict[str, str], source: str, sink: str, partitions: int | Sequence[int],
+             messages: int, timeout_s: float) -> Measurement:
+    """Consume ``source`` from its start (all of its ``partitions``, or those listed) and produce each message to
+    ``sink`` until ``messages`` are through."""
     deadline = time.monotonic() + timeout_s
     with measure_in_process() as watch:
-        clients = RawClients(label, settings, source, partitions)
+        clients = RawClients(label, settings, source, range(partitions) if isinstance(partitions, int) else partitions)
         send, produce, poll = clients.send, clients.producer.produce, clients.producer.poll
         seen = 0
         while seen < messages:
@@ -121,7 +128,7 @@ def raw_count_loop(label: str, settings: dict[str, str], store: str, source: str
     db: rocksdict.Rdict = raw._live()  # the job's options, WAL off as the job's
     deadline = time.monotonic() + timeout_s
     with measure_in_process() as watch:
-        clients = RawClients(label, settings, source, 1)
+        clients = RawClients(label, settings, source, [0])
         send, produce, poll, get = clients.send, clients.producer.produce, clients.producer.poll, db.get
         pending: dict[bytes, bytes] = {}
         seen = 0
@@ -156,3 +163,11 @@ def raw_count_loop(label: str, settings: dict[str, str], store: str, source: str
             key: int.from_bytes(count, "big") for key in probe if (count := db.get(key)) is not None}
     finally:
         raw.close()
+
+
+if __name__ == "__main__":
+    settings_path, source, sink, listed, messages = sys.argv[1:]
+    partitions = [int(p) for p in listed.split(",")]
+    loop = raw_loop(f"raw loop of {source} {listed}", json.loads(Path(settings_path).read_text()), source, sink,
+                    partitions, int(messages), 900)
+    print(f"{loop.label}: {loop.msg_per_s:,.0f} msg/s", flush=True)

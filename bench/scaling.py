@@ -10,8 +10,13 @@ own timestamps, from the first message out to the last.
 Checked: each output topic holds exactly N messages. Ratio: 2 containers / 1 container (target at least 1.7).
 Each run also records how many of the machine's cores were busy (the broker's work included): a second
 container can only add speed if the first left cores idle.
+Beside them, the raw consume→produce loop (bench/raw_loops.py, the job's client settings) in 1 and in 2
+processes of its own, the partitions split between them, timed and checked the same way: its 2 / 1 is what
+this machine and broker give a second process of the same work.
 
-    python bench/scaling.py [--messages 2000000] [--bootstrap 127.0.0.1:9092]
+With ``--rounds`` the four take turns, and each one's median run counts.
+
+    python bench/scaling.py [--messages 2000000] [--rounds 1] [--bootstrap 127.0.0.1:9092]
 """
 
 from __future__ import annotations
@@ -19,12 +24,15 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from common import (
+    BENCH_DIR,
     CONFIGURED_PASS_THROUGH_TASK,
     OUTPUT_KEY,
     BenchmarkError,
@@ -34,6 +42,7 @@ from common import (
     job_config,
     produce,
     run_id,
+    take_turns,
     verify_count,
 )
 from confluent_kafka import Consumer, TopicPartition
@@ -64,6 +73,30 @@ def run_job(config_path: Path, timeout_s: float) -> int:
     print(f"{JOB_SECONDS}{elapsed:.3f}", flush=True)
     # The containers are this process's reaped children; each started small (this driver), so their
     # high-water mark is their own.
+    print(f"{CONTAINER_PEAK}{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.1f}", flush=True)
+    return 0
+
+
+def run_raw_loops(spec_path: Path, timeout_s: float) -> int:
+    """In the child: the raw loop in ``loops`` processes of its own, the partitions split between them; prints
+    how long from starting the first to the last one's exit."""
+    spec = json.loads(spec_path.read_text())
+    loops, messages = spec["loops"], spec["messages"]
+    share = PARTITIONS // loops
+    started = time.perf_counter()
+    procs = []
+    for i in range(loops):
+        mine = range(i * share, (i + 1) * share)
+        argv = [sys.executable, str(BENCH_DIR / "raw_loops.py"), str(spec_path.with_suffix(".settings.json")),
+                spec["source"], spec["sink"], ",".join(map(str, mine)),
+                str(sum(len(range(p, messages, PARTITIONS)) for p in mine))]  # message i is on partition i % 4
+        procs.append(subprocess.Popen(argv))
+    codes = [proc.wait(timeout_s) for proc in procs]
+    elapsed = time.perf_counter() - started
+    if any(codes):
+        print(f"raw loops exited with {codes}", flush=True)
+        return 1
+    print(f"{JOB_SECONDS}{elapsed:.3f}", flush=True)
     print(f"{CONTAINER_PEAK}{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.1f}", flush=True)
     return 0
 
@@ -99,20 +132,30 @@ def output_span(bootstrap: str, topic: str) -> float:
     return (max(stamps) - min(stamps)) / 1000 if stamps else 0.0
 
 
+def label_of(processes: int, raw: bool) -> str:
+    return f"{processes} {'raw loop' if raw else 'container'}{'s' if processes > 1 else ''}"
+
+
 def one_run(bootstrap: str, source: str, containers: int, messages: int, work_dir: Path,
-            timeout_s: float) -> Measurement:
-    label = f"{containers} container{'s' if containers > 1 else ''}"
-    sink = f"{source}-{containers}c-out"
+            timeout_s: float, raw: bool = False) -> Measurement:
+    """``containers`` containers of the job, or with ``raw`` that many raw loop processes."""
+    label = label_of(containers, raw)
+    sink = f"{source}-{containers}{'r' if raw else 'c'}-{run_id()}-out"
     create_topic(bootstrap, sink, PARTITIONS)
     settings = job_config(bootstrap, source, CONFIGURED_PASS_THROUGH_TASK) | {
         "job.factory.class": "samza_py.job.local.ProcessJobFactory",
         "job.container.count": str(containers),
         OUTPUT_KEY: sink,
     }
-    config_path = work_dir / f"{containers}c.json"
-    config_path.write_text(json.dumps(settings))
-    print(f"  {label} ...", flush=True)
-    argv = [sys.executable, __file__, "--child", str(config_path), "--timeout", str(timeout_s)]
+    config_path = work_dir / f"{sink}.json"
+    if raw:
+        config_path.with_suffix(".settings.json").write_text(json.dumps(settings))
+        config_path.write_text(json.dumps({"loops": containers, "messages": messages, "source": source,
+                                           "sink": sink}))
+    else:
+        config_path.write_text(json.dumps(settings))
+    argv = [sys.executable, __file__, "--raw-child" if raw else "--child", str(config_path),
+            "--timeout", str(timeout_s)]
     env = bench_env(SAMZA_PY_RUN_DIR=str(work_dir / "run"))
     with machine_load() as load:
         result = measure_child(label, messages, argv, env=env, timeout_s=timeout_s + 120, wall_from=job_seconds)
@@ -131,20 +174,33 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     add_arguments(parser, 2_000_000)
     parser.add_argument("--timeout", type=float, default=900, help="seconds one job run may take")
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="the four contenders take turns this many times; each one's median run counts")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)  # run one job from this config (JSON)
+    parser.add_argument("--raw-child", type=Path, help=argparse.SUPPRESS)  # run raw loops as this spec says
     args = parser.parse_args()
     if args.child is not None:
         sys.exit(run_job(args.child, args.timeout))
+    if args.raw_child is not None:
+        sys.exit(run_raw_loops(args.raw_child, args.timeout))
     source = f"bench-{run_id()}-in"
     print(f"producing {args.messages:,} messages of 100 bytes to {source} ({PARTITIONS} partitions) ...", flush=True)
     produce(args.bootstrap, source, args.messages, 100, PARTITIONS)
     with tempfile.TemporaryDirectory(prefix="samza-py-bench-") as work_dir:
-        one, two = (one_run(args.bootstrap, source, n, args.messages, Path(work_dir), args.timeout) for n in (1, 2))
-    ratios = {"2/1 containers": two.msg_per_s / one.msg_per_s}
-    spans = [m.extra["first_to_last_output_s"] for m in (one, two)]
-    if all(spans):
-        ratios["2/1 containers, first to last output"] = spans[0] / spans[1]
-    publish("scaling", [one, two], ratios, {"messages": args.messages, "value_bytes": 100, "partitions": PARTITIONS})
+        def contender(n: int, raw: bool) -> tuple[str, Callable[[int], Measurement]]:
+            return label_of(n, raw), lambda _round: one_run(args.bootstrap, source, n, args.messages, Path(work_dir),
+                                                 args.timeout, raw)
+
+        medians = take_turns(args.rounds, [contender(n, raw) for raw in (False, True) for n in (1, 2)])
+    one, two, raw_one, raw_two = medians.values()
+    ratios = {}
+    for name, (single, double) in {"containers": (one, two), "raw loops": (raw_one, raw_two)}.items():
+        ratios[f"2/1 {name}"] = double.msg_per_s / single.msg_per_s
+        spans = [m.extra["first_to_last_output_s"] for m in (single, double)]
+        if all(spans):
+            ratios[f"2/1 {name}, first to last output"] = spans[0] / spans[1]
+    publish("scaling", [one, two, raw_one, raw_two], ratios,
+            {"messages": args.messages, "value_bytes": 100, "partitions": PARTITIONS, "rounds": args.rounds})
 
 
 if __name__ == "__main__":
