@@ -111,7 +111,12 @@ append_lru(ObjectCache *cache, Node *node)
 static void
 touch(ObjectCache *cache, Node *node)
 {
-    if (cache->newest != node) {
+    if (node->owner == NULL) {
+        /* In the dict but not linked: only when a key's __eq__ or an object's finalizer re-entered the cache
+         * in the middle of an insert or eviction. Linked again, so that the orders stay whole. */
+        append_lru(cache, node);
+    }
+    else if (cache->newest != node) {
         if (node->older) node->older->newer = node->newer;
         else cache->eldest = node->newer;
         node->newer->older = node->older;  /* not the newest: it has a newer one */

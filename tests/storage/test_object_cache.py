@@ -135,3 +135,72 @@ def test_objects_replaced_or_evicted_are_released() -> None:
     assert writer.batches == [[("k", second)]] and cache.keys() == ["z"]
     writer.batches.clear()
     assert sys.getrefcount(second) == refs
+
+
+def run_random_operations(seed: int) -> tuple[list[Any], list[Any], dict[bytes, bytes]]:
+    """A random mix of a task's store calls on a small cache: what it saw (answers, cached keys, pending count),
+    the inner store's calls, and the last value written to each key (its expected final state)."""
+    import random
+
+    rng = random.Random(seed)
+    inner = RecordingStore()
+    store = CachedStore(inner, rng.choice([1, 2, 3, 5]), rng.choice([1, 2, 4]))
+    get, put = store.accessors(Counter("gets"), Counter("puts"), null_safe=False)
+    seen: list[Any] = []
+    last: dict[bytes, bytes] = {}
+    for _ in range(2_000):
+        key = f"k{rng.randrange(8)}".encode()
+        op = rng.random()
+        if op < 0.4:
+            seen.append(get(key))
+            assert seen[-1] == last.get(key)
+        elif op < 0.85:
+            value = str(rng.randrange(100)).encode() if op < 0.75 else None  # None: a delete
+            put(key, value)
+            if value is None:
+                last.pop(key, None)
+            else:
+                last[key] = value
+        elif op < 0.95:
+            other = f"k{rng.randrange(8)}".encode()
+            seen.append(store.get_all([key, other]))
+            assert seen[-1] == {k: last[k] for k in (key, other) if k in last}
+        else:
+            store.flush()
+        seen.append((store.cached_keys(), store.dirty_count))
+    store.flush()
+    assert {entry.key: entry.value for entry in inner.data.all()} == last
+    return seen, inner.events, last
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_random_operations_read_back_every_write_and_both_caches_agree(store_implementation: str,
+                                                                       seed: int) -> None:
+    seen, events, last = run_random_operations(seed)
+    if store_implementation == "compiled":
+        # The Python cache is the reference: same answers, same LRU and pending counts, same inner calls.
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(cached_module, "ObjectCache", None)
+            assert run_random_operations(seed) == (seen, events, last)
+
+
+def test_a_finalizer_that_uses_the_cache_while_its_object_is_replaced() -> None:
+    cache, writer = new_cache(2)
+    store = CachedStore(RecordingStore(), 1, 1)
+    store._cache = cache
+    get, put = store.accessors(Counter("gets"), Counter("puts"), null_safe=False)
+    reads: list[Any] = []
+
+    class Noisy:
+        def __del__(self) -> None:
+            reads.append(get("other"))  # reads (a miss: cached, maybe evicting) while the put is under way
+
+    put("k", Noisy())
+    put("k", 1)  # the Noisy object goes: its finalizer's read caches "other"
+    assert reads == [None] and cache.keys() == ["k", "other"]
+    put("j", Noisy())  # evicts k, dirty: both pending writes first
+    assert writer.batches[-1][0] == ("k", 1) and cache.keys() == ["other", "j"]
+    writer.batches.clear()
+    put("j", 2)  # the second Noisy object goes: its read is a hit (which of the two is newer then is the
+    # implementation's: the compiled put lets the old object go last, the Python one in the middle)
+    assert reads == [None, None] and sorted(cache.keys()) == ["j", "other"] and cache.pending() == [("j", 2)]
