@@ -23,6 +23,14 @@
  *     The collector's send(envelope): an envelope of this module's type naming no serdes of its own goes
  *     straight to routes[envelope.system_stream](partition_key, key, message); anything else (another
  *     envelope type, a serde override, a stream not routed yet) to general(envelope).
+ * produce_pairs(produce, topic, partition, pairs, start, tally) -> (int, Exception | None)
+ *     A batch to one partition (a store's changelog batch): produce(topic, value, key, partition) for each
+ *     (key, value) tuple of the list ``pairs`` from index ``start``, tally.unpolled += 1 for each one sent.
+ *     Returns the index of the first pair not sent (len(pairs) when all were) and, when its produce raised
+ *     an Exception, that exception (not raised: the caller, KafkaSystemProducer.send_serialized_all, handles
+ *     it as its Python loop, the reference, does: a full queue waited out, a refusal named). A pair that is
+ *     not a 2-tuple stops it too, with None. Anything else raised (KeyboardInterrupt) propagates, the sends
+ *     before it counted.
  * The first two are the Python closures of those modules, which stay as the reference and where this module was
  * not built; tests run the two alike. In Python these two steps cost about half a microsecond a message.
  */
@@ -780,6 +788,64 @@ exec_module(PyObject *module)
     return 0;
 }
 
+/* ---------------------------------------------------------------- produce_pairs */
+
+static PyObject *
+produce_pairs(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 6 || !PyList_Check(args[3]) || !Py_IS_TYPE(args[5], &SendTallyType)) {
+        PyErr_SetString(PyExc_TypeError,
+                        "produce_pairs(produce, topic, partition, pairs, start, tally) takes a list and a SendTally");
+        return NULL;
+    }
+    PyObject *produce = args[0], *topic = args[1], *partition = args[2], *pairs = args[3];
+    SendTally *tally = (SendTally *)args[5];
+    Py_ssize_t i = PyLong_AsSsize_t(args[4]);
+    if (i == -1 && PyErr_Occurred()) {
+        return NULL;
+    }
+    PyObject *failure = Py_None;
+    for (; i >= 0 && i < PyList_GET_SIZE(pairs); i++) {  /* (read afresh: produce may run Python code) */
+        PyObject *pair = PyList_GET_ITEM(pairs, i);
+        if (!PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2) {
+            break;
+        }
+        Py_INCREF(pair);  /* the list is the caller's: keep the pair's key and value alive through the call */
+        PyObject *call_args[4] = {topic, PyTuple_GET_ITEM(pair, 1), PyTuple_GET_ITEM(pair, 0), partition};
+        PyObject *done = PyObject_Vectorcall(produce, call_args, 4, NULL);
+        Py_DECREF(pair);
+        if (done == NULL) {
+            if (!PyErr_ExceptionMatches(PyExc_Exception)) {
+                return NULL;
+            }
+            PyObject *type, *value, *traceback;  /* the exception as one object (PyErr_GetRaisedException from 3.12) */
+            PyErr_Fetch(&type, &value, &traceback);
+            PyErr_NormalizeException(&type, &value, &traceback);
+            if (value != NULL && traceback != NULL) {
+                PyException_SetTraceback(value, traceback);
+            }
+            Py_XDECREF(type);
+            Py_XDECREF(traceback);
+            failure = value != NULL ? value : Py_None;
+            break;
+        }
+        Py_DECREF(done);
+        tally->unpolled++;
+    }
+    PyObject *result = Py_BuildValue("(nO)", i, failure);
+    if (failure != Py_None) {
+        Py_DECREF(failure);
+    }
+    return result;
+}
+
+static PyMethodDef module_methods[] = {
+    {"produce_pairs", (PyCFunction)(void (*)(void))produce_pairs, METH_FASTCALL,
+     "produce_pairs(produce, topic, partition, pairs, start, tally): send a batch; the index of the first pair "
+     "not sent and its produce's exception (see the module doc)."},
+    {NULL},
+};
+
 static struct PyModuleDef_Slot slots[] = {
     {Py_mod_exec, exec_module},
     {0, NULL},
@@ -790,6 +856,7 @@ static struct PyModuleDef module_def = {
     .m_name = "samza_py._send_path",
     .m_doc = "The send path of a task's output, compiled.",
     .m_size = 0,
+    .m_methods = module_methods,
     .m_slots = slots,
 };
 

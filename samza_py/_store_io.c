@@ -16,6 +16,12 @@
  *     put(key, value), while key and value are exact bytes. Returns how many pairs it took: all of them, or
  *     up to the first that is not a 2-tuple of bytes and bytes-or-None, which the caller's Python loop (the
  *     reference, in samza_py.storage.rocksdb) then takes on from, refusing it with the raw store's error.
+ * serialize_pairs(pairs, key_to_bytes, value_to_bytes) -> list | None
+ *     A serialized store's batch write: for each (key, value) tuple of the list ``pairs``, the tuple
+ *     (key_to_bytes(key), None for a None value else value_to_bytes(value)), each function None meaning the
+ *     object already is bytes. None when any pair is not a 2-tuple or a call raises an Exception: the
+ *     caller's Python pass (the reference, SerializedKeyValueStore.put_pairs) then converts the whole batch
+ *     and gives each serde's own answer or error. The caller passes each serde's fast function if it has one.
  * Where this module was not built the references run; the tests run both.
  */
 #define PY_SSIZE_T_CLEAN
@@ -125,6 +131,63 @@ fill_write_batch(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
 }
 
 static PyObject *
+serialize_pairs(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyList_Check(args[0])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "serialize_pairs(pairs, key_to_bytes, value_to_bytes) takes a list of pairs");
+        return NULL;
+    }
+    PyObject *pairs = args[0], *key_to_bytes = args[1], *value_to_bytes = args[2];
+    PyObject *out = PyList_New(PyList_GET_SIZE(pairs));
+    if (out == NULL) {
+        return NULL;
+    }
+    /* The list is the caller's: the calls below run Python code, so its length and items are read afresh. */
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(out); i++) {
+        if (i >= PyList_GET_SIZE(pairs)) {
+            goto fall_back;
+        }
+        PyObject *pair = PyList_GET_ITEM(pairs, i);
+        if (!PyTuple_CheckExact(pair) || PyTuple_GET_SIZE(pair) != 2) {
+            goto fall_back;
+        }
+        Py_INCREF(pair);
+        PyObject *key = PyTuple_GET_ITEM(pair, 0), *value = PyTuple_GET_ITEM(pair, 1);
+        PyObject *key_bytes = key_to_bytes == Py_None ? Py_NewRef(key) : PyObject_CallOneArg(key_to_bytes, key);
+        PyObject *value_bytes = NULL;
+        if (key_bytes != NULL) {
+            value_bytes = value == Py_None || value_to_bytes == Py_None ? Py_NewRef(value)
+                                                                      : PyObject_CallOneArg(value_to_bytes, value);
+        }
+        Py_DECREF(pair);
+        if (value_bytes == NULL) {
+            Py_XDECREF(key_bytes);
+            if (clear_for_fallback() < 0) {
+                Py_DECREF(out);
+                return NULL;
+            }
+            goto fall_back;
+        }
+        PyObject *converted = PyTuple_New(2);
+        if (converted == NULL) {
+            Py_DECREF(key_bytes);
+            Py_DECREF(value_bytes);
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(converted, 0, key_bytes);
+        PyTuple_SET_ITEM(converted, 1, value_bytes);
+        PyList_SET_ITEM(out, i, converted);
+    }
+    return out;
+
+fall_back:
+    Py_DECREF(out);  /* (a list with NULL items past i deallocates cleanly) */
+    Py_RETURN_NONE;
+}
+
+static PyObject *
 serde_get_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
     PyObject *key_fast, *key_to_bytes, *raw_fast_get, *raw_get, *value_fast, *value_from_bytes;
@@ -215,6 +278,9 @@ exec_module(PyObject *module)
 }
 
 static PyMethodDef methods[] = {
+    {"serialize_pairs", (PyCFunction)(void (*)(void))serialize_pairs, METH_FASTCALL,
+     "serialize_pairs(pairs, key_to_bytes, value_to_bytes): a batch of (key, value) as bytes, or None to let "
+     "the Python pass convert it (see the module doc)."},
     {"fill_write_batch", (PyCFunction)(void (*)(void))fill_write_batch, METH_FASTCALL,
      "Puts and deletes of (key, value) pairs into a write batch: see the module's doc."},
     {NULL, NULL, 0, NULL},

@@ -13,3 +13,7 @@ class SerdeGet:
 def fill_write_batch(
     put: Callable[[bytes, bytes], Any], delete: Callable[[bytes], Any], pairs: list[tuple[Any, Any]], /
 ) -> int: ...
+def serialize_pairs(
+    pairs: list[tuple[Any, Any]], key_to_bytes: Callable[[Any], Any] | None,
+    value_to_bytes: Callable[[Any], Any] | None, /,
+) -> list[tuple[Any, Any]] | None: ...

@@ -49,6 +49,7 @@ def implementation(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPat
     else:  # as installed without a C compiler: the closure and the Python tally
         monkeypatch.setattr(producer_module, "CompiledSender", None)
         monkeypatch.setattr(producer_module, "SendTally", producer_module.PythonSendTally)
+        monkeypatch.setattr(producer_module, "produce_pairs", None)
     return str(request.param)
 
 
@@ -128,7 +129,7 @@ def test_a_refused_send_names_its_topic(implementation: str) -> None:
     assert producer._tally.unpolled == 0
 
 
-def test_a_refused_batch_send_names_its_topic_after_sending_what_came_before() -> None:
+def test_a_refused_batch_send_names_its_topic_after_sending_what_came_before(implementation: str) -> None:
     """A store's changelog batch (send_serialized_all) reports a refused send as the single sends do."""
     client = RecordingClient()
     producer = producer_with(client)
@@ -255,3 +256,53 @@ def test_the_compiled_emitter_adds_one_to_any_count(start: int) -> None:
     emit = Emitter(lambda *args: None, sends, lambda *args: None, None, None, None, None)
     with pytest.raises(AttributeError, match="count"):
         emit(None, b"k", b"v")
+
+
+def test_a_batch_waits_out_a_full_queue_mid_batch_and_counts_every_send(implementation: str) -> None:
+    client = RecordingClient()
+    producer = producer_with(client)
+    sends = [(b"a", b"1"), [b"b", b"2"], (b"c", None)]  # a list pair too; None is a tombstone
+
+    def produce(*args: Any) -> None:
+        if args[1] == b"2" and producer.full_queue_waits.count == 0:
+            raise BufferError("Local: Queue full")
+        client.produced.append(args)
+
+    client.produce = produce  # type: ignore[method-assign]
+    producer.send_serialized_all("store", OUT, 2, sends)  # type: ignore[arg-type]
+    partition = samza_partition(2, 4)
+    assert client.produced == [("out", b"1", b"a", partition), ("out", b"2", b"b", partition),
+                               ("out", None, b"c", partition)]
+    assert producer.full_queue_waits.count == 1 and client.polls == 1 and producer._tally.unpolled == 3
+
+
+def test_an_interrupted_batch_propagates_with_the_sends_before_it_counted(implementation: str) -> None:
+    client = RecordingClient()
+    producer = producer_with(client)
+    client.produced, client.fail_next = [], []
+    original = client.produce
+
+    def produce(*args: Any) -> None:
+        if args[1] == b"2":
+            raise KeyboardInterrupt
+        original(*args)
+
+    client.produce = produce  # type: ignore[method-assign]
+    with pytest.raises(KeyboardInterrupt):
+        producer.send_serialized_all("store", OUT, 0, [(b"a", b"1"), (b"b", b"2"), (b"c", b"3")])
+    assert [args[1] for args in client.produced] == [b"1"] and producer._tally.unpolled == 1
+
+
+def test_the_compiled_batch_send_keeps_no_references() -> None:
+    client = RecordingClient()
+    producer = producer_with(client)
+    key, value = b"k" * 40, b"v" * 40
+    before = (sys.getrefcount(key), sys.getrefcount(value), sys.getrefcount(producer))
+    for _ in range(200):
+        producer.send_serialized_all("store", OUT, 1, [(key, value), (key, None)])
+        client.produced.clear()
+        client.fail_next = [KafkaException(KafkaError(KafkaError.MSG_SIZE_TOO_LARGE))]
+        with pytest.raises(KafkaProducerError):
+            producer.send_serialized_all("store", OUT, 1, [(key, value)])
+    gc.collect()
+    assert (sys.getrefcount(key), sys.getrefcount(value), sys.getrefcount(producer)) == before

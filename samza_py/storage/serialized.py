@@ -10,9 +10,9 @@ from samza_py.serializers.serde import Serde
 from samza_py.storage.entries import ByteStore, Pairs, entry_pairs, fast_get_of, pairs_writer
 
 try:
-    from samza_py._store_io import SerdeGet
+    from samza_py._store_io import SerdeGet, serialize_pairs
 except ImportError:  # pragma: no cover - an install without a C compiler
-    SerdeGet = None  # type: ignore[assignment,misc]
+    SerdeGet = serialize_pairs = None  # type: ignore[assignment,misc]
 
 
 def _same(data: Any) -> Any:
@@ -50,6 +50,9 @@ class SerializedKeyValueStore(KeyValueStore[Any, Any]):
         self._from_value_bytes = _same if msg_serde is None else msg_serde.from_bytes
         self._inner_get = inner.get
         self._put_pairs = pairs_writer(inner)
+        # For the compiled batch pass: each serde's fast function, else its method (None: no serde).
+        self._batch_key_bytes = None if key_serde is None else key_serde.fast_to_bytes or key_serde.to_bytes
+        self._batch_value_bytes = None if msg_serde is None else msg_serde.fast_to_bytes or msg_serde.to_bytes
         if SerdeGet is not None:
             # A store cache reads through here on every miss: the read compiled (samza_py/_store_io.c), with
             # the method below as its reference.
@@ -98,6 +101,12 @@ class SerializedKeyValueStore(KeyValueStore[Any, Any]):
 
     def put_pairs(self, pairs: Pairs) -> None:
         """The stack's batch write: ``(object key, object value or None)`` pairs, serialised in one pass."""
+        if serialize_pairs is not None:
+            # Compiled (samza_py/_store_io.c): None when anything in the batch needs the pass below.
+            converted = serialize_pairs(pairs, self._batch_key_bytes, self._batch_value_bytes)
+            if converted is not None:
+                self._put_pairs(converted)
+                return
         key_bytes = _all_bytes([key for key, _ in pairs], self.key_serde, self._key_bytes)
         # A None value (a delete) fails the fast pass, and _value_bytes keeps it None.
         value_bytes = _all_bytes([value for _, value in pairs], self.msg_serde, self._value_bytes)

@@ -21,16 +21,18 @@ MB = 1024 * 1024
 @pytest.fixture(params=["compiled", "python"])
 def store_implementation(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
     """The store stack's compiled parts as installed (bin/setup makes sure of a C compiler): the cache (its LRU,
-    get and put), the serde layer's read and RocksDB's batch fill; or their Python versions (an install without
-    one). A test using this runs with both, and both must behave alike."""
+    get and put), the serde layer's read and batch conversion and RocksDB's batch fill; or their Python
+    versions (an install without one). A test using this runs with both, and both must behave alike."""
     if request.param == "compiled":
         assert cached_module.ObjectCache is not None and cached_module.CachedGet is not None
         assert serialized_module.SerdeGet is not None and rocksdb_module.fill_write_batch is not None
+        assert serialized_module.serialize_pairs is not None
     else:
         monkeypatch.setattr(cached_module, "ObjectCache", None)
         monkeypatch.setattr(cached_module, "CachedGet", None)
         monkeypatch.setattr(cached_module, "CachedPut", None)
         monkeypatch.setattr(serialized_module, "SerdeGet", None)
+        monkeypatch.setattr(serialized_module, "serialize_pairs", None)
         monkeypatch.setattr(rocksdb_module, "fill_write_batch", None)
     return str(request.param)
 

@@ -183,7 +183,7 @@ def test_a_stored_value_the_value_serde_refuses_gets_the_serdes_own_error(tmp_pa
     raw.close()
 
 
-def test_only_ordinary_exceptions_of_a_fast_function_fall_back_to_the_method() -> None:
+def test_only_ordinary_exceptions_of_a_fast_function_fall_back_to_the_method_in_reads_and_batches() -> None:
     def interrupted(obj: Any) -> bytes:
         raise KeyboardInterrupt
 
@@ -195,9 +195,14 @@ def test_only_ordinary_exceptions_of_a_fast_function_fall_back_to_the_method() -
     inner.data.put(b"alice", b"1")
     serde.fast_to_bytes = refusing
     assert SerializedKeyValueStore(inner, serde, None).get("alice") == b"1"  # the method's answer
+    SerializedKeyValueStore(inner, serde, IntegerSerde()).put_pairs([("a", 1), ("b", None)])  # a batch too
+    assert inner.writes() == [("put_all", [(b"a", b"\x00\x00\x00\x01"), (b"b", None)])]
     serde.fast_to_bytes = interrupted
     with pytest.raises(KeyboardInterrupt):
         SerializedKeyValueStore(inner, serde, None).get("alice")
+    with pytest.raises(KeyboardInterrupt):
+        SerializedKeyValueStore(inner, serde, None).put_pairs([("a", b"1")])
+    assert len(inner.writes()) == 1
 
 
 def test_reads_keep_no_references_to_keys_or_values(tmp_path: Path) -> None:
@@ -210,3 +215,26 @@ def test_reads_keep_no_references_to_keys_or_values(tmp_path: Path) -> None:
         assert store.get(key + "-missing") is None
     assert (sys.getrefcount(key), sys.getrefcount(value)) == (key_refs, value_refs)
     raw.close()
+
+
+def test_a_batch_of_any_pair_shape_converts_alike() -> None:
+    inner = RecordingStore()
+    store = SerializedKeyValueStore(inner, StringSerde(), JsonSerde())
+    store.put_pairs([("a", {"n": 1}), ["b", [2]], ("c", None)])  # type: ignore[list-item]  # a list pair too
+    store.put_pairs([])
+    assert inner.writes() == [("put_all", [(b"a", b'{"n":1}'), (b"b", b"[2]"), (b"c", None)]), ("put_all", [])]
+
+
+def test_batch_writes_keep_no_references_to_keys_or_values() -> None:
+    class Discarding(RecordingStore):
+        def put_pairs(self, pairs: list[tuple[Any, Any]]) -> None:
+            pass
+
+    store = SerializedKeyValueStore(Discarding(), StringSerde(), IntegerSerde())
+    key, value = "alice-" + "y" * 20, 2**30 + 54321  # neither interned nor cached by the interpreter
+    key_refs, value_refs = sys.getrefcount(key), sys.getrefcount(value)
+    for _ in range(1000):
+        store.put_pairs([(key, value), (key, None)])
+    with pytest.raises(SerdeException):
+        store.put_pairs([(key, value), (key, "not an int")])
+    assert (sys.getrefcount(key), sys.getrefcount(value)) == (key_refs, value_refs)

@@ -28,9 +28,9 @@ class PythonSendTally:
 
 try:  # the sender compiled (samza_py/_send_path.c, built by setup.py where a C compiler is found)
     from samza_py._send_path import Sender as CompiledSender
-    from samza_py._send_path import SendTally
+    from samza_py._send_path import SendTally, produce_pairs
 except ImportError:  # pragma: no cover - an install without a C compiler: the closure in sender()
-    CompiledSender = None  # type: ignore[misc,assignment]
+    CompiledSender = produce_pairs = None  # type: ignore[misc,assignment]
     SendTally = PythonSendTally  # type: ignore[misc,assignment]
 
 log = logging.getLogger(__name__)
@@ -275,16 +275,29 @@ class KafkaSystemProducer(SystemProducer):
             partition = samza_partition(partition_key, self._partition_counts.get(topic) or self.partition_count(topic))
         produce = producer.produce
         tally = self._tally
-        sent = 0
+        # Compiled (samza_py/_send_path.c) with the compiled tally: it sends and counts up to the first send that
+        # raises, and hands that exception back to be handled as below.
+        compiled = None if produce_pairs is None or isinstance(tally, PythonSendTally) else produce_pairs
+        pairs = pairs if type(pairs) is list else list(pairs)
+        i, n, sent = 0, len(pairs), 0
         try:
-            for key, message in pairs:
+            while i < n:
+                failure: Exception | None = None
+                if compiled is not None:
+                    i, failure = compiled(produce, topic, partition, pairs, i, tally)
+                    if i >= n:
+                        break
+                key, message = pairs[i]
                 try:
+                    if failure is not None:
+                        raise failure
                     produce(topic, message, key, partition)
                 except BufferError:
                     self._produce_when_room(topic, message, key, partition_key)
                 except KafkaException as exc:  # refused at once, as in send_serialized: name the topic
                     raise self._send_error(topic, exc) from exc
                 sent += 1
+                i += 1
         finally:
             tally.unpolled += sent  # a batch that fails part-way still counts the sends before the failure
         if tally.unpolled >= _POLL_EVERY:
