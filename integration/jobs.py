@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from confluent_kafka import Consumer, KafkaException, Producer, TopicPartition
+from confluent_kafka import Consumer, KafkaError, KafkaException, Producer, TopicPartition
 from confluent_kafka.admin import AdminClient, NewTopic
 
 from .conftest import KAFKA_BOOTSTRAP
@@ -142,6 +142,11 @@ def wait_for(condition: Callable[[], bool], timeout_s: float, what: str,
         time.sleep(0.2)
 
 
+# What reading a topic the job has just created may meet until its partitions have a leader.
+NOT_READY = {KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE, KafkaError.UNKNOWN_TOPIC_OR_PART,
+             KafkaError._UNKNOWN_PARTITION, KafkaError._UNKNOWN_TOPIC}
+
+
 def wait_for_counts(unique: str, expected: Mapping[tuple[int, str], int], timeout_s: float, what: str) -> None:
     """Wait until the stores' contents (the changelog of ``unique``) equal ``expected``; on timeout say where
     they differ."""
@@ -149,7 +154,12 @@ def wait_for_counts(unique: str, expected: Mapping[tuple[int, str], int], timeou
 
     def equal() -> bool:
         nonlocal latest
-        latest = changelog_counts(unique)
+        try:
+            latest = changelog_counts(unique)
+        except KafkaException as exc:
+            if not exc.args[0].retriable() and exc.args[0].code() not in NOT_READY:
+                raise
+            return False  # a changelog partition the job just created has no leader yet: read it again
         return latest == expected
 
     wait_for(equal, timeout_s, what, lambda: counts_difference(latest, expected))
