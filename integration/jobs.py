@@ -131,20 +131,33 @@ def counts_difference(actual: Mapping[tuple[int, str], int], expected: Mapping[t
     return "; ".join(lines) or "no difference"
 
 
+# What reading a topic the job has just created may meet until its partitions have a leader.
+NOT_READY = {KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE, KafkaError.UNKNOWN_TOPIC_OR_PART,
+             KafkaError._UNKNOWN_PARTITION, KafkaError._UNKNOWN_TOPIC}
+
+
+def kafka_not_ready(exc: KafkaException) -> bool:
+    """Whether ``exc`` is what reading a topic a job has just created may meet until its partitions have a leader."""
+    error = exc.args[0] if exc.args and isinstance(exc.args[0], KafkaError) else None
+    return error is not None and (error.retriable() or error.code() in NOT_READY)
+
+
 def wait_for(condition: Callable[[], bool], timeout_s: float, what: str,
              explain: Callable[[], str] | None = None) -> None:
-    """Poll ``condition`` until it holds; on timeout fail naming ``what`` and, with ``explain``, the state."""
+    """Poll ``condition`` until it holds; on timeout fail naming ``what`` and, with ``explain``, the state. A
+    condition that meets a topic whose partitions have no leader yet (kafka_not_ready) is polled again."""
     deadline = time.monotonic() + timeout_s
-    while not condition():
+    while True:
+        try:
+            if condition():
+                return
+        except KafkaException as exc:
+            if not kafka_not_ready(exc):
+                raise
         if time.monotonic() >= deadline:
             detail = f": {explain()}" if explain is not None else ""
             raise AssertionError(f"timed out after {timeout_s}s waiting for {what}{detail}")
         time.sleep(0.2)
-
-
-# What reading a topic the job has just created may meet until its partitions have a leader.
-NOT_READY = {KafkaError.NOT_LEADER_FOR_PARTITION, KafkaError.LEADER_NOT_AVAILABLE, KafkaError.UNKNOWN_TOPIC_OR_PART,
-             KafkaError._UNKNOWN_PARTITION, KafkaError._UNKNOWN_TOPIC}
 
 
 def wait_for_counts(unique: str, expected: Mapping[tuple[int, str], int], timeout_s: float, what: str) -> None:
@@ -154,12 +167,7 @@ def wait_for_counts(unique: str, expected: Mapping[tuple[int, str], int], timeou
 
     def equal() -> bool:
         nonlocal latest
-        try:
-            latest = changelog_counts(unique)
-        except KafkaException as exc:
-            if not exc.args[0].retriable() and exc.args[0].code() not in NOT_READY:
-                raise
-            return False  # a changelog partition the job just created has no leader yet: read it again
+        latest = changelog_counts(unique)
         return latest == expected
 
     wait_for(equal, timeout_s, what, lambda: counts_difference(latest, expected))
