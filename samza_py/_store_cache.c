@@ -144,25 +144,32 @@ find(ObjectCache *cache, PyObject *key)
     return (Node *)PyDict_GetItemWithError(cache->index, key);
 }
 
-/* Cache a new key at the most recently used end; the caller makes room after. 0, or -1 with an error. */
-static Node *
-insert(ObjectCache *cache, PyObject *key, PyObject *value)
+/* Cache a key at the most recently used end unless it is cached already (one dict lookup either way: the
+ * caller may have run Python code since it last looked). *node is the key's node (borrowed). 1 when added
+ * (the caller makes room after), 0 when it was cached, -1 with an error. */
+static int
+insert(ObjectCache *cache, PyObject *key, PyObject *value, Node **node)
 {
-    Node *node = PyObject_New(Node, &NodeType);
-    if (node == NULL) {
-        return NULL;
+    if (cache->index == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "the store cache was cleared");
+        return -1;
     }
-    node->key = Py_NewRef(key);
-    node->value = Py_NewRef(value);
-    node->owner = NULL;
-    node->older = node->newer = node->dirty_older = node->dirty_newer = NULL;
-    node->dirty = 0;
-    int failed = PyDict_SetItem(cache->index, key, (PyObject *)node);
-    if (!failed) {
-        append_lru(cache, node);
+    Node *fresh = PyObject_New(Node, &NodeType);
+    if (fresh == NULL) {
+        return -1;
     }
-    Py_DECREF(node);  /* the dict's reference keeps it */
-    return failed ? NULL : node;
+    fresh->key = Py_NewRef(key);
+    fresh->value = Py_NewRef(value);
+    fresh->owner = NULL;
+    fresh->older = fresh->newer = fresh->dirty_older = fresh->dirty_newer = NULL;
+    fresh->dirty = 0;
+    *node = (Node *)PyDict_SetDefault(cache->index, key, (PyObject *)fresh);
+    int added = *node == fresh;
+    if (added) {
+        append_lru(cache, fresh);
+    }
+    Py_DECREF(fresh);  /* the dict's reference keeps it when added; otherwise it goes, never linked */
+    return *node == NULL ? -1 : added;
 }
 
 /* Evict from the least recently used end until at most cache_size keys are cached; a dirty eldest first has
@@ -219,11 +226,12 @@ cache_remember(ObjectCache *self, PyObject *const *args, Py_ssize_t nargs)
         PyErr_SetString(PyExc_TypeError, "remember takes a key and a value");
         return NULL;
     }
-    Node *node = find(self, args[0]);
-    if (node != NULL) {
+    Node *node;
+    int added = insert(self, args[0], args[1], &node);
+    if (added == 0) {
         touch(self, node);  /* the cached object is at least as new as the inner store's */
     }
-    else if (PyErr_Occurred() || insert(self, args[0], args[1]) == NULL || make_room(self) < 0) {
+    else if (added < 0 || make_room(self) < 0) {
         return NULL;
     }
     Py_RETURN_NONE;
@@ -433,8 +441,10 @@ cached_get(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *k
     if (value == NULL) {
         return NULL;
     }
-    if (find(cache, key) == NULL && (PyErr_Occurred() || insert(cache, key, value) == NULL || make_room(cache) < 0)) {
-        Py_DECREF(value);  /* (checked again: the inner read ran Python code that may have cached the key) */
+    /* Added unless the inner read (Python code) cached the key meanwhile: then its answer stands uncached. */
+    int added = insert(cache, key, value, &node);
+    if (added < 0 || (added == 1 && make_room(cache) < 0)) {
+        Py_DECREF(value);
         return NULL;
     }
     return value;
@@ -454,22 +464,23 @@ cached_put(PyObject *callable, PyObject *const *args, size_t nargsf, PyObject *k
         || refuse_null(value, self->null_value) < 0) {
         return NULL;
     }
-    Node *node = find(cache, key);
-    if (node != NULL) {
+    Node *node = find(cache, key);  /* usually cached: a task reads a key before it writes it */
+    int added = 0;
+    if (node == NULL && (PyErr_Occurred() || (added = insert(cache, key, value, &node)) < 0)) {
+        return NULL;
+    }
+    if (added) {
+        mark_dirty(cache, node);
+        if (make_room(cache) < 0) {
+            return NULL;
+        }
+    }
+    else {
         PyObject *old = node->value;
         node->value = Py_NewRef(value);
         touch(cache, node);
         mark_dirty(cache, node);
         Py_DECREF(old);  /* last: its finalizer may run Python code */
-    }
-    else if (PyErr_Occurred() || (node = insert(cache, key, value)) == NULL) {
-        return NULL;
-    }
-    else {
-        mark_dirty(cache, node);
-        if (make_room(cache) < 0) {
-            return NULL;
-        }
     }
     if (cache->dirty_count >= cache->write_batch_size) {
         PyObject *written = PyObject_CallMethodNoArgs(cache->store, s__write_dirty);
