@@ -71,6 +71,8 @@ class KafkaSystemProducer(SystemProducer):
         self._partition_counts: dict[str, int] = {}
         self._failure: str | None = None
         self._tally = SendTally()  # shared with the senders: polled every _POLL_EVERY sends of them all
+        # A changelog batch's send loop, compiled (samza_py/_send_path.c) where the tally is the compiled one.
+        self._produce_pairs = None if isinstance(self._tally, PythonSendTally) else produce_pairs
         self._transaction_timeout_s: float | None = None  # set: exactly-once, every send in a transaction
         registry = registry if registry is not None else MetricsRegistryMap(f"{system}-producer")
         # Sends are counted in batches (at each poll and flush), keeping the send path free of metric work.
@@ -275,9 +277,9 @@ class KafkaSystemProducer(SystemProducer):
             partition = samza_partition(partition_key, self._partition_counts.get(topic) or self.partition_count(topic))
         produce = producer.produce
         tally = self._tally
-        # Compiled (samza_py/_send_path.c) with the compiled tally: it sends and counts up to the first send that
-        # raises, and hands that exception back to be handled as below.
-        compiled = None if produce_pairs is None or isinstance(tally, PythonSendTally) else produce_pairs
+        # The compiled loop sends and counts up to the first send that raises, and hands that exception back to
+        # be handled as below.
+        compiled = self._produce_pairs
         pairs = pairs if type(pairs) is list else list(pairs)
         i, n, sent = 0, len(pairs), 0
         try:
