@@ -57,6 +57,15 @@ JOB_SECONDS = "job seconds: "
 CONTAINER_PEAK = "largest container peak MB: "
 
 
+def report(elapsed: float) -> int:
+    """In the child: print the run's seconds and its largest process's peak RSS for the parent to read."""
+    print(f"{JOB_SECONDS}{elapsed:.3f}", flush=True)
+    # The containers (or raw loops) are this process's reaped children; each started small (this driver), so
+    # their high-water mark is their own.
+    print(f"{CONTAINER_PEAK}{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.1f}", flush=True)
+    return 0
+
+
 def run_job(config_path: Path, timeout_s: float) -> int:
     """In the child: run the job to its end and print how long it took from submit."""
     config = Config(json.loads(config_path.read_text()))
@@ -70,11 +79,7 @@ def run_job(config_path: Path, timeout_s: float) -> int:
         job.wait_for_finish(60)
         print(f"job ended {status.value} after {elapsed:.1f} s: {job.diagnostics}", flush=True)
         return 1
-    print(f"{JOB_SECONDS}{elapsed:.3f}", flush=True)
-    # The containers are this process's reaped children; each started small (this driver), so their
-    # high-water mark is their own.
-    print(f"{CONTAINER_PEAK}{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.1f}", flush=True)
-    return 0
+    return report(elapsed)
 
 
 def run_raw_loops(spec_path: Path, timeout_s: float) -> int:
@@ -96,9 +101,7 @@ def run_raw_loops(spec_path: Path, timeout_s: float) -> int:
     if any(codes):
         print(f"raw loops exited with {codes}", flush=True)
         return 1
-    print(f"{JOB_SECONDS}{elapsed:.3f}", flush=True)
-    print(f"{CONTAINER_PEAK}{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024:.1f}", flush=True)
-    return 0
+    return report(elapsed)
 
 
 def printed(stdout: str, prefix: str) -> float:
