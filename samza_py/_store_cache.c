@@ -8,7 +8,8 @@
  *     (an OrderedDict and a dict of pending writes took about seven lookups a message). When more than
  *     cache_size keys are cached the eldest goes; when it is dirty, store._write_dirty() writes every pending
  *     write first (it reads pending() and calls mark_clean()), and if that raises nothing is evicted.
- *     lookup(key, default), remember(key, value), pending(), mark_clean(), keys(), dirty_count, len().
+ *     lookup(key, default), remember(key, value), pending(), mark_clean(), keys(), dirty_count, cache_size,
+ *     write_batch_size, len().
  * CachedGet(cache, gets, null_key)(key)
  *     gets.count += 1; a null key raises ValueError(null_key) unless null_key is None. A cached key moves to
  *     the most recently used end and its object is the answer; otherwise inner_get(key) is read and cached
@@ -283,6 +284,18 @@ cache_dirty_count(ObjectCache *self, void *unused)
     return PyLong_FromSsize_t(self->dirty_count);
 }
 
+static PyObject *
+cache_cache_size(ObjectCache *self, void *unused)
+{
+    return PyLong_FromSsize_t(self->cache_size);
+}
+
+static PyObject *
+cache_write_batch_size(ObjectCache *self, void *unused)
+{
+    return PyLong_FromSsize_t(self->write_batch_size);
+}
+
 static Py_ssize_t
 cache_len(ObjectCache *self)
 {
@@ -367,6 +380,8 @@ static PyMethodDef cache_methods[] = {
 
 static PyGetSetDef cache_getset[] = {
     {"dirty_count", (getter)cache_dirty_count, NULL, "How many writes are pending.", NULL},
+    {"cache_size", (getter)cache_cache_size, NULL, "How many keys stay cached.", NULL},
+    {"write_batch_size", (getter)cache_write_batch_size, NULL, "How many pending writes make a batch.", NULL},
     {NULL},
 };
 

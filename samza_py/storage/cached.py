@@ -30,14 +30,9 @@ Put = Callable[[Any, Any], None]
 
 class CachedStore(KeyValueStore[Any, Any]):
     def __init__(self, inner: KeyValueStore[Any, Any], cache_size: int, write_batch_size: int) -> None:
-        if cache_size < 1:
-            raise ValueError(f"cache size must be at least 1, got {cache_size}")
-        if write_batch_size < 1:
-            raise ValueError(f"write batch size must be at least 1, got {write_batch_size}")
         self.inner = inner
-        self.cache_size = cache_size
-        self.write_batch_size = write_batch_size
-        # The LRU of objects and its pending writes (samza_py.storage.object_cache): compiled where built.
+        # The LRU of objects and its pending writes (samza_py.storage.object_cache): compiled where built. It
+        # checks and keeps the two sizes.
         object_cache: Any = PythonObjectCache if ObjectCache is None else ObjectCache
         self._cache = object_cache(cache_size, write_batch_size, inner.get, self)
         # Bound once: this runs for every batch.
@@ -70,10 +65,11 @@ class CachedStore(KeyValueStore[Any, Any]):
                 move_to_end(key)
                 return value
             value = inner_get(key)
-            if key not in entries:  # (the inner read ran Python code that may have cached the key)
-                entries[key] = value  # a new key goes in at the most recently used end
-                if len(entries) > cache_size:
-                    make_room()
+            # Added at the most recently used end, unless the inner read (Python code) cached the key meanwhile:
+            # then its answer stands uncached. Either way at most one key more than before the read.
+            entries.setdefault(key, value)
+            if len(entries) > cache_size:
+                make_room()
             return value
 
         def put(key: Any, value: Any) -> None:
@@ -90,6 +86,14 @@ class CachedStore(KeyValueStore[Any, Any]):
                 write_dirty()
 
         return get, put
+
+    @property
+    def cache_size(self) -> int:
+        return int(self._cache.cache_size)
+
+    @property
+    def write_batch_size(self) -> int:
+        return int(self._cache.write_batch_size)
 
     @property
     def dirty_count(self) -> int:

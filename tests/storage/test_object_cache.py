@@ -48,6 +48,15 @@ def put_into(cache: Any) -> Callable[[Any, Any], None]:
     return store.accessors(Counter("gets"), Counter("puts"), null_safe=False)[1]
 
 
+@pytest.mark.parametrize(("cache_size", "write_batch_size"), [(0, 1), (1, 0)])
+def test_the_cache_checks_and_keeps_its_sizes(cache_size: int, write_batch_size: int) -> None:
+    with pytest.raises(ValueError, match="must be at least 1"):
+        CachedStore(RecordingStore(), cache_size, write_batch_size)
+    store = CachedStore(RecordingStore(), 7, 3)
+    assert (store.cache_size, store.write_batch_size) == (7, 3)
+    assert type(store._cache) is (PythonObjectCache if cached_module.ObjectCache is None else cached_module.ObjectCache)
+
+
 def test_lookup_touches_and_remember_keeps_a_cached_object() -> None:
     cache, _ = new_cache(3)
     for key in ("a", "b", "c"):
