@@ -68,12 +68,21 @@ def end_offsets(topic: str, client: Mapping[str, object] | None = None) -> dict[
         consumer.close()
 
 
-def count_messages(topic: str) -> int:
-    """Messages in ``topic``; 0 while it does not exist yet or its partitions have no leader yet."""
-    try:
-        return sum(end_offsets(topic).values())
-    except (KeyError, KafkaException):
-        return 0
+def count_messages(topic: str, timeout_s: float = 60) -> int:
+    """Messages in ``topic``; 0 while it does not exist yet. While its partitions have no leader yet
+    (kafka_not_ready) it asks again, for up to ``timeout_s``; any other error is raised, never counted as 0,
+    so that an assertion on a count can fail."""
+    counted: list[int] = []
+
+    def count() -> bool:
+        try:
+            counted.append(sum(end_offsets(topic).values()))
+        except KeyError:  # not in the metadata yet
+            counted.append(0)
+        return True
+
+    wait_for(count, timeout_s, f"the partitions of {topic} to have a leader")
+    return counted[-1]
 
 
 def read_topic(topic: str, start: dict[int, int] | None = None, timeout_s: float = 60,
