@@ -79,6 +79,13 @@ class MachineLoad:
 
     busy_cores: float | None = None
     cores = os.cpu_count() or 1
+    wall_s = 0.0  # the block's length
+
+    def others(self, cpu_s: float) -> float | None:
+        """Cores kept busy by everything but a process that used ``cpu_s`` over the block (the broker's work)."""
+        if self.busy_cores is None or self.wall_s <= 0:
+            return None
+        return round(max(0.0, self.busy_cores - cpu_s / self.wall_s), 2)
 
 
 def _cpu_jiffies() -> tuple[int, int] | None:
@@ -99,6 +106,7 @@ def machine_load() -> Iterator[MachineLoad]:
         yield load
     finally:
         after, wall = _cpu_jiffies(), time.perf_counter() - started
+        load.wall_s = wall
         if before is not None and after is not None and wall > 0:
             busy, total = after[0] - before[0], after[1] - before[1]
             load.busy_cores = round(load.cores * busy / total, 2) if total else None

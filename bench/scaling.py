@@ -165,11 +165,15 @@ def one_run(bootstrap: str, source: str, containers: int, messages: int, work_di
     result.peak_rss_mb = printed(result.extra["stdout_tail"], CONTAINER_PEAK)
     verify_count(bootstrap, sink, messages, label)
     span = output_span(bootstrap, sink)
-    # Two containers can only go faster if one left cores idle: the broker shares this machine.
+    # Two containers can only go faster if one left cores idle: the broker shares this machine. Its share is
+    # what the machine was busy with beyond the job's own processes.
+    others = load.others(result.cpu_s)
     result.extra = {"first_to_last_output_s": round(span, 3),
                     "msg_per_s_first_to_last_output": round(messages / span, 1) if span else None,
-                    "machine_busy_cores": load.busy_cores, "machine_cores": load.cores}
-    print(f"    {load.busy_cores} of {load.cores} cores busy over the run", flush=True)
+                    "machine_busy_cores": load.busy_cores, "machine_cores": load.cores,
+                    "machine_busy_cores_besides_the_job": others}
+    print(f"    {load.busy_cores} of {load.cores} cores busy over the run, {others} of them besides the job's "
+          f"(the broker's)", flush=True)
     return result
 
 

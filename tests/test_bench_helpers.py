@@ -87,6 +87,11 @@ def test_machine_load_counts_the_cores_kept_busy() -> None:
     # This thread alone kept one core busy (other processes may have added more, never less).
     assert spinning.busy_cores is not None and 0.8 <= spinning.busy_cores <= spinning.cores
     assert idle_or_not.busy_cores is None or 0 <= idle_or_not.busy_cores <= idle_or_not.cores
+    # What the rest of the machine was busy with besides a process: its CPU seconds over the block taken away.
+    assert spinning.wall_s >= 0.5
+    assert spinning.others(0.0) == spinning.busy_cores
+    assert spinning.others(spinning.busy_cores * spinning.wall_s) == 0.0
+    assert spinning.others(0.25 * spinning.wall_s) == round(spinning.busy_cores - 0.25, 2)
 
 
 def own_peak_mb(holds_mb: int) -> float:
