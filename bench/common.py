@@ -188,15 +188,15 @@ def median_run(runs: list[Measurement]) -> Measurement:
     return median
 
 
-def take_turns(rounds: int, contenders: list[tuple[str, Callable[[int], Measurement]]],
-               alternate: bool = False) -> dict[str, Measurement]:
+def take_turns(rounds: int, contenders: list[tuple[str, Callable[[int], Measurement]]]) -> dict[str, Measurement]:
     """Run each contender ``(label, run(round_no))`` once a round, ``rounds`` times, and give each one's median
-    run. Rounds interleave the contenders, so that a slow spell of a shared machine hits them alike; with
-    ``alternate`` every other round runs them in reverse order, so that none is always first."""
+    run. Rounds interleave the contenders, so that a slow spell of a shared machine hits them alike, and each
+    round starts one contender further on, so that none always goes first or always runs right after the same
+    other one (whose aftermath, a broker still writing its output back, it would pay for)."""
     runs: dict[str, list[Measurement]] = {label: [] for label, _ in contenders}
     for round_no in range(rounds):
-        order = contenders[::-1] if alternate and round_no % 2 else contenders
-        for label, run in order:
+        first = round_no % len(contenders)
+        for label, run in contenders[first:] + contenders[:first]:
             print(f"  {label}{f' (round {round_no + 1} of {rounds})' if rounds > 1 else ''} ...", flush=True)
             runs[label].append(run(round_no))
     return {label: median_run(measured) for label, measured in runs.items()}

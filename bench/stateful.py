@@ -252,12 +252,12 @@ def restore(bootstrap: str, megabytes: int, rounds: int, state_dir: Path) -> Non
 
         return label, one_run
 
-    # Which goes first alternates: the first run after the changelog's fill shares the machine with the broker
-    # still writing it back.
+    # Which goes first alternates (take_turns): the first run after the changelog's fill shares the machine with
+    # the broker still writing it back.
     results = list(take_turns(rounds, [
         restore_with("restore parallel (defaults)", {}),
         restore_with("restore sequential (pool max 1)", {"job.container.restore.thread.pool.max.size": "1"}),
-    ], alternate=True).values())
+    ]).values())
     for m in results:
         print(f"{m.label}: {m.extra['mb']:,.0f} MB in {m.wall_s:.1f} s = {m.extra['mb_per_s']:,.0f} MB/s")
     parallel, sequential = results

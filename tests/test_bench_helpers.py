@@ -48,7 +48,7 @@ def test_rounds_count_each_contenders_median_run_and_note_every_rate() -> None:
     assert common.median_run([single]) is single and "rounds_msg_per_s" not in single.extra
 
 
-def test_contenders_take_turns_alternating_who_goes_first_and_each_ones_median_run_counts() -> None:
+def test_contenders_take_turns_each_round_starting_one_further_on_and_each_ones_median_run_counts() -> None:
     order: list[tuple[str, int]] = []
 
     def contender(label: str, seconds: list[float]) -> tuple[str, Any]:
@@ -57,13 +57,13 @@ def test_contenders_take_turns_alternating_who_goes_first_and_each_ones_median_r
             return Measurement(label, 1000, seconds[round_no], 1.0)
         return label, run
 
-    medians = common.take_turns(3, [contender("a", [1.0, 4.0, 2.0]), contender("b", [5.0, 1.0, 3.0])],
-                                alternate=True)
+    medians = common.take_turns(3, [contender("a", [1.0, 4.0, 2.0]), contender("b", [5.0, 1.0, 3.0])])
     assert order == [("a", 0), ("b", 0), ("b", 1), ("a", 1), ("a", 2), ("b", 2)]
     assert [(m.label, m.wall_s) for m in medians.values()] == [("a", 2.0), ("b", 3.0)]
     order.clear()
-    common.take_turns(2, [contender("a", [1.0, 1.0]), contender("b", [1.0, 1.0])])
-    assert order == [("a", 0), ("b", 0), ("a", 1), ("b", 1)]
+    # Three or more: each round starts one further on, so none always follows the same other one.
+    common.take_turns(3, [contender(label, [1.0, 1.0, 1.0]) for label in "abc"])
+    assert [label for label, _ in order] == list("abc" "bca" "cab")
 
 
 def test_the_job_time_comes_from_the_childs_own_line() -> None:
